@@ -1,0 +1,1 @@
+"""The ``llmlog`` command: a thin shell over the library."""

@@ -1,0 +1,171 @@
+"""One renderer for every command: table, json, jsonl or csv, chosen once by ``--format``.
+
+Commands hand over dicts and never branch on the format. Data goes to stdout; messages go
+to stderr. Colour only on a terminal, and never when ``NO_COLOR`` is set (Rich obeys it).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from rich.console import Console
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+def resolve_format(chosen: Format | None) -> Format:
+    """The explicit choice, else ``table`` on a terminal and ``jsonl`` into a pipe or file."""
+    if chosen is not None:
+        return chosen
+    return Format.table if sys.stdout.isatty() else Format.jsonl
+
+
+@dataclass(frozen=True)
+class Col:
+    """A column of a table: its key in the row, its header, and how people read it."""
+
+    key: str
+    header: str | None = None
+    kind: str = "text"  # text | int | usd | ms | time | id | pct | num
+    max_width: int | None = None
+
+    @property
+    def title(self) -> str:
+        return self.header or self.key
+
+
+def message(text: str) -> None:
+    """A message for the person (stderr)."""
+    err.print(text, highlight=False)
+
+
+def human(value: Any, kind: str) -> str:
+    """``value`` formatted for a table cell."""
+    if value is None:
+        return ""
+    if kind == "usd":
+        amount = float(value)
+        if amount == 0:
+            return "$0"
+        return f"${amount:,.2f}" if abs(amount) >= 1 else f"${amount:.4g}"
+    if kind == "ms":
+        amount = float(value)
+        return f"{amount:,.0f} ms" if amount >= 100 else f"{amount:.1f} ms"
+    if kind == "int":
+        return f"{int(value):,}"
+    if kind == "pct":
+        return f"{float(value) * 100:.1f}%"
+    if kind == "num":
+        return f"{float(value):,.1f}"
+    if kind == "time" and isinstance(value, datetime):
+        return value.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    if kind == "id":
+        return str(value)[:13]
+    return str(value)
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def dumps(value: Any, *, indent: int | None = None) -> str:
+    return json.dumps(jsonable(value), ensure_ascii=False, indent=indent)
+
+
+def emit_rows(
+    rows: Sequence[dict[str, Any]],
+    fmt: Format,
+    columns: Sequence[Col] | None = None,
+    *,
+    title: str | None = None,
+    empty: str = "no results",
+) -> None:
+    """Print rows in the chosen format; an empty result is one line on stderr."""
+    if not rows:
+        message(empty)
+        return
+    if fmt is Format.json:
+        print(dumps(list(rows), indent=2))
+    elif fmt is Format.jsonl:
+        write_jsonl(rows)
+    elif fmt is Format.csv:
+        _write_csv(rows)
+    else:
+        out.print(_table(rows, columns or [Col(k) for k in rows[0]], title))
+
+
+def write_jsonl(rows: Iterable[dict[str, Any]]) -> None:
+    for row in rows:
+        sys.stdout.write(dumps(row) + "\n")
+    sys.stdout.flush()
+
+
+def emit_object(obj: dict[str, Any], fmt: Format, *, title: str | None = None) -> None:
+    """Print one object: a key/value table for people, one JSON object otherwise."""
+    if fmt is Format.table:
+        from rich.table import Table
+
+        table = Table(title=title, show_header=False, box=None, pad_edge=False)
+        table.add_column(style="bold")
+        table.add_column()
+        for key, value in obj.items():
+            table.add_row(key, "" if value is None else str(jsonable(value)))
+        out.print(table)
+    elif fmt is Format.csv:
+        _write_csv([obj])
+    else:
+        print(dumps(obj, indent=2 if fmt is Format.json else None))
+
+
+def _write_csv(rows: Sequence[dict[str, Any]]) -> None:
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(
+            {k: (dumps(v) if isinstance(v, dict | list) else jsonable(v)) for k, v in row.items()}
+        )
+
+
+def _table(rows: Sequence[dict[str, Any]], columns: Sequence[Col], title: str | None) -> Any:
+    from rich.table import Table
+
+    table = Table(title=title, header_style="bold")
+    for col in columns:
+        right = col.kind in ("int", "usd", "ms", "pct", "num")
+        table.add_column(
+            col.title,
+            justify="right" if right else "left",
+            max_width=col.max_width,
+            overflow="ellipsis",
+            no_wrap=col.max_width is not None,
+        )
+    for row in rows:
+        table.add_row(*(human(row.get(col.key), col.kind) for col in columns))
+    return table

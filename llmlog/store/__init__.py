@@ -1,0 +1,1 @@
+"""The PostgreSQL store: connection, schema, migrations, embedded server, batch writes."""

@@ -1,0 +1,96 @@
+"""Creating, migrating and describing a store: the logic behind init, migrate and status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from llmlog import config
+from llmlog.store import connect as db
+from llmlog.store import embedded, migrations, partitions
+from llmlog.store.revision import HEAD
+
+
+def init(cli_db: str | None = None) -> dict[str, Any]:
+    """Create the store if needed (embedded server, database) and migrate it to head."""
+    url = db.resolve_url(cli_db)
+    created = db.ensure_database(url)
+    with db.connect(url) as conn:
+        before = db.schema_revision(conn)
+    if before != HEAD:
+        migrations.upgrade(url)
+    with db.connect(url) as conn:
+        made = partitions.ensure_ahead(conn)
+    return {
+        "database_url": db.mask(url),
+        "created_database": created,
+        "from_revision": before,
+        "schema_revision": HEAD,
+        "partitions_created": len(made),
+    }
+
+
+def migrate(cli_db: str | None = None) -> dict[str, Any]:
+    """Migrate an existing store to head (refuses a store whose database is missing)."""
+    url = db.resolve_url(cli_db)
+    with db.connect(url) as conn:
+        before = db.schema_revision(conn)
+    if before != HEAD:
+        migrations.upgrade(url)
+    with db.connect(url) as conn:
+        partitions.ensure_ahead(conn)
+    return {"database_url": db.mask(url), "from_revision": before, "schema_revision": HEAD}
+
+
+def current_revision(cli_db: str | None = None) -> tuple[str, str | None]:
+    url = db.resolve_url(cli_db)
+    with db.connect(url) as conn:
+        return url, db.schema_revision(conn)
+
+
+def status(cli_db: str | None = None) -> dict[str, Any]:
+    """Where the store is and what it holds (works on a store whose schema is behind)."""
+    url = db.resolve_url(cli_db)
+    with db.connect(url) as conn:
+        revision = db.schema_revision(conn)
+        info: dict[str, Any] = {
+            "database_url": db.mask(url),
+            "embedded_data_dir": str(embedded.data_dir())
+            if config.database_url(cli_db) == config.EMBEDDED
+            else None,
+            "server_version": conn.execute("SHOW server_version").fetchone()[0],  # type: ignore[index]
+            "schema_revision": revision,
+            "head_revision": HEAD,
+            "schema_current": revision == HEAD,
+        }
+        if revision is not None:
+            info.update(_contents(conn))
+    return info
+
+
+def _contents(conn: Any) -> dict[str, Any]:
+    hot = conn.execute("SELECT count(*), min(ts), max(ts) FROM llm_calls").fetchone()
+    cold = conn.execute(
+        "SELECT coalesce(sum(calls), 0), count(DISTINCT day), min(day), max(day) "
+        "FROM llm_calls_daily"
+    ).fetchone()
+    size = conn.execute(
+        "SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0) "
+        "+ pg_total_relation_size('llm_calls_daily') "
+        "FROM pg_inherits WHERE inhparent = 'llm_calls'::regclass"
+    ).fetchone()[0]
+    days = sorted(partitions.existing_days(conn))
+    oldest = hot[1]
+    if cold[2] is not None and (oldest is None or cold[2] < oldest.date()):
+        oldest = cold[2]  # a rolled-up day is older than any hot row
+    return {
+        "calls": int(hot[0]) + int(cold[0]),
+        "hot_calls": int(hot[0]),
+        "rolled_up_calls": int(cold[0]),
+        "rolled_up_days": int(cold[1]),
+        "oldest": oldest,
+        "newest": hot[2],
+        "size_bytes": int(size),
+        "partitions": len(days),
+        "partition_first_day": days[0] if days else None,
+        "partition_last_day": days[-1] if days else None,
+    }

@@ -1,0 +1,8 @@
+"""The schema revisions this llmlog knows, oldest first; the last is the one it needs.
+
+Kept apart from Alembic so that every command can check the store without importing it;
+``tests/migrations`` asserts this matches the migration scripts.
+"""
+
+ALL: tuple[str, ...] = ("0001",)
+HEAD = ALL[-1]

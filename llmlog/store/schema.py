@@ -1,0 +1,117 @@
+"""The store's tables, defined once with SQLAlchemy Core: the one source of truth.
+
+Column names are a public contract: users write SQL against them. Alembic migrations are
+checked against these tables (``tests/migrations``).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Double,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    PrimaryKeyConstraint,
+    SmallInteger,
+    Table,
+    Text,
+    Uuid,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TIMESTAMP
+
+metadata = MetaData()
+
+TZ = TIMESTAMP(timezone=True)
+COST = Numeric(20, 10)
+
+# Latency histograms in llm_calls_daily: bucket k (1..60) holds values in
+# [10^((k-1)/10), 10^(k/10)) ms; bucket 1 also holds anything faster, 60 anything slower.
+LATENCY_BUCKETS = 60
+
+llm_calls = Table(
+    "llm_calls",
+    metadata,
+    Column("id", Uuid, nullable=False, comment="client-made UUIDv7; its timestamp is ts"),
+    Column("ts", TZ, nullable=False, comment="call start"),
+    Column("trace_id", Text, nullable=False),
+    Column("parent_id", Uuid),
+    Column("session_id", Text),
+    Column("tenant_id", Text),
+    Column("user_id", Text),
+    Column("feature", Text),
+    Column("prompt_version", Text),
+    Column("provider", Text, nullable=False),
+    Column("endpoint", Text, nullable=False),
+    Column("model", Text),
+    Column("response_model", Text),
+    Column("request", JSONB, comment="the body exactly as sent"),
+    Column("response", JSONB, comment="the body exactly as received, streams reassembled"),
+    Column("system_prompt", Text),
+    Column("output_text", Text),
+    Column("tool_calls", JSONB, comment="[{id, name, arguments}]"),
+    Column("finish_reason", Text, comment="stop|length|tool_calls|content_filter|refusal|error|other"),
+    Column("input_tokens", Integer, comment="including cache reads and writes"),
+    Column("output_tokens", Integer),
+    Column("cache_read_tokens", Integer),
+    Column("cache_write_tokens", Integer),
+    Column("reasoning_tokens", Integer),
+    Column("cost_usd", COST),
+    Column("ttft_ms", Double),
+    Column("latency_ms", Double),
+    Column("status", Text, nullable=False, server_default=text("'ok'")),
+    Column("http_status", SmallInteger),
+    Column("error_type", Text),
+    Column("error_message", Text),
+    Column("feedback", SmallInteger),
+    Column("feedback_note", Text),
+    Column("metadata", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("replay_of", Uuid),
+    Column("streamed", Boolean, nullable=False, server_default=text("false")),
+    PrimaryKeyConstraint("id", "ts", name="llm_calls_pkey"),
+    Index("ix_llm_calls_ts", "ts"),
+    Index("ix_llm_calls_feature_ts", "feature", "ts"),
+    Index("ix_llm_calls_tenant_ts", "tenant_id", "ts"),
+    Index("ix_llm_calls_user_ts", "user_id", "ts"),
+    Index("ix_llm_calls_trace", "trace_id"),
+    Index("ix_llm_calls_errors", "ts", postgresql_where=text("status = 'error'")),
+    Index("ix_llm_calls_replay_of", "replay_of", postgresql_where=text("replay_of IS NOT NULL")),
+    postgresql_partition_by="RANGE (ts)",
+)
+
+DAILY_KEY = ("day", "tenant_id", "feature", "provider", "model", "prompt_version")
+
+llm_calls_daily = Table(
+    "llm_calls_daily",
+    metadata,
+    Column("day", Date, nullable=False),
+    Column("tenant_id", Text),
+    Column("feature", Text),
+    Column("provider", Text),
+    Column("model", Text),
+    Column("prompt_version", Text),
+    Column("calls", BigInteger, nullable=False),
+    Column("errors", BigInteger, nullable=False),
+    Column("refusals", BigInteger, nullable=False, server_default=text("0")),
+    Column("input_tokens", BigInteger, nullable=False),
+    Column("output_tokens", BigInteger, nullable=False),
+    Column("cache_read_tokens", BigInteger, nullable=False),
+    Column("cache_write_tokens", BigInteger, nullable=False),
+    Column("reasoning_tokens", BigInteger, nullable=False),
+    Column("cost_usd", COST, nullable=False),
+    Column("latency_ms_sum", Double, nullable=False),
+    Column("latency_ms_max", Double),
+    Column("latency_hist", ARRAY(Integer), nullable=False),
+    Column("ttft_calls", BigInteger, nullable=False),
+    Column("ttft_ms_sum", Double, nullable=False),
+    Column("ttft_hist", ARRAY(Integer), nullable=False),
+    Column("feedback_up", BigInteger, nullable=False, server_default=text("0")),
+    Column("feedback_down", BigInteger, nullable=False, server_default=text("0")),
+    Column("rolled_at", TZ, nullable=False, server_default=text("now()")),
+    Index("ix_llm_calls_daily_key", *DAILY_KEY, unique=True, postgresql_nulls_not_distinct=True),
+)
