@@ -1,0 +1,105 @@
+"""Shared fixtures: real PostgreSQL servers, a migrated template, a database per test."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from tests.servers import DebianServer, start_embedded, stop_embedded
+
+TEMPLATE = "llmlog_template"
+
+
+def _url_for(url: str, name: str) -> str:
+    # libpq URL with another database name; keeps host (socket dir) and port.
+    head, _, query = url.partition("?")
+    base = head.rsplit("/", 1)[0]
+    return f"{base}/{name}" + (f"?{query}" if query else "")
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No LLMLOG_* leaks in from the environment; LLMLOG_HOME is a fresh directory."""
+    for name in list(os.environ):
+        if name.startswith("LLMLOG_"):
+            monkeypatch.delenv(name)
+    home = tmp_path / "llmlog-home"
+    home.mkdir()
+    monkeypatch.setenv("LLMLOG_HOME", str(home))
+    monkeypatch.setenv("NO_COLOR", "1")
+    return home
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> Iterator[str]:
+    """The admin URL of an embedded PostgreSQL 18 started for this test session."""
+    root = Path(tempfile.mkdtemp(prefix="llmlog-tests-"))
+    url, server = start_embedded(root)
+    yield url
+    stop_embedded(server)
+
+
+@pytest.fixture(scope="session")
+def pg15_admin_url() -> Iterator[str]:
+    """The admin URL of Debian's PostgreSQL 15, started for this session (skips if absent)."""
+    if not DebianServer.available():
+        pytest.skip("Debian's PostgreSQL 15 is not installed")
+    server = DebianServer()
+    yield server.start()
+    server.stop()
+
+
+def create_database(admin_url: str, name: str, template: str | None = None) -> str:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        query = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        if template:
+            query += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+        conn.execute(query)
+    return _url_for(admin_url, name)
+
+
+def drop_database(admin_url: str, name: str) -> None:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="session")
+def template_url(pg_admin_url: str) -> str:
+    """A database migrated to head, cloned by ``store_url`` for every test."""
+    from llmlog.store import migrations
+
+    url = create_database(pg_admin_url, TEMPLATE)
+    migrations.upgrade(url)
+    return url
+
+
+@pytest.fixture
+def empty_db_url(pg_admin_url: str) -> Iterator[str]:
+    """A fresh empty database (no schema)."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    url = create_database(pg_admin_url, name)
+    yield url
+    drop_database(pg_admin_url, name)
+
+
+@pytest.fixture
+def store_url(pg_admin_url: str, template_url: str) -> Iterator[str]:
+    """A fresh database at schema head, private to one test."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    url = create_database(pg_admin_url, name, template=TEMPLATE)
+    yield url
+    drop_database(pg_admin_url, name)
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[psycopg.Connection]:
+    """An autocommit connection to the test's own store."""
+    with psycopg.connect(store_url, autocommit=True) as conn:
+        yield conn

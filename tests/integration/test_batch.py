@@ -1,0 +1,58 @@
+"""BatchWriter: COPY into daily partitions, idempotent on id."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+
+from llmlog.ids import new_id, ts_of
+from llmlog.store.batch import BatchWriter
+from llmlog.store.records import Record
+
+
+def make_record(at: datetime, **extra: object) -> Record:
+    call_id = new_id(at)
+    return {
+        "id": call_id,
+        "ts": ts_of(call_id),
+        "trace_id": str(call_id),
+        "provider": "openai",
+        "endpoint": "chat.completions",
+        "model": "gpt-4o-mini",
+        "request": {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]},
+        **extra,
+    }
+
+
+def test_batch_lands_in_its_day_partition(store: psycopg.Connection) -> None:
+    day = datetime(2026, 3, 4, 12, tzinfo=UTC)
+    written = BatchWriter(store).write([make_record(day), make_record(day + timedelta(days=1))])
+    assert written == 2
+    rows = store.execute(
+        "SELECT tableoid::regclass::text FROM llm_calls ORDER BY ts"
+    ).fetchall()
+    assert [r[0] for r in rows] == ["llm_calls_p20260304", "llm_calls_p20260305"]
+
+
+def test_writing_a_batch_twice_stores_each_call_once(store: psycopg.Connection) -> None:
+    now = datetime.now(UTC)
+    batch = [make_record(now) for _ in range(5)]
+    writer = BatchWriter(store)
+    assert writer.write(batch[:3]) == 3
+    assert writer.write(batch) == 2
+    assert store.execute("SELECT count(*) FROM llm_calls").fetchone()[0] == 5
+
+
+def test_row_in_default_partition_moves_when_its_day_is_created(
+    store: psycopg.Connection,
+) -> None:
+    at = datetime(2025, 1, 1, 8, tzinfo=UTC)
+    record = make_record(at)
+    with store.cursor() as cur, cur.copy("COPY llm_calls (id, ts, trace_id, provider, endpoint) FROM STDIN") as copy:
+        copy.write_row((record["id"], record["ts"], "t", "openai", "responses"))
+    BatchWriter(store).write([make_record(at)])
+    where = store.execute(
+        "SELECT tableoid::regclass::text, count(*) FROM llm_calls GROUP BY 1"
+    ).fetchall()
+    assert where == [("llm_calls_p20250101", 2)]
