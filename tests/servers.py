@@ -28,6 +28,14 @@ def stop_embedded(server: object) -> None:
     server.cleanup()  # type: ignore[attr-defined]
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 class DebianServer:
     """Debian's PostgreSQL 15, run as the ``postgres`` user in a private directory."""
 
@@ -35,7 +43,7 @@ class DebianServer:
         self.root = Path(tempfile.mkdtemp(prefix="llmlog-pg15-"))
         os.chmod(self.root, 0o777)
         self.data = self.root / "data"
-        self.port = 55432
+        self.port = _free_port()
 
     @staticmethod
     def available() -> bool:
