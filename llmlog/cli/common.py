@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -36,3 +37,41 @@ def open_store() -> tuple[str, psycopg.Connection]:
     from llmlog.store.connect import open_store as _open
 
     return _open(state.db)
+
+
+def _text_opt(name: str, help_text: str) -> typer.models.OptionInfo:
+    return typer.Option(name, help=help_text, show_default=False, rich_help_panel="Filters")
+
+
+SinceOpt = Annotated[
+    str | None,
+    _text_opt("--since", "Start of the window: 15m, 24h, 7d, 2w or a date/time (UTC)."),
+]
+UntilOpt = Annotated[str | None, _text_opt("--until", "End of the window (default: open).")]
+FeatureOpt = Annotated[str | None, _text_opt("--feature", "Only this feature.")]
+ModelOpt = Annotated[str | None, _text_opt("--model", "Only this (requested) model.")]
+ProviderOpt = Annotated[str | None, _text_opt("--provider", "Only this provider.")]
+TenantOpt = Annotated[str | None, _text_opt("--tenant", "Only this tenant_id.")]
+UserOpt = Annotated[str | None, _text_opt("--user", "Only this user_id.")]
+TraceOpt = Annotated[str | None, _text_opt("--trace", "Only this trace_id.")]
+PromptVersionOpt = Annotated[str | None, _text_opt("--prompt-version", "Only this prompt version.")]
+
+
+class Status(StrEnum):
+    ok = "ok"
+    error = "error"
+
+
+StatusOpt = Annotated[
+    Status | None,
+    typer.Option("--status", help="ok or error.", show_default=False, rich_help_panel="Filters"),
+]
+GrepOpt = Annotated[
+    str | None,
+    _text_opt(
+        "--grep",
+        "Full-text search of system prompt, messages, output and tool arguments: words, "
+        '"a phrase", -excluded, or.',
+    ),
+]
+LimitOpt = Annotated[int, typer.Option("--limit", "-n", min=1, help="How many rows at most.")]

@@ -43,7 +43,7 @@ class Col:
 
     key: str
     header: str | None = None
-    kind: str = "text"  # text | int | usd | ms | time | id | pct | num
+    kind: str = "text"  # text | int | usd | ms | time | id | pct | num | line | flag
     max_width: int | None = None
 
     @property
@@ -78,6 +78,11 @@ def human(value: Any, kind: str) -> str:
         return value.astimezone().strftime("%Y-%m-%d %H:%M:%S")
     if kind == "id":
         return str(value)[:13]
+    if kind == "line":
+        lines = str(value).strip().splitlines()
+        return lines[0] if lines else ""
+    if kind == "flag":
+        return "yes" if value else ""
     return str(value)
 
 
@@ -145,12 +150,19 @@ def emit_object(obj: dict[str, Any], fmt: Format, *, title: str | None = None) -
 
 
 def _write_csv(rows: Sequence[dict[str, Any]]) -> None:
+    write_csv(rows)
+
+
+def write_csv(rows: Sequence[dict[str, Any]], *, header: bool = True) -> None:
+    """CSV rows (JSON for nested values); ``header=False`` to continue an earlier block."""
     writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
+    if header:
+        writer.writeheader()
     for row in rows:
         writer.writerow(
             {k: (dumps(v) if isinstance(v, dict | list) else jsonable(v)) for k, v in row.items()}
         )
+    sys.stdout.flush()
 
 
 def _table(rows: Sequence[dict[str, Any]], columns: Sequence[Col], title: str | None) -> Any:

@@ -1,0 +1,40 @@
+"""Report helpers: the searchable text of a call, and a call id's timestamp
+
+Revision ID: 0002
+Revises: 0001
+"""
+
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # What `--grep` searches: system prompt, output, every string of the messages (Chat
+    # Completions / Messages `messages`, Responses `input`) and the tool calls' arguments.
+    # Indexed per closed day (llmlog.reports.textindex), never on the ingest path.
+    op.execute(
+        "CREATE FUNCTION llmlog_text(system_prompt text, output_text text, request jsonb, "
+        "tool_calls jsonb) RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN "
+        "to_tsvector('simple'::regconfig, coalesce(system_prompt, '') || ' ' || "
+        "coalesce(output_text, '')) "
+        "|| jsonb_to_tsvector('simple'::regconfig, "
+        "coalesce(request -> 'messages', request -> 'input', '[]'::jsonb), '[\"string\"]') "
+        "|| jsonb_to_tsvector('simple'::regconfig, coalesce(tool_calls, '[]'::jsonb), "
+        "'[\"string\"]')"
+    )
+    # The millisecond timestamp inside a UUIDv7: a call's ts, known from its id alone, so a
+    # lookup by id (or id prefix) prunes partitions at plan time.
+    op.execute(
+        "CREATE FUNCTION llmlog_id_ts(id uuid) RETURNS timestamptz "
+        "LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN to_timestamp("
+        "(('x' || left(replace(id::text, '-', ''), 12))::bit(48)::bigint) / 1000.0)"
+    )
+
+
+def downgrade() -> None:
+    op.execute("DROP FUNCTION llmlog_id_ts(uuid)")
+    op.execute("DROP FUNCTION llmlog_text(text, text, jsonb, jsonb)")

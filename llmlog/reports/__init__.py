@@ -1,0 +1,1 @@
+"""Answering questions from the store: named SQL files, their parameters, and the reports."""

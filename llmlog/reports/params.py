@@ -1,0 +1,83 @@
+"""Typed query parameters: turning ``--param key=value`` text into values to bind."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from llmlog.errors import UsageError
+from llmlog.reports.window import parse_time
+
+if TYPE_CHECKING:
+    from llmlog.reports.sqlfile import Query
+
+
+def _bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("true", "t", "yes", "y", "1", "on"):
+        return True
+    if lowered in ("false", "f", "no", "n", "0", "off"):
+        return False
+    raise ValueError("expected true or false")
+
+
+def _list(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+TYPES: dict[str, Callable[[str], Any]] = {
+    "text": str,
+    "int": int,
+    "float": float,
+    "numeric": Decimal,
+    "bool": _bool,
+    "timestamptz": parse_time,
+    "date": date.fromisoformat,
+    "uuid": uuid.UUID,
+    "text[]": _list,
+}
+
+
+def convert(name: str, kind: str, text: str) -> Any:
+    """``text`` as a value of type ``kind``; UsageError naming the parameter otherwise."""
+    if text.strip().lower() == "null":
+        return None
+    try:
+        return TYPES[kind](text)
+    except UsageError as exc:
+        raise UsageError(f"parameter {name}: {exc.message}", hint=exc.hint) from None
+    except (ValueError, InvalidOperation) as exc:
+        raise UsageError(
+            f"parameter {name}: {text!r} is not a valid {kind}", hint=str(exc) or None
+        ) from None
+
+
+def bind(query: Query, given: Mapping[str, Any], *, strict: bool = True) -> dict[str, Any]:
+    """Values for every parameter of ``query``: given (text is converted) or the default.
+
+    ``strict`` refuses names the query does not declare (a typo on the command line);
+    report commands pass their common filters and let each query take what it declares.
+    """
+    unknown = sorted(set(given) - query.param_names)
+    if strict and unknown:
+        declared = ", ".join(p.name for p in query.params) or "none"
+        raise UsageError(
+            f"query {query.name} has no parameter {unknown[0]!r}", hint=f"it takes: {declared}"
+        )
+    values: dict[str, Any] = {}
+    for param in query.params:
+        value = given.get(param.name)
+        if value is None and param.name not in given:
+            if param.required:
+                raise UsageError(
+                    f"query {query.name} needs parameter {param.name} ({param.type})",
+                    hint=f"add --param {param.name}=VALUE",
+                )
+            value = param.default
+        values[param.name] = (
+            convert(param.name, param.type, value) if isinstance(value, str) else value
+        )
+    return values

@@ -1,0 +1,42 @@
+"""Running a named query: bind its parameters, execute it, hand back rows as dicts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from llmlog.reports import params, sqlfile
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from llmlog.reports.sqlfile import Query
+
+Row = dict[str, Any]
+
+
+def execute(conn: psycopg.Connection, query: Query, values: Mapping[str, Any]) -> list[Row]:
+    """Rows of ``query`` run with already bound ``values``.
+
+    Never prepared: each execution is planned with its values, so constant folding drops the
+    filters left unset and partitions outside the time bounds are pruned at plan time.
+    """
+    from psycopg.rows import dict_row
+
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(query.sql, dict(values) or None, prepare=False)  # type: ignore[arg-type]
+        return cur.fetchall() if cur.description else []
+
+
+def run(
+    conn: psycopg.Connection, name: str, given: Mapping[str, Any], *, strict: bool = False
+) -> list[Row]:
+    """Rows of the bundled query ``name`` with ``given`` values (the rest from its defaults)."""
+    query = sqlfile.bundled(name)
+    return execute(conn, query, params.bind(query, given, strict=strict))
+
+
+def drop_keys(rows: list[Row], keep: set[str], among: tuple[str, ...]) -> list[Row]:
+    """``rows`` without the grouping columns of ``among`` that were not asked for."""
+    gone = set(among) - keep
+    return [{k: v for k, v in row.items() if k not in gone} for row in rows]

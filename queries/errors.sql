@@ -1,0 +1,68 @@
+-- name: errors
+-- description: Errors grouped by (error_type, model, feature): count, first and last seen,
+-- description: an example id. Rolled-up days count under error_type NULL.
+-- param since: timestamptz = 7d
+-- param until: timestamptz = infinity
+-- param feature: text = null
+-- param model: text = null
+-- param provider: text = null
+-- param tenant_id: text = null
+-- param user_id: text = null
+-- param trace_id: text = null
+-- param prompt_version: text = null
+-- param status: text = null
+-- param grep: text = null
+-- param grep_like: text = null
+WITH hot AS (
+  SELECT error_type, model, feature, count(*) AS errors, min(ts) AS first_seen,
+         max(ts) AS last_seen, (array_agg(id ORDER BY ts DESC))[1] AS example_id,
+         (ts AT TIME ZONE 'UTC')::date AS day
+  FROM llm_calls
+  WHERE status = 'error' AND ts >= %(since)s AND ts < %(until)s
+  AND (%(feature)s::text IS NULL OR feature = %(feature)s)
+  AND (%(model)s::text IS NULL OR model = %(model)s)
+  AND (%(provider)s::text IS NULL OR provider = %(provider)s)
+  AND (%(tenant_id)s::text IS NULL OR tenant_id = %(tenant_id)s)
+  AND (%(user_id)s::text IS NULL OR user_id = %(user_id)s)
+  AND (%(trace_id)s::text IS NULL OR trace_id = %(trace_id)s)
+  AND (%(prompt_version)s::text IS NULL OR prompt_version = %(prompt_version)s)
+  AND (%(status)s::text IS NULL OR status = %(status)s)
+  AND (%(grep_like)s::text IS NULL OR concat_ws(' ', system_prompt, output_text, request::text,
+       tool_calls::text) ILIKE %(grep_like)s)
+  AND (%(grep)s::text IS NULL OR llmlog_text(system_prompt, output_text, request, tool_calls)
+       @@ websearch_to_tsquery('simple', %(grep)s))
+  GROUP BY error_type, model, feature, day
+),
+rolled AS (  -- days already rolled up into llm_calls_daily: read there, not from hot rows
+  SELECT DISTINCT day FROM llm_calls_daily
+  WHERE day >= (%(since)s::timestamptz AT TIME ZONE 'UTC')::date
+    AND (day::timestamp AT TIME ZONE 'UTC') < %(until)s
+),
+cold AS (
+  SELECT NULL::text AS error_type, d.model, d.feature, sum(d.errors)::bigint AS errors,
+         min(d.day)::timestamp AT TIME ZONE 'UTC' AS first_seen,
+         (max(d.day) + 1)::timestamp AT TIME ZONE 'UTC' AS last_seen, NULL::uuid AS example_id
+  FROM llm_calls_daily d
+  WHERE d.day >= (%(since)s::timestamptz AT TIME ZONE 'UTC')::date
+    AND (d.day::timestamp AT TIME ZONE 'UTC') < %(until)s
+    AND (%(feature)s::text IS NULL OR d.feature = %(feature)s)
+    AND (%(model)s::text IS NULL OR d.model = %(model)s)
+    AND (%(provider)s::text IS NULL OR d.provider = %(provider)s)
+    AND (%(tenant_id)s::text IS NULL OR d.tenant_id = %(tenant_id)s)
+    AND (%(prompt_version)s::text IS NULL OR d.prompt_version = %(prompt_version)s)
+    -- rolled-up days keep no users, traces or text: those filters see hot rows only
+    AND %(user_id)s::text IS NULL AND %(trace_id)s::text IS NULL
+    AND %(status)s::text IS NULL AND %(grep)s::text IS NULL
+    AND d.errors > 0
+  GROUP BY d.model, d.feature
+)
+SELECT error_type, model, feature, sum(errors)::bigint AS errors, min(first_seen) AS first_seen,
+       max(last_seen) AS last_seen, (array_agg(example_id ORDER BY last_seen DESC))[1] AS example_id
+FROM (
+  SELECT error_type, model, feature, errors, first_seen, last_seen, example_id
+  FROM hot WHERE day NOT IN (SELECT day FROM rolled)
+  UNION ALL
+  SELECT * FROM cold
+) AS both_tiers
+GROUP BY error_type, model, feature
+ORDER BY errors DESC, last_seen DESC

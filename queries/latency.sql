@@ -1,0 +1,121 @@
+-- name: latency
+-- description: Latency percentiles (metric=total: latency_ms, metric=ttft: ttft_ms) grouped by
+-- description: any of feature, model, provider, prompt_version, tenant_id. Exact
+-- description: percentile_cont on hot rows; a group that spans rolled-up days is estimated
+-- description: from the daily log-bucket histograms (approximate=true).
+-- param by: text[] = feature,model
+-- param metric: text = total
+-- param since: timestamptz = 24h
+-- param until: timestamptz = infinity
+-- param feature: text = null
+-- param model: text = null
+-- param provider: text = null
+-- param tenant_id: text = null
+-- param user_id: text = null
+-- param trace_id: text = null
+-- param prompt_version: text = null
+-- param status: text = null
+-- param grep: text = null
+-- param grep_like: text = null
+WITH rolled AS (  -- days already rolled up into llm_calls_daily: read there, not from hot rows
+  SELECT DISTINCT day FROM llm_calls_daily
+  WHERE day >= (%(since)s::timestamptz AT TIME ZONE 'UTC')::date
+    AND (day::timestamp AT TIME ZONE 'UTC') < %(until)s
+),
+hot AS (
+  SELECT
+         CASE WHEN 'feature' = ANY(%(by)s::text[]) THEN feature END AS feature,
+         CASE WHEN 'model' = ANY(%(by)s::text[]) THEN model END AS model,
+         CASE WHEN 'provider' = ANY(%(by)s::text[]) THEN provider END AS provider,
+         CASE WHEN 'prompt_version' = ANY(%(by)s::text[]) THEN prompt_version END
+           AS prompt_version,
+         CASE WHEN 'tenant_id' = ANY(%(by)s::text[]) THEN tenant_id END AS tenant_id,
+         CASE WHEN %(metric)s = 'ttft' THEN ttft_ms ELSE latency_ms END AS ms
+  FROM llm_calls
+  WHERE ts >= %(since)s AND ts < %(until)s
+    AND (ts AT TIME ZONE 'UTC')::date NOT IN (SELECT day FROM rolled)
+  AND (%(feature)s::text IS NULL OR feature = %(feature)s)
+  AND (%(model)s::text IS NULL OR model = %(model)s)
+  AND (%(provider)s::text IS NULL OR provider = %(provider)s)
+  AND (%(tenant_id)s::text IS NULL OR tenant_id = %(tenant_id)s)
+  AND (%(user_id)s::text IS NULL OR user_id = %(user_id)s)
+  AND (%(trace_id)s::text IS NULL OR trace_id = %(trace_id)s)
+  AND (%(prompt_version)s::text IS NULL OR prompt_version = %(prompt_version)s)
+  AND (%(status)s::text IS NULL OR status = %(status)s)
+  AND (%(grep_like)s::text IS NULL OR concat_ws(' ', system_prompt, output_text, request::text,
+       tool_calls::text) ILIKE %(grep_like)s)
+  AND (%(grep)s::text IS NULL OR llmlog_text(system_prompt, output_text, request, tool_calls)
+       @@ websearch_to_tsquery('simple', %(grep)s))
+),
+cold AS (
+  SELECT
+         CASE WHEN 'feature' = ANY(%(by)s::text[]) THEN d.feature END AS feature,
+         CASE WHEN 'model' = ANY(%(by)s::text[]) THEN d.model END AS model,
+         CASE WHEN 'provider' = ANY(%(by)s::text[]) THEN d.provider END AS provider,
+         CASE WHEN 'prompt_version' = ANY(%(by)s::text[]) THEN d.prompt_version END
+           AS prompt_version,
+         CASE WHEN 'tenant_id' = ANY(%(by)s::text[]) THEN d.tenant_id END AS tenant_id,
+         CASE WHEN %(metric)s = 'ttft' THEN d.ttft_hist ELSE d.latency_hist END AS hist
+  FROM llm_calls_daily d
+  WHERE d.day >= (%(since)s::timestamptz AT TIME ZONE 'UTC')::date
+    AND (d.day::timestamp AT TIME ZONE 'UTC') < %(until)s
+    AND (%(feature)s::text IS NULL OR d.feature = %(feature)s)
+    AND (%(model)s::text IS NULL OR d.model = %(model)s)
+    AND (%(provider)s::text IS NULL OR d.provider = %(provider)s)
+    AND (%(tenant_id)s::text IS NULL OR d.tenant_id = %(tenant_id)s)
+    AND (%(prompt_version)s::text IS NULL OR d.prompt_version = %(prompt_version)s)
+    -- rolled-up days keep no users, traces or text: those filters see hot rows only
+    AND %(user_id)s::text IS NULL AND %(trace_id)s::text IS NULL
+    AND %(status)s::text IS NULL AND %(grep)s::text IS NULL
+),
+exact AS (
+  SELECT feature, model, provider, prompt_version, tenant_id, count(*) AS calls,
+         percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY ms) AS p
+  FROM hot
+  WHERE ms IS NOT NULL
+  GROUP BY feature, model, provider, prompt_version, tenant_id
+),
+buckets AS (  -- only when some day is rolled up: hot rows bucketed like the histograms
+  SELECT feature, model, provider, prompt_version, tenant_id, k, sum(n) AS n
+  FROM (
+    SELECT feature, model, provider, prompt_version, tenant_id,
+           llmlog_latency_bucket(ms) AS k, 1 AS n
+    FROM hot
+    WHERE ms IS NOT NULL AND EXISTS (SELECT 1 FROM cold)
+    UNION ALL
+    SELECT c.feature, c.model, c.provider, c.prompt_version, c.tenant_id, b.k::integer, b.n
+    FROM cold c, unnest(c.hist) WITH ORDINALITY AS b(n, k)
+  ) AS counted
+  GROUP BY feature, model, provider, prompt_version, tenant_id, k
+),
+cumulative AS (
+  SELECT *, sum(n) OVER w AS upto,
+         sum(n) OVER (PARTITION BY feature, model, provider, prompt_version, tenant_id) AS total
+  FROM buckets
+  WINDOW w AS (PARTITION BY feature, model, provider, prompt_version, tenant_id ORDER BY k)
+),
+approx AS (
+  SELECT feature, model, provider, prompt_version, tenant_id, max(total)::bigint AS calls,
+         ARRAY[llmlog_bucket_ms(min(k) FILTER (WHERE upto >= 0.5 * total)),
+               llmlog_bucket_ms(min(k) FILTER (WHERE upto >= 0.95 * total)),
+               llmlog_bucket_ms(min(k) FILTER (WHERE upto >= 0.99 * total))] AS p
+  FROM cumulative
+  GROUP BY feature, model, provider, prompt_version, tenant_id
+  HAVING max(total) > 0
+),
+both_tiers AS (
+  SELECT *, true AS approximate FROM approx
+  UNION ALL
+  SELECT *, false FROM exact e
+  WHERE NOT EXISTS (
+    SELECT 1 FROM approx a
+    WHERE a.feature IS NOT DISTINCT FROM e.feature AND a.model IS NOT DISTINCT FROM e.model
+    AND a.provider IS NOT DISTINCT FROM e.provider
+    AND a.prompt_version IS NOT DISTINCT FROM e.prompt_version
+    AND a.tenant_id IS NOT DISTINCT FROM e.tenant_id
+  )
+)
+SELECT feature, model, provider, prompt_version, tenant_id, calls, p[1] AS p50_ms,
+       p[2] AS p95_ms, p[3] AS p99_ms, approximate
+FROM both_tiers
+ORDER BY p95_ms DESC NULLS LAST, calls DESC
