@@ -45,6 +45,7 @@ class Col:
     header: str | None = None
     kind: str = "text"  # text | int | usd | ms | time | id | pct | num | line | flag
     max_width: int | None = None
+    optional: bool = False  # dropped (last first) when the table would not fit the terminal
 
     @property
     def title(self) -> str:
@@ -169,7 +170,7 @@ def _table(rows: Sequence[dict[str, Any]], columns: Sequence[Col], title: str | 
     from rich.table import Table
 
     table = Table(title=title, header_style="bold")
-    for col in columns:
+    for col in fitting(rows, columns, out.width):
         right = col.kind in ("int", "usd", "ms", "pct", "num")
         table.add_column(
             col.title,
@@ -178,6 +179,20 @@ def _table(rows: Sequence[dict[str, Any]], columns: Sequence[Col], title: str | 
             overflow="ellipsis",
             no_wrap=col.max_width is not None,
         )
+    shown = [c.key for c in fitting(rows, columns, out.width)]
     for row in rows:
-        table.add_row(*(human(row.get(col.key), col.kind) for col in columns))
+        table.add_row(*(human(row.get(c.key), c.kind) for c in columns if c.key in shown))
     return table
+
+
+def fitting(rows: Sequence[dict[str, Any]], columns: Sequence[Col], width: int) -> list[Col]:
+    """``columns`` without the optional ones (last first) that would overflow ``width``."""
+    kept = list(columns)
+
+    def needed(col: Col) -> int:
+        widest = max((len(human(row.get(col.key), col.kind)) for row in rows[:50]), default=0)
+        return min(max(widest, len(col.title)), col.max_width or 10**6) + 3
+
+    while sum(needed(c) for c in kept) + 1 > width and any(c.optional for c in kept):
+        kept.remove(next(c for c in reversed(kept) if c.optional))
+    return kept

@@ -90,18 +90,18 @@ def _store() -> Any:
 
 
 CALL_COLUMNS = [
-    Col("ts", "time", "time"),
-    Col("id", "id", "id"),
-    Col("feature", max_width=16),
-    Col("tenant_id", "tenant", max_width=14),
-    Col("model", max_width=22),
-    Col("input_tokens", "in", "int"),
-    Col("output_tokens", "out", "int"),
+    Col("ts", "time", "time", max_width=19),
+    Col("id", "id", "id", max_width=13),
+    Col("feature", max_width=16, optional=True),
+    Col("model", max_width=22, optional=True),
+    Col("tenant_id", "tenant", max_width=14, optional=True),
+    Col("input_tokens", "in", "int", optional=True),
+    Col("output_tokens", "out", "int", optional=True),
     Col("cost_usd", "cost", "usd"),
-    Col("ttft_ms", "ttft", "ms"),
+    Col("ttft_ms", "ttft", "ms", optional=True),
     Col("latency_ms", "latency", "ms"),
-    Col("outcome", "status"),
-    Col("output_text", "output", "line", max_width=40),
+    Col("outcome", "status", max_width=12),
+    Col("output_text", "output", "line", max_width=40, optional=True),
 ]
 
 
@@ -188,8 +188,8 @@ ERROR_COLUMNS = [
     Col("example_id", "example", "id"),
 ]
 ERROR_CALL_COLUMNS = [
-    Col("ts", "time", "time"),
-    Col("id", "id", "id"),
+    Col("ts", "time", "time", max_width=19),
+    Col("id", "id", "id", max_width=13),
     Col("feature", max_width=16),
     Col("model", max_width=22),
     Col("http_status", "http"),

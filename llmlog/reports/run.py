@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from llmlog.reports import params, sqlfile
+
+log = logging.getLogger("llmlog")
 
 if TYPE_CHECKING:
     import psycopg
@@ -33,7 +36,25 @@ def run(
 ) -> list[Row]:
     """Rows of the bundled query ``name`` with ``given`` values (the rest from its defaults)."""
     query = sqlfile.bundled(name)
-    return execute(conn, query, params.bind(query, given, strict=strict))
+    values = params.bind(query, given, strict=strict)
+    if values.get("grep"):
+        index_text_for(conn, values)
+    return execute(conn, query, values)
+
+
+def index_text_for(conn: psycopg.Connection, values: Mapping[str, Any]) -> None:
+    """Before a full-text search: index the closed days of its window that still lack it."""
+    from datetime import date
+
+    from llmlog.reports import textindex
+
+    since, until = values.get("since"), values.get("until")
+    first = since.date() if since else date.min
+    last = until.date() if until else date.max
+    days = textindex.unindexed_days(conn, first, last)
+    if days:
+        log.warning("indexing the text of %d closed day(s) for search, once", len(days))
+        textindex.index_days(conn, days)
 
 
 def drop_keys(rows: list[Row], keep: set[str], among: tuple[str, ...]) -> list[Row]:
