@@ -93,7 +93,7 @@ cumulative AS (
   FROM (SELECT * FROM cold_buckets UNION ALL SELECT * FROM hot_buckets) AS counted
   GROUP BY 1, 2, 3
 ),
-approx_p95 AS (
+approx_p95 AS (  -- groups with rolled-up days: p95 from the merged histogram
   SELECT prompt_version, model,
          llmlog_bucket_ms(min(k) FILTER (WHERE upto >= 0.95 * total)) AS p95_ms
   FROM (
@@ -101,7 +101,11 @@ approx_p95 AS (
            sum(n) OVER (PARTITION BY prompt_version, model) AS total
     FROM cumulative
   ) AS running
-  WHERE total > 0
+  WHERE total > 0 AND EXISTS (
+    SELECT 1 FROM cold c
+    WHERE c.prompt_version IS NOT DISTINCT FROM running.prompt_version
+      AND c.model IS NOT DISTINCT FROM running.model
+  )
   GROUP BY 1, 2
 ),
 totals AS (

@@ -75,13 +75,19 @@ exact AS (
   WHERE ms IS NOT NULL
   GROUP BY feature, model, provider, prompt_version, tenant_id
 ),
-buckets AS (  -- only when some day is rolled up: hot rows bucketed like the histograms
+buckets AS (  -- groups with rolled-up days: their hot rows bucketed like the histograms
   SELECT feature, model, provider, prompt_version, tenant_id, k, sum(n) AS n
   FROM (
     SELECT feature, model, provider, prompt_version, tenant_id,
            llmlog_latency_bucket(ms) AS k, 1 AS n
-    FROM hot
-    WHERE ms IS NOT NULL AND EXISTS (SELECT 1 FROM cold)
+    FROM hot h
+    WHERE ms IS NOT NULL AND EXISTS (
+      SELECT 1 FROM cold c
+      WHERE c.feature IS NOT DISTINCT FROM h.feature AND c.model IS NOT DISTINCT FROM h.model
+        AND c.provider IS NOT DISTINCT FROM h.provider
+        AND c.prompt_version IS NOT DISTINCT FROM h.prompt_version
+        AND c.tenant_id IS NOT DISTINCT FROM h.tenant_id
+    )
     UNION ALL
     SELECT c.feature, c.model, c.provider, c.prompt_version, c.tenant_id, b.k::integer, b.n
     FROM cold c, unnest(c.hist) WITH ORDINALITY AS b(n, k)
