@@ -14,16 +14,21 @@
 -- param grep: text = null
 -- param grep_like: text = null
 WITH rolled AS (  -- days already rolled up into llm_calls_daily: read there, not from hot rows
-  SELECT DISTINCT day FROM llm_calls_daily
-  WHERE day >= (%(since)s::timestamptz AT TIME ZONE 'UTC')::date
-    AND (day::timestamp AT TIME ZONE 'UTC') < %(until)s
+  SELECT coalesce(array_agg(d::date), '{}') AS days
+  FROM generate_series(
+    greatest((%(since)s::timestamptz AT TIME ZONE 'UTC')::date,
+             (SELECT min(day) FROM llm_calls_daily)),
+    least((%(until)s::timestamptz AT TIME ZONE 'UTC')::date,
+          coalesce((SELECT max(day) FROM llm_calls_daily), '-infinity'::date)),
+    interval '1 day') AS d
+  WHERE EXISTS (SELECT 1 FROM llm_calls_daily WHERE day = d::date)
 ),
 hot AS (
   SELECT provider, model, count(*) AS calls, sum(cost_usd) AS cost_usd,
          percentile_cont(0.95) WITHIN GROUP (ORDER BY cost_usd::float8) AS p95_cost_usd
   FROM llm_calls
   WHERE ts >= %(since)s AND ts < %(until)s
-    AND (ts AT TIME ZONE 'UTC')::date NOT IN (SELECT day FROM rolled)
+    AND NOT ((ts AT TIME ZONE 'UTC')::date = ANY ((SELECT days FROM rolled)::date[]))
   AND (%(feature)s::text IS NULL OR feature = %(feature)s)
   AND (%(model)s::text IS NULL OR model = %(model)s)
   AND (%(provider)s::text IS NULL OR provider = %(provider)s)

@@ -34,9 +34,14 @@ WITH hot AS (
   GROUP BY error_type, model, feature, day
 ),
 rolled AS (  -- days already rolled up into llm_calls_daily: read there, not from hot rows
-  SELECT DISTINCT day FROM llm_calls_daily
-  WHERE day >= (%(since)s::timestamptz AT TIME ZONE 'UTC')::date
-    AND (day::timestamp AT TIME ZONE 'UTC') < %(until)s
+  SELECT coalesce(array_agg(d::date), '{}') AS days
+  FROM generate_series(
+    greatest((%(since)s::timestamptz AT TIME ZONE 'UTC')::date,
+             (SELECT min(day) FROM llm_calls_daily)),
+    least((%(until)s::timestamptz AT TIME ZONE 'UTC')::date,
+          coalesce((SELECT max(day) FROM llm_calls_daily), '-infinity'::date)),
+    interval '1 day') AS d
+  WHERE EXISTS (SELECT 1 FROM llm_calls_daily WHERE day = d::date)
 ),
 cold AS (
   SELECT NULL::text AS error_type, d.model, d.feature, sum(d.errors)::bigint AS errors,
@@ -60,7 +65,7 @@ SELECT error_type, model, feature, sum(errors)::bigint AS errors, min(first_seen
        max(last_seen) AS last_seen, (array_agg(example_id ORDER BY last_seen DESC))[1] AS example_id
 FROM (
   SELECT error_type, model, feature, errors, first_seen, last_seen, example_id
-  FROM hot WHERE day NOT IN (SELECT day FROM rolled)
+  FROM hot WHERE NOT (day = ANY ((SELECT days FROM rolled)::date[]))
   UNION ALL
   SELECT * FROM cold
 ) AS both_tiers

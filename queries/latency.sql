@@ -18,9 +18,14 @@
 -- param grep: text = null
 -- param grep_like: text = null
 WITH rolled AS (  -- days already rolled up into llm_calls_daily: read there, not from hot rows
-  SELECT DISTINCT day FROM llm_calls_daily
-  WHERE day >= (%(since)s::timestamptz AT TIME ZONE 'UTC')::date
-    AND (day::timestamp AT TIME ZONE 'UTC') < %(until)s
+  SELECT coalesce(array_agg(d::date), '{}') AS days
+  FROM generate_series(
+    greatest((%(since)s::timestamptz AT TIME ZONE 'UTC')::date,
+             (SELECT min(day) FROM llm_calls_daily)),
+    least((%(until)s::timestamptz AT TIME ZONE 'UTC')::date,
+          coalesce((SELECT max(day) FROM llm_calls_daily), '-infinity'::date)),
+    interval '1 day') AS d
+  WHERE EXISTS (SELECT 1 FROM llm_calls_daily WHERE day = d::date)
 ),
 hot AS (
   SELECT
@@ -33,7 +38,7 @@ hot AS (
          CASE WHEN %(metric)s = 'ttft' THEN ttft_ms ELSE latency_ms END AS ms
   FROM llm_calls
   WHERE ts >= %(since)s AND ts < %(until)s
-    AND (ts AT TIME ZONE 'UTC')::date NOT IN (SELECT day FROM rolled)
+    AND NOT ((ts AT TIME ZONE 'UTC')::date = ANY ((SELECT days FROM rolled)::date[]))
   AND (%(feature)s::text IS NULL OR feature = %(feature)s)
   AND (%(model)s::text IS NULL OR model = %(model)s)
   AND (%(provider)s::text IS NULL OR provider = %(provider)s)
@@ -68,6 +73,24 @@ cold AS (
     AND %(user_id)s::text IS NULL AND %(trace_id)s::text IS NULL
     AND %(status)s::text IS NULL AND %(grep)s::text IS NULL
 ),
+cold_hist AS (  -- histograms summed per group (60 sums beat unnesting every day's array)
+  SELECT feature, model, provider, prompt_version, tenant_id, ARRAY[
+    sum(hist[1]), sum(hist[2]), sum(hist[3]), sum(hist[4]), sum(hist[5]),
+    sum(hist[6]), sum(hist[7]), sum(hist[8]), sum(hist[9]), sum(hist[10]),
+    sum(hist[11]), sum(hist[12]), sum(hist[13]), sum(hist[14]), sum(hist[15]),
+    sum(hist[16]), sum(hist[17]), sum(hist[18]), sum(hist[19]), sum(hist[20]),
+    sum(hist[21]), sum(hist[22]), sum(hist[23]), sum(hist[24]), sum(hist[25]),
+    sum(hist[26]), sum(hist[27]), sum(hist[28]), sum(hist[29]), sum(hist[30]),
+    sum(hist[31]), sum(hist[32]), sum(hist[33]), sum(hist[34]), sum(hist[35]),
+    sum(hist[36]), sum(hist[37]), sum(hist[38]), sum(hist[39]), sum(hist[40]),
+    sum(hist[41]), sum(hist[42]), sum(hist[43]), sum(hist[44]), sum(hist[45]),
+    sum(hist[46]), sum(hist[47]), sum(hist[48]), sum(hist[49]), sum(hist[50]),
+    sum(hist[51]), sum(hist[52]), sum(hist[53]), sum(hist[54]), sum(hist[55]),
+    sum(hist[56]), sum(hist[57]), sum(hist[58]), sum(hist[59]), sum(hist[60])
+  ] AS hist
+  FROM cold
+  GROUP BY feature, model, provider, prompt_version, tenant_id
+),
 exact AS (
   SELECT feature, model, provider, prompt_version, tenant_id, count(*) AS calls,
          percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY ms) AS p
@@ -75,14 +98,19 @@ exact AS (
   WHERE ms IS NOT NULL
   GROUP BY feature, model, provider, prompt_version, tenant_id
 ),
-buckets AS (  -- groups with rolled-up days: their hot rows bucketed like the histograms
+hot_buckets AS (  -- only when some day is rolled up: hot rows bucketed like the histograms
+  SELECT feature, model, provider, prompt_version, tenant_id,
+         llmlog_latency_bucket(ms) AS k, count(*) AS n
+  FROM hot
+  WHERE ms IS NOT NULL AND EXISTS (SELECT 1 FROM cold)
+  GROUP BY feature, model, provider, prompt_version, tenant_id, k
+),
+buckets AS (  -- groups with rolled-up days: hot and cold buckets together
   SELECT feature, model, provider, prompt_version, tenant_id, k, sum(n) AS n
   FROM (
-    SELECT feature, model, provider, prompt_version, tenant_id,
-           llmlog_latency_bucket(ms) AS k, 1 AS n
-    FROM hot h
-    WHERE ms IS NOT NULL AND EXISTS (
-      SELECT 1 FROM cold c
+    SELECT * FROM hot_buckets h
+    WHERE EXISTS (
+      SELECT 1 FROM cold_hist c
       WHERE c.feature IS NOT DISTINCT FROM h.feature AND c.model IS NOT DISTINCT FROM h.model
         AND c.provider IS NOT DISTINCT FROM h.provider
         AND c.prompt_version IS NOT DISTINCT FROM h.prompt_version
@@ -90,7 +118,8 @@ buckets AS (  -- groups with rolled-up days: their hot rows bucketed like the hi
     )
     UNION ALL
     SELECT c.feature, c.model, c.provider, c.prompt_version, c.tenant_id, b.k::integer, b.n
-    FROM cold c, unnest(c.hist) WITH ORDINALITY AS b(n, k)
+    FROM cold_hist c, unnest(c.hist) WITH ORDINALITY AS b(n, k)
+    WHERE b.n > 0
   ) AS counted
   GROUP BY feature, model, provider, prompt_version, tenant_id, k
 ),
@@ -100,11 +129,14 @@ cumulative AS (
   FROM buckets
   WINDOW w AS (PARTITION BY feature, model, provider, prompt_version, tenant_id ORDER BY k)
 ),
-approx AS (
+approx AS (  -- the bucket holding each percentile, interpolated geometrically inside it
   SELECT feature, model, provider, prompt_version, tenant_id, max(total)::bigint AS calls,
-         ARRAY[llmlog_bucket_ms(min(k) FILTER (WHERE upto >= 0.5 * total)),
-               llmlog_bucket_ms(min(k) FILTER (WHERE upto >= 0.95 * total)),
-               llmlog_bucket_ms(min(k) FILTER (WHERE upto >= 0.99 * total))] AS p
+         ARRAY[min(llmlog_bucket_at(k, (0.5 * total - (upto - n)) / n))
+                 FILTER (WHERE upto >= 0.5 * total),
+               min(llmlog_bucket_at(k, (0.95 * total - (upto - n)) / n))
+                 FILTER (WHERE upto >= 0.95 * total),
+               min(llmlog_bucket_at(k, (0.99 * total - (upto - n)) / n))
+                 FILTER (WHERE upto >= 0.99 * total)] AS p
   FROM cumulative
   GROUP BY feature, model, provider, prompt_version, tenant_id
   HAVING max(total) > 0

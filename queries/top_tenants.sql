@@ -35,9 +35,14 @@ WITH hot AS (
   GROUP BY tenant_id, day
 ),
 rolled AS (  -- days already rolled up into llm_calls_daily: read there, not from hot rows
-  SELECT DISTINCT day FROM llm_calls_daily
-  WHERE day >= (%(since)s::timestamptz AT TIME ZONE 'UTC')::date
-    AND (day::timestamp AT TIME ZONE 'UTC') < %(until)s
+  SELECT coalesce(array_agg(d::date), '{}') AS days
+  FROM generate_series(
+    greatest((%(since)s::timestamptz AT TIME ZONE 'UTC')::date,
+             (SELECT min(day) FROM llm_calls_daily)),
+    least((%(until)s::timestamptz AT TIME ZONE 'UTC')::date,
+          coalesce((SELECT max(day) FROM llm_calls_daily), '-infinity'::date)),
+    interval '1 day') AS d
+  WHERE EXISTS (SELECT 1 FROM llm_calls_daily WHERE day = d::date)
 ),
 cold AS (
   SELECT d.tenant_id, d.day, sum(d.calls) AS calls, sum(d.errors) AS errors,
@@ -57,7 +62,7 @@ cold AS (
   GROUP BY d.tenant_id, d.day
 ),
 days AS (
-  SELECT * FROM hot WHERE day NOT IN (SELECT day FROM rolled)
+  SELECT * FROM hot WHERE NOT (day = ANY ((SELECT days FROM rolled)::date[]))
   UNION ALL
   SELECT * FROM cold
 ),

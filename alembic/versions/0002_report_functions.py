@@ -33,8 +33,16 @@ def upgrade() -> None:
         "LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN to_timestamp("
         "(('x' || left(replace(id::text, '-', ''), 12))::bit(48)::bigint) / 1000.0)"
     )
+    # A latency at fraction f (0..1, clamped) of the way through bucket k, geometrically:
+    # percentiles from histograms interpolate inside the bucket that holds them.
+    op.execute(
+        "CREATE FUNCTION llmlog_bucket_at(k integer, f numeric) RETURNS double precision "
+        "LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN "
+        "power(10::double precision, (k - 1 + least(1, greatest(0, f::double precision))) / 10.0)"
+    )
 
 
 def downgrade() -> None:
+    op.execute("DROP FUNCTION llmlog_bucket_at(integer, numeric)")
     op.execute("DROP FUNCTION llmlog_id_ts(uuid)")
     op.execute("DROP FUNCTION llmlog_text(text, text, jsonb, jsonb)")
