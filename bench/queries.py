@@ -3,7 +3,8 @@
 build    1,000,000 synthetic calls over 60 days into the embedded store of $LLMLOG_HOME
          (default /tmp/llmlog-qbench), the days older than 25 rolled up into
          llm_calls_daily, closed days text-indexed. Run once; later runs reuse it.
-ingest   COPY throughput of 4-5 KB calls with and without a text index on the open day.
+ingest   COPY throughput of ~4.9 KB calls: 0001's indexes, + 0002's covering index, + a
+         GIN text index on the open day (why --grep indexes closed days only).
 reports  each report's SQL against hand-written SQL for the same question (median ms,
          ratio), EXPLAIN of the plan-time pruning, and whole-command wall times.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import os
 import statistics
+import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -19,8 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import cases as bench_cases
 from bench.synth import Synth
-from llmlog.store.batch import BatchWriter
+from llmlog.reports.run import execute
+from llmlog.store.batch import BatchWriter, to_row
+from llmlog.store.records import COLUMNS, complete
 
 HOME = os.environ.setdefault("LLMLOG_HOME", "/tmp/llmlog-qbench")
 ROWS = 1_000_000
@@ -110,9 +115,113 @@ def median_ms(fn, runs: int = 7) -> float:  # type: ignore[no-untyped-def]
     return statistics.median(times)
 
 
+INGEST_SETUPS = {
+    "0001 indexes only": ["DROP INDEX ix_llm_calls_report"],
+    "+ covering report index (0002)": [],
+    "+ GIN text index on open days": [
+        "CREATE INDEX ON llm_calls USING gin (("
+        "llmlog_text(system_prompt, output_text, request, tool_calls)))"
+    ],
+}
+
+
+def ingest(rows: int = 30_000, runs: int = 3) -> None:
+    """COPY throughput (BatchWriter, 5,000 per batch) into a fresh store at head, without the
+    covering index, with it, and with a GIN text index too (the naive way to back --grep)."""
+    from llmlog.store import migrations
+    from llmlog.store.connect import connect, ensure_database, resolve_url
+
+    end = datetime.now(UTC)
+    records = list(Synth(seed=7).records(rows, start=end - timedelta(minutes=30), end=end))
+    prepared = [to_row(complete(r)) for r in records]  # JSON made before timing, as PG_BASELINE
+    size = sum(len(str(v)) for r in prepared[:1000] for v in r if v is not None) / 1000
+    print(f"ingest: {rows:,} calls of ~{size:,.0f} B (text of values) per run, {runs} runs")
+    home = resolve_url()
+    url = home.replace("/llmlog?", "/bench_ingest?")
+    results: dict[str, list[float]] = {label: [] for label in INGEST_SETUPS}
+    for run in range(runs):
+        for label, ddl in INGEST_SETUPS.items():
+            with connect(home) as conn:
+                conn.execute("DROP DATABASE IF EXISTS bench_ingest WITH (FORCE)")
+            ensure_database(url)
+            migrations.upgrade(url)
+            with connect(url) as conn:
+                for statement in ddl:
+                    conn.execute(statement)
+                BatchWriter(conn).write(records[:10])  # the partition exists before timing
+                started = time.perf_counter()
+                for n in range(10, rows, BATCH):
+                    copy_rows(conn, prepared[n : n + BATCH])
+                results[label].append((rows - 10) / (time.perf_counter() - started))
+        print(f"  run {run + 1}: " + ", ".join(f"{v[-1]:,.0f}/s" for v in results.values()))
+    base = statistics.median(results["0001 indexes only"])
+    print()
+    print("| indexes | calls/s (median) | vs 0001 |")
+    print("|---|---:|---:|")
+    for label, rates in results.items():
+        rate = statistics.median(rates)
+        print(f"| {label} | {rate:,.0f} | {rate / base:.2f}x |")
+
+
+def copy_rows(conn, rows: list[tuple[object, ...]]) -> None:  # type: ignore[no-untyped-def]
+    with conn.transaction(), conn.cursor() as cur:
+        with cur.copy(f"COPY llm_calls ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+def reports() -> None:
+    """Each report's SQL vs hand-written SQL, its plan's pruning, and whole-command times."""
+    url, conn = store()
+    cases = bench_cases.cases(conn)
+    del url
+    print(
+        f"store: {conn.execute('SELECT count(*) FROM llm_calls').fetchone()[0]:,} calls, "
+        f"{len(existing_partitions(conn))} daily partitions, "
+        f"{conn.execute('SELECT count(DISTINCT day) FROM llm_calls_daily').fetchone()[0]}"
+        " rolled-up days"
+    )
+    print()
+    print("| report | ours ms | hand-written ms | ratio | partitions planned | planning ms |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for case in cases:
+        bench_cases.run_ours(conn, case)
+        query, values = bench_cases.bound(case)
+        ours = median_ms(lambda q=query, v=values: execute(conn, q, v))
+        hand = median_ms(lambda c=case: conn.execute(c.hand_sql, c.hand_params).fetchall())
+        planned, total, planning = bench_cases.pruning(conn, case)
+        print(f"| {case.label} | {ours:.2f} | {hand:.2f} | {ours / hand:.2f} | "
+              f"{planned}/{total} | {planning:.2f} |")  # fmt: skip
+    print()
+    print("| command | median ms (5 runs, process start included) | goal ms |")
+    print("|---|---:|---:|")
+    exe = str(Path(sys.executable).parent / "llmlog")
+    for case in cases:
+        if not case.argv:
+            continue
+        wall = median_ms(
+            lambda c=case: subprocess.run(
+                [exe, *c.argv, "--format", "jsonl"], check=True, stdout=subprocess.DEVNULL
+            ),
+            runs=5,
+        )
+        goal = f"{case.goal_ms}" if case.goal_ms else "-"
+        print(f"| llmlog {' '.join(case.argv)} | {wall:.0f} | {goal} |")
+
+
+def existing_partitions(conn) -> list[str]:  # type: ignore[no-untyped-def]
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = 'llm_calls'::regclass"
+        )
+    ]
+
+
 def main() -> None:
     what = sys.argv[1] if len(sys.argv) > 1 else "reports"
-    {"build": build}[what]()
+    {"build": build, "ingest": ingest, "reports": reports}[what]()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,133 @@
+"""The report cases bench/queries.py times: our bundled query and hand-written SQL for the
+same question (what PG_BASELINE.md measured: bound timestamps, indexes, jit off)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from llmlog.reports import params, sqlfile
+from llmlog.reports.filters import like_prefilter
+from llmlog.reports.run import execute, run
+
+CALL = (
+    "id, ts, feature, tenant_id, model, input_tokens, output_tokens, cost_usd, ttft_ms, "
+    "latency_ms, status, finish_reason, output_text"
+)
+
+
+@dataclass
+class Case:
+    label: str
+    query: str
+    values: dict[str, Any]
+    hand_sql: str
+    hand_params: tuple[Any, ...]
+    argv: list[str] = field(default_factory=list)
+    goal_ms: int | None = None
+
+
+def cases(conn: Any) -> list[Case]:
+    now = datetime.now(UTC)
+    day, week, month = now - timedelta(days=1), now - timedelta(days=7), now - timedelta(days=30)
+    call_id, call_ts = conn.execute(
+        "SELECT id, ts FROM llm_calls WHERE ts >= %s ORDER BY ts DESC LIMIT 1 OFFSET 100", (day,)
+    ).fetchone()
+    trace_id = conn.execute(
+        "SELECT trace_id FROM llm_calls WHERE ts >= %s AND parent_id IS NOT NULL "
+        "ORDER BY ts DESC LIMIT 1",
+        (day,),
+    ).fetchone()[0]
+    trace_at = datetime.fromisoformat(
+        conn.execute("SELECT llmlog_id_ts(%s::uuid)", (trace_id,)).fetchone()[0].isoformat()
+    )
+    word = "kudebubu"
+    prefix = str(call_id).replace("-", "")[:16]
+    return [
+        Case("tail (24h, 50)", "tail", {"since": day}, f"SELECT {CALL} FROM llm_calls "
+             "WHERE ts >= %s ORDER BY ts DESC LIMIT 50", (day,), ["tail"], 250),
+        Case("show: id prefix lookup", "call_match", {"prefix": prefix},
+             "SELECT id, ts FROM llm_calls WHERE id = %s AND ts = %s", (call_id, call_ts),
+             ["show", str(call_id)[:18]], 250),
+        Case("show: the call row", "call", {"id": call_id},
+             "SELECT * FROM llm_calls WHERE id = %s AND ts = %s", (call_id, call_ts)),
+        Case("trace", "trace", {"trace_id": trace_id, "since": trace_at - timedelta(days=1),
+             "until": trace_at + timedelta(days=1)},
+             "SELECT * FROM llm_calls WHERE trace_id = %s AND ts >= %s AND ts < %s ORDER BY ts",
+             (trace_id, trace_at - timedelta(days=1), trace_at + timedelta(days=1)),
+             ["trace", trace_id], 250),
+        Case("errors (7d)", "errors", {"since": week},
+             "SELECT error_type, model, feature, count(*), min(ts), max(ts), "
+             "(array_agg(id ORDER BY ts DESC))[1] FROM llm_calls "
+             "WHERE status = 'error' AND ts >= %s GROUP BY 1, 2, 3 ORDER BY 4 DESC", (week,),
+             ["errors"], 400),
+        Case("errors --list (7d)", "tail", {"since": week, "status": "error"},
+             f"SELECT {CALL} FROM llm_calls WHERE status = 'error' AND ts >= %s "
+             "ORDER BY ts DESC LIMIT 50", (week,), ["errors", "--list"], 400),
+        Case("latency (24h)", "latency", {"since": day},
+             "SELECT feature, model, count(*), percentile_cont(ARRAY[0.5, 0.95, 0.99]) "
+             "WITHIN GROUP (ORDER BY latency_ms) FROM llm_calls WHERE ts >= %s "
+             "GROUP BY 1, 2", (day,), ["latency"], 400),
+        Case("drift (30d)", "drift", {"since": month},
+             "SELECT prompt_version, count(*), avg(output_tokens), "
+             "avg((finish_reason = 'refusal')::int), avg((status = 'error')::int), "
+             "avg(cost_usd), percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms) "
+             "FROM llm_calls WHERE ts >= %s GROUP BY 1", (month,), ["drift"], 400),
+        Case("cost-by-feature (30d, by day)", "cost_by_feature", {"since": month},
+             "SELECT (ts AT TIME ZONE 'UTC')::date, feature, count(*), "
+             "count(*) FILTER (WHERE status = 'error'), sum(cost_usd), sum(input_tokens), "
+             "sum(output_tokens) FROM llm_calls WHERE ts >= %s GROUP BY 1, 2 ORDER BY 1, 2",
+             (month,), ["cost-by-feature"], 500),
+        Case("cost-by-model (30d)", "cost_by_model", {"since": month},
+             "SELECT provider, model, count(*), sum(cost_usd), percentile_cont(0.95) "
+             "WITHIN GROUP (ORDER BY cost_usd::float8) FROM llm_calls WHERE ts >= %s "
+             "GROUP BY 1, 2", (month,), ["cost-by-model"]),
+        Case("top-users (30d)", "top_users", {"since": month},
+             "SELECT user_id, count(*), sum(cost_usd) FROM llm_calls WHERE ts >= %s "
+             "GROUP BY 1 ORDER BY 3 DESC LIMIT 20", (month,), ["top-users"]),
+        Case("top-tenants (30d)", "top_tenants", {"since": month},
+             "SELECT tenant_id, (ts AT TIME ZONE 'UTC')::date, count(*), sum(cost_usd) "
+             "FROM llm_calls WHERE ts >= %s GROUP BY 1, 2", (month,), ["top-tenants"]),
+        Case("tail --grep (7d)", "tail", {"since": week, "grep": word,
+             "grep_like": like_prefilter(word)},
+             f"SELECT {CALL} FROM llm_calls WHERE ts >= %s AND "
+             "llmlog_text(system_prompt, output_text, request, tool_calls) "
+             "@@ websearch_to_tsquery('simple', %s) ORDER BY ts DESC LIMIT 50",
+             (week, word), ["tail", "--since", "7d", "--grep", word]),
+    ]  # fmt: skip
+
+
+def bound(case: Case) -> tuple[sqlfile.Query, dict[str, Any]]:
+    query = sqlfile.bundled(case.query)
+    return query, params.bind(query, case.values, strict=False)
+
+
+def run_ours(conn: Any, case: Case) -> list[dict[str, Any]]:
+    run(conn, case.query, case.values)  # first, so that --grep's lazy text index exists
+    query, values = bound(case)
+    return execute(conn, query, values)
+
+
+def pruning(conn: Any, case: Case) -> tuple[int, int, float]:
+    """Partitions left in the plan, partitions in all, planning ms (EXPLAIN ANALYZE)."""
+    query = sqlfile.bundled(case.query)
+    values = params.bind(query, case.values, strict=False)
+    explained = execute(
+        conn, sqlfile.Query(query.name, "", query.params, "EXPLAIN (ANALYZE, FORMAT JSON) "
+                            + query.sql, query.path), values,
+    )[0]["QUERY PLAN"][0]  # fmt: skip
+    scanned: set[str] = set()
+
+    def walk(node: dict[str, Any]) -> None:
+        name = node.get("Relation Name", "")
+        if name.startswith("llm_calls_") and name != "llm_calls_daily":
+            scanned.add(name)
+        for child in node.get("Plans", []):
+            walk(child)
+
+    walk(explained["Plan"])
+    total = conn.execute(
+        "SELECT count(*) FROM pg_inherits WHERE inhparent = 'llm_calls'::regclass"
+    ).fetchone()[0]
+    return len(scanned), total, explained["Planning Time"]
