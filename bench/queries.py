@@ -164,10 +164,10 @@ def ingest(rows: int = 30_000, runs: int = 3) -> None:
 
 
 def copy_rows(conn, rows: list[tuple[object, ...]]) -> None:  # type: ignore[no-untyped-def]
-    with conn.transaction(), conn.cursor() as cur:
-        with cur.copy(f"COPY llm_calls ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+    statement = f"COPY llm_calls ({', '.join(COLUMNS)}) FROM STDIN"
+    with conn.transaction(), conn.cursor() as cur, cur.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def reports() -> None:

@@ -18,6 +18,7 @@ while the report commands always run the bundled file they were written for.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass
@@ -119,8 +120,9 @@ def read(path: Path) -> Query:
         raise NotFoundError(f"cannot read {path}: {exc.strerror}") from exc
 
 
+@functools.cache
 def bundled(name: str) -> Query:
-    """The bundled query ``name`` (what a report command runs)."""
+    """The bundled query ``name`` (what a report command runs); read once per process."""
     from llmlog.resources import bundled as bundled_dir
 
     return read(bundled_dir("queries") / f"{name}.sql")
