@@ -47,7 +47,8 @@ def show(call: Row, fmt: Format) -> None:
     if call.get("system_prompt"):
         out.print(Panel(call["system_prompt"], title="system prompt", title_align="left"))
     for role, text in _messages(call.get("request") or {}):
-        out.print(Panel(text, title=role, title_align="left"))
+        if not (role == "system" and text == call.get("system_prompt")):
+            out.print(Panel(text, title=role, title_align="left"))
     tools = (call.get("request") or {}).get("tools")
     if tools:
         names = ", ".join(_tool_name(t) for t in tools)
@@ -104,6 +105,8 @@ def _numbers(call: Row) -> list[tuple[str, str]]:
             cell = breakdown[part]
             rows.append((f"{label} cost", f"{human(cell['cost_usd'], 'usd')} "
                          f"({human(cell['tokens'], 'int')} tokens)"))  # fmt: skip
+    if not breakdown:
+        rows.append(("cost breakdown", "not priceable (no usage in the stored response)"))
     rows.append(("total cost", human(call.get("cost_usd"), "usd") or "unknown"))
     if call.get("reasoning_tokens"):
         rows.append(("reasoning tokens", human(call["reasoning_tokens"], "int")))
