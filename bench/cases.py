@@ -11,9 +11,10 @@ from llmlog.reports import params, sqlfile
 from llmlog.reports.filters import like_prefilter
 from llmlog.reports.run import execute, run
 
-CALL = (
-    "id, ts, feature, tenant_id, model, input_tokens, output_tokens, cost_usd, ttft_ms, "
-    "latency_ms, status, finish_reason, output_text"
+CALL = (  # what tail shows
+    "id, ts, trace_id, feature, tenant_id, user_id, provider, model, input_tokens, "
+    "output_tokens, cost_usd, ttft_ms, latency_ms, status, finish_reason, http_status, "
+    "error_type, error_message, output_text"
 )
 
 
@@ -109,8 +110,8 @@ def run_ours(conn: Any, case: Case) -> list[dict[str, Any]]:
     return execute(conn, query, values)
 
 
-def pruning(conn: Any, case: Case) -> tuple[int, int, float]:
-    """Partitions left in the plan, partitions in all, planning ms (EXPLAIN ANALYZE)."""
+def pruning(conn: Any, case: Case) -> tuple[int, int, int, float]:
+    """Partitions left by the planner, removed later at run time, in all; planning ms."""
     query = sqlfile.bundled(case.query)
     values = params.bind(query, case.values, strict=False)
     explained = execute(
@@ -118,8 +119,11 @@ def pruning(conn: Any, case: Case) -> tuple[int, int, float]:
                             + query.sql, query.path), values,
     )[0]["QUERY PLAN"][0]  # fmt: skip
     scanned: set[str] = set()
+    late = 0
 
     def walk(node: dict[str, Any]) -> None:
+        nonlocal late
+        late += node.get("Subplans Removed", 0)
         name = node.get("Relation Name", "")
         if name.startswith("llm_calls_") and name != "llm_calls_daily":
             scanned.add(name)
@@ -130,4 +134,4 @@ def pruning(conn: Any, case: Case) -> tuple[int, int, float]:
     total = conn.execute(
         "SELECT count(*) FROM pg_inherits WHERE inhparent = 'llm_calls'::regclass"
     ).fetchone()[0]
-    return len(scanned), total, explained["Planning Time"]
+    return len(scanned) + late, late, total, explained["Planning Time"]

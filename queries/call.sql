@@ -4,5 +4,4 @@
 SELECT *
 FROM llm_calls
 WHERE id = %(id)s
-  AND ts >= llmlog_id_ts(%(id)s)
-  AND ts < llmlog_id_ts(%(id)s) + interval '1 millisecond'
+  AND ts = llmlog_id_ts(%(id)s)  -- a call's ts is its id's millisecond
