@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import cases as bench_cases
 from bench.synth import Synth
-from llmlog.reports.run import execute
+from llmlog.reports.run import execute, tune_session
 from llmlog.store.batch import BatchWriter, to_row
 from llmlog.store.records import COLUMNS, complete
 
@@ -173,6 +173,7 @@ def copy_rows(conn, rows: list[tuple[object, ...]]) -> None:  # type: ignore[no-
 def reports() -> None:
     """Each report's SQL vs hand-written SQL, its plan's pruning, and whole-command times."""
     url, conn = store()
+    tune_session(conn)
     cases = bench_cases.cases(conn)
     del url
     print(

@@ -86,7 +86,11 @@ def to_filters(
 
 
 def _store() -> Any:
-    return common.open_store()[1]
+    from llmlog.reports.run import tune_session
+
+    conn = common.open_store()[1]
+    tune_session(conn)
+    return conn
 
 
 CALL_COLUMNS = [

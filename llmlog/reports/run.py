@@ -18,6 +18,15 @@ if TYPE_CHECKING:
 Row = dict[str, Any]
 
 
+# Window aggregates sort hundreds of thousands of values (percentiles); 4 MB spills to disk.
+REPORT_WORK_MEM = "64MB"
+
+
+def tune_session(conn: psycopg.Connection) -> None:
+    """Session settings for report queries (on top of connect()'s jit=off)."""
+    conn.execute(f"SET work_mem = '{REPORT_WORK_MEM}'")
+
+
 def execute(conn: psycopg.Connection, query: Query, values: Mapping[str, Any]) -> list[Row]:
     """Rows of ``query`` run with already bound ``values``.
 
