@@ -30,7 +30,7 @@ from llmlog.cli.common import (
     UntilOpt,
     UserOpt,
 )
-from llmlog.cli.output import Col, emit_rows, resolve_format
+from llmlog.cli.output import Col, Format, emit_rows, resolve_format
 from llmlog.reports.filters import Filters
 
 _FILTER_OPTIONS = {
@@ -118,7 +118,7 @@ def _with_outcome(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def tail(
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many calls.")] = 50,
+    limit: LimitOpt = 50,
     follow: Annotated[
         bool, typer.Option("--follow", help="Keep printing new calls as they land (Ctrl-C).")
     ] = False,
@@ -143,11 +143,8 @@ def tail(
     call_views.follow(calls.follow(conn, filters), fmt, _with_outcome, CALL_COLUMNS)
 
 
-def _emit_calls(rows: list[dict[str, Any]], fmt: Any, *, empty: str) -> None:
-    table = [{k: v for k, v in row.items() if k != "outcome"} for row in rows]
-    if fmt.value == "table":
-        table = _with_outcome(rows)
-    emit_rows(table, fmt, CALL_COLUMNS, empty=empty)
+def _emit_calls(rows: list[dict[str, Any]], fmt: Format, *, empty: str) -> None:
+    emit_rows(_with_outcome(rows) if fmt is Format.table else rows, fmt, CALL_COLUMNS, empty=empty)
 
 
 def show(
