@@ -27,7 +27,7 @@ WITH rolled AS (  -- days already rolled up into llm_calls_daily: read there, no
     interval '1 day') AS d
   WHERE EXISTS (SELECT 1 FROM llm_calls_daily WHERE day = d::date)
 ),
-hot AS (
+hot AS NOT MATERIALIZED (  -- read by exact, and by hot_buckets only when days are rolled up
   SELECT
          CASE WHEN 'feature' = ANY(%(by)s::text[]) THEN feature END AS feature,
          CASE WHEN 'model' = ANY(%(by)s::text[]) THEN model END AS model,

@@ -232,3 +232,21 @@ def test_top_tenants_flags_todays_outlier(store: psycopg.Connection, llmlog: Any
     assert got["spiky"]["today_cost_usd"] == 5.0
     assert got["steady"]["mean_daily_usd"] == pytest.approx(6 / 7)
     assert got["steady"]["calls"] == 7
+
+
+def test_drift_counts_rolled_up_days(march: None, llmlog: Any, store: psycopg.Connection) -> None:
+    hist = [0] * 60
+    hist[29] = 4  # four calls of ~900 ms
+    roll_up(
+        store,
+        daily_row("2026-03-20", prompt_version="v1", calls=4, errors=1, refusals=2,
+                  output_tokens=400, cost_usd=Decimal(2), latency_hist=hist),
+    )  # fmt: skip
+    got = {r["prompt_version"]: r for r in rows(llmlog("drift", *WINDOW))}
+    v1 = got["v1"]
+    assert (v1["calls"], v1["avg_output_tokens"], v1["refusal_rate"], v1["error_rate"]) == (
+        4, 100.0, 0.5, 0.25
+    )  # fmt: skip
+    assert v1["avg_cost_usd"] == 0.5
+    assert 10**2.9 <= v1["p95_ms"] < 10**3.0
+    assert got[None]["calls"] == 4  # the march fixture's hot calls, unversioned
