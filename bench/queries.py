@@ -21,6 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from psycopg.rows import dict_row
+
 from bench import cases as bench_cases
 from bench.synth import Synth
 from llmlog.reports.run import execute, tune_session
@@ -106,7 +108,7 @@ def roll_up(conn, before) -> None:  # type: ignore[no-untyped-def]
     print(f"rolled up {len(sums):,} daily rows for the days before {before}")
 
 
-def median_ms(fn, runs: int = 7) -> float:  # type: ignore[no-untyped-def]
+def median_ms(fn, runs: int = 9) -> float:  # type: ignore[no-untyped-def]
     times = []
     for _ in range(runs):
         started = time.perf_counter()
@@ -192,7 +194,7 @@ def reports() -> None:
         bench_cases.run_ours(conn, case)
         query, values = bench_cases.bound(case)
         ours = median_ms(lambda q=query, v=values: execute(conn, q, v))
-        hand = median_ms(lambda c=case: conn.execute(c.hand_sql, c.hand_params).fetchall())
+        hand = median_ms(lambda c=case: hand_written(conn, c))
         planned, late, total, planning = bench_cases.pruning(conn, case)
         print(f"| {case.label} | {ours:.2f} | {hand:.2f} | {ours / hand:.2f} | "
               f"{planned}/{total} | {late} | {planning:.2f} |")  # fmt: skip
@@ -216,6 +218,13 @@ def reports() -> None:
         )
         goal = f"{case.goal_ms}" if case.goal_ms else "-"
         print(f"| llmlog {' '.join(case.argv)} | {wall:.0f} | {goal} |")
+
+
+def hand_written(conn, case: bench_cases.Case) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+    """The hand-written SQL, fetched the same way as ours (dict rows, no prepare)."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(case.hand_sql, case.hand_params, prepare=False)
+        return cur.fetchall()
 
 
 def existing_partitions(conn) -> list[str]:  # type: ignore[no-untyped-def]
