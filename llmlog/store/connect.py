@@ -7,6 +7,7 @@ imported only where schema work happens, which keeps a short command fast.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 from typing import TYPE_CHECKING
 
 from llmlog import config
@@ -40,6 +41,7 @@ def normalize(url: str) -> str:
     from psycopg import conninfo
 
     try:
+        urlsplit(url).port  # raises for a port that is not a number  # noqa: B018
         conninfo.conninfo_to_dict(url)
     except Exception as exc:
         raise ConfigError(
