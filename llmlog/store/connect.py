@@ -7,8 +7,8 @@ imported only where schema work happens, which keeps a short command fast.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from llmlog import config
 from llmlog.errors import ConfigError, SchemaBehindError, StoreUnavailableError

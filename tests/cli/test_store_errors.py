@@ -72,8 +72,8 @@ def test_schema_behind_is_refused_by_status_with_the_fix(empty_db_url: str) -> N
 
 
 def test_old_revision_is_refused_with_migrate_hint(store_url: str) -> None:
-    from llmlog.store.connect import check_schema
     from llmlog.errors import SchemaBehindError
+    from llmlog.store.connect import check_schema
 
     with psycopg.connect(store_url, autocommit=True) as conn:
         conn.execute("UPDATE alembic_version SET version_num = 'zzzz'")
@@ -81,20 +81,20 @@ def test_old_revision_is_refused_with_migrate_hint(store_url: str) -> None:
             check_schema(conn, store_url)
 
 
-def test_corrupt_config_file_is_a_configuration_error(isolated_env) -> None:  # noqa: ANN001
+def test_corrupt_config_file_is_a_configuration_error(isolated_env) -> None:
     (isolated_env / "config.toml").write_text("database_url = [unclosed")
     result = llmlog("status")
     assert_one_line_error(result, EXIT_USAGE, "config.toml")
 
 
-def test_config_file_url_is_used(isolated_env, store_url: str) -> None:  # noqa: ANN001
+def test_config_file_url_is_used(isolated_env, store_url: str) -> None:
     (isolated_env / "config.toml").write_text(f'database_url = "{store_url}"\n')
     result = llmlog("status", "--format", "json")
     assert result.code == 0, result.stderr
     assert '"schema_revision": "' + HEAD in result.stdout
 
 
-def test_flag_beats_environment_beats_config_file(isolated_env, store_url: str) -> None:  # noqa: ANN001
+def test_flag_beats_environment_beats_config_file(isolated_env, store_url: str) -> None:
     (isolated_env / "config.toml").write_text('database_url = "mysql://from-file"\n')
     env_result = llmlog("status", env={"LLMLOG_DATABASE_URL": "mysql://from-env"})
     assert "from-env" in env_result.stderr

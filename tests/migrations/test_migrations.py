@@ -9,8 +9,8 @@ import psycopg
 import pytest
 
 from llmlog.store import migrations, revision
-from tests.conftest import create_database, drop_database
 from tests.cli.run import llmlog
+from tests.conftest import create_database, drop_database
 
 
 @pytest.fixture(params=["pg18", "pg15"])
