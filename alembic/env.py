@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import re
+
 from alembic import context
 from sqlalchemy import create_engine, pool, text
 
 from llmlog.store.schema import metadata
 
 config = context.config
+PARTITION = re.compile(r"^llm_calls_(p\d{8}|default)$")
 # An arbitrary constant: the advisory lock that serialises concurrent `llmlog migrate`s.
 MIGRATION_LOCK = 7_460_001
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Autogenerate compares the declared tables only, not the partitions made at run time."""
+    if type_ == "table" and name is not None:
+        return not PARTITION.match(name)
+    return True
 
 
 def url() -> str:
@@ -38,7 +48,9 @@ def run_online() -> None:
         connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
         connection.commit()
         try:
-            context.configure(connection=connection, target_metadata=metadata)
+            context.configure(
+                connection=connection, target_metadata=metadata, include_name=include_name
+            )
             with context.begin_transaction():
                 context.run_migrations()
         finally:

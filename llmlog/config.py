@@ -38,9 +38,7 @@ def file_settings() -> dict[str, object]:
     except FileNotFoundError:
         return {}
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(
-            f"cannot read {path}: {exc}", hint="fix or remove the file"
-        ) from exc
+        raise ConfigError(f"cannot read {path}: {exc}", hint="fix or remove the file") from exc
 
 
 def database_url(cli_value: str | None = None) -> str:

@@ -38,12 +38,29 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_admin_url() -> Iterator[str]:
-    """The admin URL of an embedded PostgreSQL 18 started for this test session."""
+def embedded_server() -> Iterator[tuple[str, Path]]:
+    """An embedded PostgreSQL 18 started for this test session: (admin URL, data dir)."""
     root = Path(tempfile.mkdtemp(prefix="llmlog-tests-"))
     url, server = start_embedded(root)
-    yield url
+    yield url, root / "pgdata"
     stop_embedded(server)
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url(embedded_server: tuple[str, Path]) -> str:
+    return embedded_server[0]
+
+
+@pytest.fixture(scope="session")
+def password_url(embedded_server: tuple[str, Path]) -> str:
+    """A URL for role ``pwuser`` (password ``right``), which must log in with a password."""
+    admin, pgdata = embedded_server
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("CREATE ROLE pwuser LOGIN PASSWORD 'right'")
+        hba = pgdata / "pg_hba.conf"
+        hba.write_text("local all pwuser scram-sha-256\n" + hba.read_text())
+        conn.execute("SELECT pg_reload_conf()")
+    return admin.replace("postgresql://postgres@", "postgresql://pwuser:right@")
 
 
 @pytest.fixture(scope="session")
@@ -67,7 +84,9 @@ def create_database(admin_url: str, name: str, template: str | None = None) -> s
 
 def drop_database(admin_url: str, name: str) -> None:
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from llmlog.cli import common
-from llmlog.cli.output import Format, emit_object, message, resolve_format, out
+from llmlog.cli.output import Format, emit_object, message, out, resolve_format
 from llmlog.errors import EXIT_STORE
 
 server_app = typer.Typer(help="Manage the embedded PostgreSQL server.", no_args_is_help=True)
@@ -32,7 +32,9 @@ def init() -> None:
 
 
 def migrate(
-    sql: Annotated[bool, typer.Option("--sql", help="Print the DDL instead of running it.")] = False,
+    sql: Annotated[
+        bool, typer.Option("--sql", help="Print the DDL instead of running it.")
+    ] = False,
     check: Annotated[
         bool, typer.Option("--check", help="Exit 3 when the schema is behind; change nothing.")
     ] = False,

@@ -50,9 +50,10 @@ class BatchWriter:
             self._days |= days
 
     def _copy(self, rows: list[tuple[object, ...]], table: str) -> None:
-        with self.conn.cursor() as cur, cur.copy(
-            f"COPY {table} ({_COLUMN_LIST}) FROM STDIN"
-        ) as copy:
+        with (
+            self.conn.cursor() as cur,
+            cur.copy(f"COPY {table} ({_COLUMN_LIST}) FROM STDIN") as copy,
+        ):
             for row in rows:
                 copy.write_row(row)
 

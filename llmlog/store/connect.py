@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from llmlog import config
 from llmlog.errors import ConfigError, SchemaBehindError, StoreUnavailableError
@@ -40,6 +41,7 @@ def normalize(url: str) -> str:
     from psycopg import conninfo
 
     try:
+        urlsplit(url).port  # raises for a port that is not a number  # noqa: B018
         conninfo.conninfo_to_dict(url)
     except Exception as exc:
         raise ConfigError(

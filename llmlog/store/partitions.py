@@ -61,9 +61,7 @@ def _create(conn: psycopg.Connection, day: date) -> None:
         _create_moving_default_rows(conn, name, bounds)
         return
     lo, hi = map(_lit, bounds)
-    conn.execute(
-        f"CREATE TABLE {name} PARTITION OF llm_calls FOR VALUES FROM ('{lo}') TO ('{hi}')"
-    )
+    conn.execute(f"CREATE TABLE {name} PARTITION OF llm_calls FOR VALUES FROM ('{lo}') TO ('{hi}')")
 
 
 def _create_moving_default_rows(
@@ -72,9 +70,7 @@ def _create_moving_default_rows(
     # PostgreSQL refuses a new partition while the default one holds rows for its range.
     lo, hi = map(_lit, bounds)
     conn.execute("ALTER TABLE llm_calls DETACH PARTITION llm_calls_default")
-    conn.execute(
-        f"CREATE TABLE {name} PARTITION OF llm_calls FOR VALUES FROM ('{lo}') TO ('{hi}')"
-    )
+    conn.execute(f"CREATE TABLE {name} PARTITION OF llm_calls FOR VALUES FROM ('{lo}') TO ('{hi}')")
     conn.execute(
         f"WITH moved AS (DELETE FROM llm_calls_default WHERE ts >= '{lo}' AND ts < '{hi}' "
         "RETURNING *) INSERT INTO llm_calls SELECT * FROM moved"

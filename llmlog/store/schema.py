@@ -55,7 +55,9 @@ llm_calls = Table(
     Column("system_prompt", Text),
     Column("output_text", Text),
     Column("tool_calls", JSONB, comment="[{id, name, arguments}]"),
-    Column("finish_reason", Text, comment="stop|length|tool_calls|content_filter|refusal|error|other"),
+    Column(
+        "finish_reason", Text, comment="stop|length|tool_calls|content_filter|refusal|error|other"
+    ),
     Column("input_tokens", Integer, comment="including cache reads and writes"),
     Column("output_tokens", Integer),
     Column("cache_read_tokens", Integer),

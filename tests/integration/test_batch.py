@@ -29,9 +29,7 @@ def test_batch_lands_in_its_day_partition(store: psycopg.Connection) -> None:
     day = datetime(2026, 3, 4, 12, tzinfo=UTC)
     written = BatchWriter(store).write([make_record(day), make_record(day + timedelta(days=1))])
     assert written == 2
-    rows = store.execute(
-        "SELECT tableoid::regclass::text FROM llm_calls ORDER BY ts"
-    ).fetchall()
+    rows = store.execute("SELECT tableoid::regclass::text FROM llm_calls ORDER BY ts").fetchall()
     assert [r[0] for r in rows] == ["llm_calls_p20260304", "llm_calls_p20260305"]
 
 
@@ -49,7 +47,10 @@ def test_row_in_default_partition_moves_when_its_day_is_created(
 ) -> None:
     at = datetime(2025, 1, 1, 8, tzinfo=UTC)
     record = make_record(at)
-    with store.cursor() as cur, cur.copy("COPY llm_calls (id, ts, trace_id, provider, endpoint) FROM STDIN") as copy:
+    with (
+        store.cursor() as cur,
+        cur.copy("COPY llm_calls (id, ts, trace_id, provider, endpoint) FROM STDIN") as copy,
+    ):
         copy.write_row((record["id"], record["ts"], "t", "openai", "responses"))
     BatchWriter(store).write([make_record(at)])
     where = store.execute(

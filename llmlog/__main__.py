@@ -1,0 +1,3 @@
+from llmlog.cli.app import main
+
+main()

@@ -1,0 +1,65 @@
+"""The embedded default store: created on first use, reused, stopped, recovered after a crash."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from llmlog.store import embedded
+from llmlog.store.revision import HEAD
+from tests.cli.run import llmlog
+
+
+@pytest.fixture
+def embedded_home(isolated_env: Path) -> Iterator[Path]:
+    yield isolated_env
+    llmlog("server", "stop")
+
+
+def test_init_status_stop_restart(embedded_home: Path) -> None:
+    init = llmlog("init")
+    assert init.code == 0, init.stderr
+    pid = embedded.running()
+    assert pid is not None
+
+    status = llmlog("status", "--format", "json")
+    assert status.code == 0, status.stderr
+    info = json.loads(status.stdout)
+    assert info["embedded_data_dir"] == str(embedded_home / "pgdata")
+    assert info["schema_revision"] == info["head_revision"] == HEAD
+    assert info["server_version"].startswith("18")
+    assert info["calls"] == 0
+    assert info["partitions"] >= 8
+    for key in ("database_url", "oldest", "newest", "size_bytes"):
+        assert key in info
+    # The server kept running between the two commands: same process, no cold start.
+    assert embedded.running() == pid
+
+    stop = llmlog("server", "stop")
+    assert stop.code == 0 and "stopped" in stop.stderr
+    assert embedded.running() is None
+    assert "not running" in llmlog("server", "stop").stderr
+    assert llmlog("status", "--format", "json").code == 0  # starts it again on demand
+
+
+def test_crashed_server_stale_pid_file_is_recovered(embedded_home: Path) -> None:
+    assert llmlog("init").code == 0
+    info = embedded.running()
+    assert info is not None
+    os.kill(info.pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while info.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    pid_file = embedded_home / "pgdata" / "postmaster.pid"
+    assert pid_file.exists()  # a crash leaves its pid file behind
+
+    status = llmlog("status", "--format", "json")
+    assert status.code == 0, status.stderr
+    after = embedded.running()
+    assert after is not None and after.pid != info.pid
