@@ -13,12 +13,22 @@
 -- param status: text = null
 -- param grep: text = null
 -- param grep_like: text = null
-WITH hot AS (
+WITH rolled AS (  -- days already rolled up into llm_calls_daily: read there, not from hot rows
+  SELECT coalesce(array_agg(d::date), '{}') AS days
+  FROM generate_series(
+    greatest((%(since)s::timestamptz AT TIME ZONE 'UTC')::date,
+             (SELECT min(day) FROM llm_calls_daily)),
+    least((%(until)s::timestamptz AT TIME ZONE 'UTC')::date,
+          coalesce((SELECT max(day) FROM llm_calls_daily), '-infinity'::date)),
+    interval '1 day') AS d
+  WHERE EXISTS (SELECT 1 FROM llm_calls_daily WHERE day = d::date)
+),
+hot AS (
   SELECT error_type, model, feature, count(*) AS errors, min(ts) AS first_seen,
-         max(ts) AS last_seen, (array_agg(id ORDER BY ts DESC))[1] AS example_id,
-         (ts AT TIME ZONE 'UTC')::date AS day
+         max(ts) AS last_seen, (array_agg(id ORDER BY ts DESC))[1] AS example_id
   FROM llm_calls
   WHERE status = 'error' AND ts >= %(since)s AND ts < %(until)s
+    AND NOT ((ts AT TIME ZONE 'UTC')::date = ANY ((SELECT days FROM rolled)::date[]))
   AND (%(feature)s::text IS NULL OR feature = %(feature)s)
   AND (%(model)s::text IS NULL OR model = %(model)s)
   AND (%(provider)s::text IS NULL OR provider = %(provider)s)
@@ -31,17 +41,7 @@ WITH hot AS (
        tool_calls::text) ILIKE %(grep_like)s)
   AND (%(grep)s::text IS NULL OR llmlog_text(system_prompt, output_text, request, tool_calls)
        @@ websearch_to_tsquery('simple', %(grep)s))
-  GROUP BY error_type, model, feature, day
-),
-rolled AS (  -- days already rolled up into llm_calls_daily: read there, not from hot rows
-  SELECT coalesce(array_agg(d::date), '{}') AS days
-  FROM generate_series(
-    greatest((%(since)s::timestamptz AT TIME ZONE 'UTC')::date,
-             (SELECT min(day) FROM llm_calls_daily)),
-    least((%(until)s::timestamptz AT TIME ZONE 'UTC')::date,
-          coalesce((SELECT max(day) FROM llm_calls_daily), '-infinity'::date)),
-    interval '1 day') AS d
-  WHERE EXISTS (SELECT 1 FROM llm_calls_daily WHERE day = d::date)
+  GROUP BY error_type, model, feature
 ),
 cold AS (
   SELECT NULL::text AS error_type, d.model, d.feature, sum(d.errors)::bigint AS errors,
@@ -64,8 +64,7 @@ cold AS (
 SELECT error_type, model, feature, sum(errors)::bigint AS errors, min(first_seen) AS first_seen,
        max(last_seen) AS last_seen, (array_agg(example_id ORDER BY last_seen DESC))[1] AS example_id
 FROM (
-  SELECT error_type, model, feature, errors, first_seen, last_seen, example_id
-  FROM hot WHERE NOT (day = ANY ((SELECT days FROM rolled)::date[]))
+  SELECT * FROM hot
   UNION ALL
   SELECT * FROM cold
 ) AS both_tiers
