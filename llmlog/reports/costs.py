@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -50,6 +51,26 @@ def _catalogue_prices(call: dict[str, Any], counts: dict[str, int]) -> dict[str,
     response = call.get("response")
     if not response or "usage" not in response or call.get("cost_usd") is None:
         return None
+    name = response.get("model") or call.get("model")
+    key = f"{call['provider']}|{call['endpoint']}|{name}|{call['ts']:%Y-%m-%d}"
+    cache = _RateCache()
+    rates = cache.get(key)
+    if rates is None:
+        found = _catalogue_rates(call, response, counts)
+        if found is None:
+            return None
+        rates, linear = found
+        if linear:
+            cache.put(key, rates)
+        else:  # tiered prices: these rates hold for this call's token counts only
+            return {part: rates[part] * counts[part] for part in PARTS}
+    return {part: rates[part] * counts[part] for part in PARTS}
+
+
+def _catalogue_rates(
+    call: dict[str, Any], response: dict[str, Any], counts: dict[str, int]
+) -> tuple[dict[str, Decimal], bool] | None:
+    """USD per token of each part from genai-prices, and whether they are flat (no tiers)."""
     import genai_prices
     from genai_prices.types import Usage
 
@@ -62,14 +83,50 @@ def _catalogue_prices(call: dict[str, Any], counts: dict[str, int]) -> dict[str,
         model_price = extracted.calc_price(genai_request_timestamp=call["ts"]).model_price
     except (LookupError, ValueError, TypeError, KeyError):
         return None
-    usages = {
-        "input": Usage(input_tokens=counts["input"]),
-        "cache_read": Usage(
-            input_tokens=counts["cache_read"], cache_read_tokens=counts["cache_read"]
-        ),
-        "cache_write": Usage(
-            input_tokens=counts["cache_write"], cache_write_tokens=counts["cache_write"]
-        ),
-        "output": Usage(output_tokens=counts["output"]),
-    }
-    return {part: Decimal(model_price.calc_price(usages[part])["total_price"]) for part in PARTS}
+
+    def price(part: str, n: int) -> Decimal:
+        usage = {
+            "input": Usage(input_tokens=n),
+            "cache_read": Usage(input_tokens=n, cache_read_tokens=n),
+            "cache_write": Usage(input_tokens=n, cache_write_tokens=n),
+            "output": Usage(output_tokens=n),
+        }[part]
+        return Decimal(model_price.calc_price(usage)["total_price"])
+
+    rates, linear = {}, True
+    for part in PARTS:
+        n = max(counts[part], 1)
+        rates[part] = price(part, n) / n
+        linear = linear and price(part, 1_000_000) == price(part, 2_000_000) / 2
+    return rates, linear
+
+
+class _RateCache:
+    """Flat per-token rates by provider, endpoint, model and day, in $LLMLOG_HOME/cache:
+    ``show`` then skips importing genai-prices (~200 ms) for a model it has priced before."""
+
+    def __init__(self) -> None:
+        from importlib.metadata import version
+
+        from llmlog import config
+
+        self.path = config.home() / "cache" / f"price-rates-{version('genai-prices')}.json"
+
+    def _load(self) -> dict[str, dict[str, str]]:
+        try:
+            return json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def get(self, key: str) -> dict[str, Decimal] | None:
+        found = self._load().get(key)
+        return {part: Decimal(found[part]) for part in PARTS} if found else None
+
+    def put(self, key: str, rates: dict[str, Decimal]) -> None:
+        data = self._load()
+        data[key] = {part: str(rates[part]) for part in PARTS}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(json.dumps(data))
+        except OSError:
+            pass  # a cache that cannot be written only costs time

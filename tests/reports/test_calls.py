@@ -155,7 +155,9 @@ def test_show_unknown_ambiguous_and_malformed_ids(
     assert llmlog("show", "not-hex!").code == 2
 
 
-def test_cost_breakdown_of_a_priced_call(store: psycopg.Connection, llmlog: Any) -> None:
+def test_cost_breakdown_of_a_priced_call(
+    store: psycopg.Connection, llmlog: Any, isolated_env: Path
+) -> None:
     priced = call(
         NOW - timedelta(minutes=1), model="gpt-4o-mini", input_tokens=1000, output_tokens=100,
         cache_read_tokens=400, cost_usd=Decimal("0.00018"),
@@ -170,6 +172,10 @@ def test_cost_breakdown_of_a_priced_call(store: psycopg.Connection, llmlog: Any)
     assert parts["input"]["cost_usd"] == 0.00009  # 600 × $0.15/M
     assert parts["cache_read"]["cost_usd"] == 0.00003  # 400 × $0.075/M
     assert parts["output"]["cost_usd"] == 0.00006  # 100 × $0.60/M
+    cached = list((isolated_env / "cache").glob("price-rates-*.json"))
+    assert len(cached) == 1  # flat rates kept: the next show of this model skips genai-prices
+    again = json.loads(llmlog("show", str(priced["id"]), "-f", "json").out)
+    assert again["cost_breakdown"] == parts
 
 
 def test_trace_tree_from_trace_id_or_any_call(store: psycopg.Connection, llmlog: Any) -> None:
