@@ -50,8 +50,8 @@ _FILTER_OPTIONS = {
 
 def with_filters(command: Callable[..., None]) -> Callable[..., None]:
     """Give ``command`` the common filter options; it receives them as ``filters``."""
-    own = [p for p in inspect.signature(command, eval_str=True).parameters.values()]
-    own = [p for p in own if p.name != "filters"]
+    signature = inspect.signature(command, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.name != "filters"]
     added = [
         inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=alias)
         for name, alias in _FILTER_OPTIONS.items()
@@ -140,7 +140,7 @@ def tail(
         _emit_calls(rows, fmt, empty="no calls in this window (try --since 30d)")
         return
     _emit_calls(list(reversed(rows)), fmt, empty="waiting for calls… (Ctrl-C to stop)")
-    call_views.follow(calls.follow(conn, filters), fmt, _with_outcome, CALL_COLUMNS)
+    call_views.follow(calls.follow(conn, filters, shown=rows), fmt, _with_outcome, CALL_COLUMNS)
 
 
 def _emit_calls(rows: list[dict[str, Any]], fmt: Format, *, empty: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -39,16 +39,18 @@ def follow(
     conn: psycopg.Connection,
     filters: Filters,
     *,
+    shown: Sequence[Row] = (),
     poll: float = 1.0,
     stop: Callable[[], bool] = lambda: False,
 ) -> Iterator[list[Row]]:
     """Batches of calls as they land, oldest first, until ``stop()`` (or Ctrl-C).
 
     Each poll reads from the watermark (the newest ts seen) minus FOLLOW_OVERLAP through the
-    ts index, so late-arriving rows are still seen; ids already printed are skipped.
+    ts index, so late-arriving rows are still seen; ids already printed (``shown`` at the
+    start) are skipped.
     """
-    watermark = datetime.now(UTC)
-    seen: dict[uuid.UUID, datetime] = {}
+    watermark = max([datetime.now(UTC), *(row["ts"] for row in shown)])
+    seen: dict[uuid.UUID, datetime] = {row["id"]: row["ts"] for row in shown}
     while not stop():
         since = watermark - FOLLOW_OVERLAP
         window = replace(filters, since=max(since, filters.since or since))

@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -215,7 +215,7 @@ def test_trace_tree_from_trace_id_or_any_call(store: psycopg.Connection, llmlog:
 def test_follow_prints_a_call_inserted_after_it_started(
     store_url: str, store: psycopg.Connection
 ) -> None:
-    BatchWriter(store).write([call(NOW - timedelta(minutes=1), output_text="before")])
+    BatchWriter(store).write([call(datetime.now(UTC), output_text="before")])
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
         [
