@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     import psycopg
 
 EXPRESSION = "llmlog_text(system_prompt, output_text, request, tool_calls)"
+TEXT_INDEX_LOCK = 7_460_004
 
 
 def index_name(day: date) -> str:
@@ -49,10 +50,12 @@ def index_days(
     for day in days:
         if progress:
             progress(day)
-        conn.execute(
-            f"CREATE INDEX IF NOT EXISTS {index_name(day)} ON {name_for(day)} "
-            f"USING gin (({EXPRESSION})) WITH (fastupdate = off)"
-        )
+        with conn.transaction():  # two searches at once build each index once
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (TEXT_INDEX_LOCK,))
+            conn.execute(
+                f"CREATE INDEX IF NOT EXISTS {index_name(day)} ON {name_for(day)} "
+                f"USING gin (({EXPRESSION})) WITH (fastupdate = off)"
+            )
 
 
 def index_closed_days(conn: psycopg.Connection) -> list[date]:
