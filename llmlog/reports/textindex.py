@@ -9,7 +9,6 @@ days scan them with an ILIKE pre-filter before tokenising.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
@@ -43,13 +42,9 @@ def unindexed_days(conn: psycopg.Connection, first: date, last: date) -> list[da
     )
 
 
-def index_days(
-    conn: psycopg.Connection, days: list[date], progress: Callable[[date], None] | None = None
-) -> None:
+def index_days(conn: psycopg.Connection, days: list[date]) -> None:
     """Build the text index of each day's partition (DDL: names are our own, not input)."""
     for day in days:
-        if progress:
-            progress(day)
         with conn.transaction():  # two searches at once build each index once
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (TEXT_INDEX_LOCK,))
             conn.execute(
