@@ -30,7 +30,8 @@ hot AS (  -- one pass: per day, group and latency bucket
   SELECT (ts AT TIME ZONE 'UTC')::date AS day,
          CASE WHEN %(by)s = 'prompt_version' THEN prompt_version END AS prompt_version,
          CASE WHEN %(by)s = 'model' THEN model END AS model,
-         llmlog_latency_bucket(latency_ms) AS k, count(*) AS calls,
+         CASE WHEN latency_ms IS NOT NULL THEN llmlog_latency_bucket(latency_ms) END AS k,
+         count(*) AS calls,
          count(latency_ms) AS timed, sum(output_tokens) AS output_tokens,
          count(*) FILTER (WHERE finish_reason IN ('refusal', 'content_filter')) AS refusals,
          count(*) FILTER (WHERE status = 'error') AS errors, sum(cost_usd) AS cost_usd
@@ -111,7 +112,7 @@ buckets AS (
 ),
 p95 AS (  -- the bucket holding the 95th percentile, interpolated geometrically inside it
   SELECT prompt_version, model,
-         min(llmlog_bucket_at(k, (0.95 * total - (upto - n)) / n))
+         min(llmlog_bucket_at(k, (0.95 * total - (upto - n)) / nullif(n, 0)))
            FILTER (WHERE upto >= 0.95 * total) AS p95_ms
   FROM (
     SELECT *, sum(n) OVER (PARTITION BY prompt_version, model ORDER BY k) AS upto,

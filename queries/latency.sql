@@ -131,11 +131,11 @@ cumulative AS (
 ),
 approx AS (  -- the bucket holding each percentile, interpolated geometrically inside it
   SELECT feature, model, provider, prompt_version, tenant_id, max(total)::bigint AS calls,
-         ARRAY[min(llmlog_bucket_at(k, (0.5 * total - (upto - n)) / n))
+         ARRAY[min(llmlog_bucket_at(k, (0.5 * total - (upto - n)) / nullif(n, 0)))
                  FILTER (WHERE upto >= 0.5 * total),
-               min(llmlog_bucket_at(k, (0.95 * total - (upto - n)) / n))
+               min(llmlog_bucket_at(k, (0.95 * total - (upto - n)) / nullif(n, 0)))
                  FILTER (WHERE upto >= 0.95 * total),
-               min(llmlog_bucket_at(k, (0.99 * total - (upto - n)) / n))
+               min(llmlog_bucket_at(k, (0.99 * total - (upto - n)) / nullif(n, 0)))
                  FILTER (WHERE upto >= 0.99 * total)] AS p
   FROM cumulative
   GROUP BY feature, model, provider, prompt_version, tenant_id

@@ -191,14 +191,15 @@ def test_drift_by_prompt_version_and_model(calls: dict[str, Record], llmlog: Any
     assert [(r["model"], r["calls"], r["error_rate"]) for r in models] == [("claude-haiku", 2, 0.5)]
 
 
-def test_refusals_count_in_drift(store: psycopg.Connection, llmlog: Any) -> None:
+def test_refusals_and_untimed_calls_in_drift(store: psycopg.Connection, llmlog: Any) -> None:
     BatchWriter(store).write([
         call(NOW - timedelta(minutes=n), prompt_version="v9", latency_ms=10.0,
              finish_reason="refusal" if n < 2 else "stop")
         for n in range(4)
-    ])  # fmt: skip
+    ] + [call(NOW, prompt_version="v9", status="error", latency_ms=None)])  # fmt: skip
     (v9,) = rows(llmlog("drift", "-f", "json"))
-    assert (v9["calls"], v9["refusal_rate"]) == (4, 0.5)
+    assert (v9["calls"], v9["refusal_rate"], v9["error_rate"]) == (5, 0.4, 0.2)
+    assert 10 <= v9["p95_ms"] < 10**1.1  # the call without a latency is not a 1 ms one
 
 
 def test_cost_by_model_and_top_users(calls: dict[str, Record], llmlog: Any) -> None:
