@@ -26,9 +26,8 @@ WITH rolled AS (  -- days already rolled up into llm_calls_daily: read there, no
     interval '1 day') AS d
   WHERE EXISTS (SELECT 1 FROM llm_calls_daily WHERE day = d::date)
 ),
-hot AS (  -- one pass: per day, group and latency bucket
-  SELECT (ts AT TIME ZONE 'UTC')::date AS day,
-         CASE WHEN %(by)s = 'prompt_version' THEN prompt_version END AS prompt_version,
+kept AS (  -- one pass over hot rows not rolled up: per group and latency bucket
+  SELECT CASE WHEN %(by)s = 'prompt_version' THEN prompt_version END AS prompt_version,
          CASE WHEN %(by)s = 'model' THEN model END AS model,
          CASE WHEN latency_ms IS NOT NULL THEN llmlog_latency_bucket(latency_ms) END AS k,
          count(*) AS calls,
@@ -37,6 +36,7 @@ hot AS (  -- one pass: per day, group and latency bucket
          count(*) FILTER (WHERE status = 'error') AS errors, sum(cost_usd) AS cost_usd
   FROM llm_calls
   WHERE ts >= %(since)s AND ts < %(until)s
+    AND NOT ((ts AT TIME ZONE 'UTC')::date = ANY ((SELECT days FROM rolled)::date[]))
   AND (%(feature)s::text IS NULL OR feature = %(feature)s)
   AND (%(model)s::text IS NULL OR model = %(model)s)
   AND (%(provider)s::text IS NULL OR provider = %(provider)s)
@@ -49,10 +49,7 @@ hot AS (  -- one pass: per day, group and latency bucket
        tool_calls::text) ILIKE %(grep_like)s)
   AND (%(grep)s::text IS NULL OR llmlog_text(system_prompt, output_text, request, tool_calls)
        @@ websearch_to_tsquery('simple', %(grep)s))
-  GROUP BY day, 2, 3, k
-),
-kept AS (
-  SELECT * FROM hot WHERE NOT (day = ANY ((SELECT days FROM rolled)::date[]))
+  GROUP BY 1, 2, k
 ),
 cold AS (
   SELECT CASE WHEN %(by)s = 'prompt_version' THEN d.prompt_version END AS prompt_version,
