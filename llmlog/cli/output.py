@@ -170,7 +170,8 @@ def _table(rows: Sequence[dict[str, Any]], columns: Sequence[Col], title: str | 
     from rich.table import Table
 
     table = Table(title=title, header_style="bold")
-    for col in fitting(rows, columns, out.width):
+    shown = fitting(rows, columns, out.width)
+    for col in shown:
         right = col.kind in ("int", "usd", "ms", "pct", "num")
         table.add_column(
             col.title,
@@ -179,9 +180,8 @@ def _table(rows: Sequence[dict[str, Any]], columns: Sequence[Col], title: str | 
             overflow="ellipsis",
             no_wrap=col.max_width is not None,
         )
-    shown = [c.key for c in fitting(rows, columns, out.width)]
     for row in rows:
-        table.add_row(*(human(row.get(c.key), c.kind) for c in columns if c.key in shown))
+        table.add_row(*(human(row.get(c.key), c.kind) for c in shown))
     return table
 
 
