@@ -1,0 +1,79 @@
+"""``llmlog demo``: fill the store with realistic traffic so every command has data."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from llmlog.cli import common
+from llmlog.cli.output import err, message
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from llmlog.demo.load import Loaded
+
+
+def demo(
+    calls: Annotated[int, typer.Option("--calls", "-n", min=1, help="How many calls.")] = 5000,
+    days: Annotated[
+        float, typer.Option("--days", min=0.01, help="Spread over this many days up to now.")
+    ] = 14,
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same traffic.")] = 42,
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Empty llm_calls and llm_calls_daily first.")
+    ] = False,
+) -> None:
+    """Fill the store with realistic LLM traffic: features, tenants, traces, errors, feedback.
+
+    Creates the store first if it has no schema. Example: llmlog demo --calls 100000 --days 30
+    """
+    from llmlog.demo import load
+    from llmlog.demo.setup import open_store
+
+    _, conn = open_store(common.state.db)
+    with conn:
+        if reset:
+            load.reset(conn)
+        loaded = _load(conn, calls=calls, days=days, seed=seed)
+    message(
+        f"stored {loaded.calls:,} demo calls over {days:g} days in {loaded.seconds:.1f} s "
+        f"({loaded.rate:,.0f} calls/s). Try:"
+    )
+    for line in next_steps(loaded):
+        message(f"  {line}")
+
+
+def _load(conn: psycopg.Connection, *, calls: int, days: float, seed: int) -> Loaded:
+    """Load, with a progress bar when stderr is a terminal."""
+    from llmlog.demo import load
+
+    if not sys.stderr.isatty():
+        return load.load(conn, calls=calls, days=days, seed=seed)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    columns = ("demo", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task("demo", total=calls)
+        return load.load(
+            conn,
+            calls=calls,
+            days=days,
+            seed=seed,
+            progress=lambda done: bar.update(task, completed=done),
+        )
+
+
+def next_steps(loaded: Loaded) -> list[str]:
+    """Commands worth trying on the demo data."""
+    steps = ["llmlog status", "llmlog tail", "llmlog cost-by-feature --since 7d", "llmlog errors"]
+    if loaded.example_trace:
+        steps.append(f"llmlog trace {loaded.example_trace}")
+    steps.append(f"llmlog drift --by prompt_version --feature {loaded.drift_feature}")
+    return steps
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(demo)

@@ -1,0 +1,381 @@
+"""The demo's traffic: flows of calls (traces) turned into ``llm_calls`` records.
+
+Everything random comes from one ``random.Random(seed)``, so a seed gives the same calls
+(ids aside: they are fresh UUIDv7s stamped with each call's time). Texts come from pools
+built before the first record, so a million-call load spends its time in COPY.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from llmlog.demo import catalogue, prompts, shapes, texts, words
+from llmlog.demo.catalogue import FEATURES, FLOWS, MODELS, Feature, Model
+from llmlog.demo.population import Population, Tenant, timeline
+from llmlog.demo.prices import RateCard
+from llmlog.ids import new_id, ts_of
+from llmlog.store.records import Record
+
+POOL = 256  # cases per feature and prompt version
+CACHE_TTL_S = 300  # provider prompt caches live about five minutes
+SESSION_GAP_S = 1800
+TIMEOUT_MS = 60_000.0
+INCIDENT = (0.72, 40 * 60)  # an Anthropic overload: start (share of period), seconds
+# Per-call error chances (the SDK retries some of them, which is one more row).
+ERRORS = (("rate_limit", 429, 0.011), ("server_error", 500, 0.004),
+          ("server_error", 503, 0.002), ("timeout", None, 0.004))  # fmt: skip
+ANTHROPIC_OVERLOADED = 0.004
+RETRY = 0.6
+LENGTH, CONTENT_FILTER = 0.006, 0.0008
+SLOW_TAIL, SLOW_FACTOR = 0.03, (2.5, 8.0)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A pool case with its token counts per step."""
+
+    case: texts.Case
+    input_tokens: tuple[int, ...]
+    output_tokens: tuple[int, ...]
+    prefix_tokens: int  # system prompt and tools: what prompt caching can reuse
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who a call is for, and the trace it belongs to (None: it starts one)."""
+
+    tenant: Tenant
+    user_id: str
+    session_id: str | None
+    trace_id: str | None
+
+
+@dataclass
+class Planned:
+    """One call of a flow, before it is made."""
+
+    feature: Feature
+    model: Model
+    version: str
+    prepared: Prepared
+    step: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _tokens(text: str | None) -> int:
+    return len(text) // 4 if text else 0
+
+
+def prepare(case: texts.Case, tools: tuple[dict[str, Any], ...]) -> Prepared:
+    tool_tokens = _tokens(json.dumps(tools)) if tools else 0
+    prefix = _tokens(case.system) + tool_tokens
+    inputs, outputs = [], []
+    for step in case.steps:
+        turn_tokens = sum(
+            _tokens(t.text) + sum(_tokens(c.arguments) + 8 for c in t.tool_calls) + 4
+            for t in step.turns
+        )
+        inputs.append(prefix + turn_tokens + 8)
+        reply = step.reply
+        outputs.append(
+            _tokens(reply.text) + sum(_tokens(c.arguments) + 12 for c in reply.tool_calls) + 1
+        )
+    return Prepared(case, tuple(inputs), tuple(outputs), prefix)
+
+
+def build_pools(seed: int) -> dict[tuple[str, str], list[Prepared]]:
+    """POOL cases per (feature, prompt version); versions of a feature share their inputs."""
+    pools: dict[tuple[str, str], list[Prepared]] = {}
+    for name, feature in FEATURES.items():
+        tools = prompts.TOOLS.get(name, ())
+        for version in feature.versions:
+            system = prompts.SYSTEM[name][version]
+            make = texts.MAKERS[name]
+            pools[name, version] = [
+                prepare(make(random.Random(f"{seed}:{name}:{i}"), system, version), tools)
+                for i in range(POOL)
+            ]
+    return pools
+
+
+class Traffic:
+    """Generates ``calls`` records spread over ``[end - days, end]``."""
+
+    def __init__(self, *, calls: int, days: float, seed: int, end: datetime) -> None:
+        self.calls = calls
+        self.rng = random.Random(seed)
+        self.end = end.timestamp()
+        self.start = self.end - days * 86400
+        self.period = self.end - self.start
+        self.population = Population(self.rng)
+        self.pools = build_pools(seed)
+        self.rates = RateCard()
+        self._flow_names = [name for name, _ in FLOWS]
+        self._flow_weights = [share for _, share in FLOWS]
+        self._cache_until: dict[tuple[str, str], float] = {}
+        self._sessions: dict[str, tuple[str, float]] = {}
+        self._requests: dict[tuple[int, int, str, bool], dict[str, Any]] = {}
+        self._incident = (self.start + INCIDENT[0] * self.period, INCIDENT[1])
+
+    def __iter__(self) -> Iterator[Record]:
+        times = timeline(self.rng, self.calls, self.start, self.end)
+        made = 0
+        while made < self.calls:
+            for record in self._flow(times[made])[: self.calls - made]:
+                made += 1
+                yield record
+
+    # --- flows -------------------------------------------------------------------------
+
+    def _flow(self, t: float) -> list[Record]:
+        rng = self.rng
+        name = rng.choices(self._flow_names, self._flow_weights)[0]
+        tenant, user = self.population.pick(rng)
+        session = self._session(user, t) if name in catalogue.SESSION_FEATURES else None
+        if name == "help_chat":
+            plan = [self._plan("query_rewrite", t), self._plan("rag_answer", t)]
+            plan[1].extra = {"retrieved_chunks": 4, "index": "kb-2026-11"}
+            if rng.random() < 0.4:
+                plan.insert(0, self._plan("intent_classifier", t))
+            chain = True
+        else:
+            first = self._plan(name, t)
+            plan = [first] + [
+                Planned(first.feature, first.model, first.version, first.prepared, step)
+                for step in range(1, len(first.prepared.case.steps))
+            ]
+            chain = False
+        records: list[Record] = []
+        root = parent = None
+        for planned in plan:
+            caller = Caller(tenant, user, session, records[0]["trace_id"] if records else None)
+            record = self._attempt(planned, t, caller, parent)
+            if record["status"] == "error" and rng.random() < RETRY:
+                records.append(record)
+                t += record["latency_ms"] / 1000 + rng.uniform(0.3, 2.0)
+                caller = Caller(tenant, user, session, records[0]["trace_id"])
+                record = self._attempt(planned, t, caller, parent, attempt=2)
+            records.append(record)
+            if record["status"] == "error":
+                break
+            root = root or record
+            parent = record if chain else root
+            t += record["latency_ms"] / 1000 + rng.uniform(0.03, 0.8)
+        return records
+
+    def _plan(self, name: str, t: float) -> Planned:
+        feature = FEATURES[name]
+        rng = self.rng
+        if len(feature.models) == 1:
+            model = MODELS[feature.models[0][0]]
+        else:
+            names, weights = zip(*feature.models, strict=True)
+            model = MODELS[rng.choices(names, weights)[0]]
+        switched = len(feature.versions) > 1 and t >= self.start + feature.switch_at * self.period
+        version = feature.versions[-1] if switched else feature.versions[0]
+        prepared = self.pools[name, version][rng.randrange(POOL)]
+        return Planned(feature, model, version, prepared, 0)
+
+    def _session(self, user: str, t: float) -> str:
+        current = self._sessions.get(user)
+        if current and t - current[1] < SESSION_GAP_S:
+            sid = current[0]
+        else:
+            sid = f"sess_{self.rng.getrandbits(64):016x}"
+        self._sessions[user] = (sid, t)
+        return sid
+
+    # --- one call ------------------------------------------------------------------------
+
+    def _attempt(
+        self,
+        p: Planned,
+        t: float,
+        caller: Caller,
+        parent: Record | None,
+        attempt: int = 1,
+    ) -> Record:
+        rng = self.rng
+        feature, model = p.feature, p.model
+        stream = rng.random() < feature.stream
+        call_id = new_id(datetime.fromtimestamp(t, UTC))
+        metadata: dict[str, Any] = {
+            "app": feature.app,
+            "env": "prod",
+            "region": caller.tenant.region,
+        }
+        metadata.update(p.extra)
+        if len(p.prepared.case.steps) > 1:
+            metadata["step"] = p.step + 1
+        if attempt > 1:
+            metadata["attempt"] = attempt
+        record: Record = {
+            "id": call_id,
+            "ts": ts_of(call_id),
+            "trace_id": caller.trace_id or str(call_id),
+            "parent_id": parent["id"] if parent else None,
+            "session_id": caller.session_id,
+            "tenant_id": caller.tenant.id,
+            "user_id": caller.user_id,
+            "feature": feature.name,
+            "prompt_version": p.version,
+            "provider": model.provider,
+            "endpoint": model.endpoint,
+            "model": model.name,
+            "request": self._request(p, stream),
+            "system_prompt": p.prepared.case.system,
+            "streamed": stream,
+            "metadata": metadata,
+        }
+        error = None if attempt > 1 else self._error(model, t)
+        if error:
+            record.update(self._failure(model, error))
+        else:
+            record.update(self._success(p, t, stream))
+        return record
+
+    def _request(self, p: Planned, stream: bool) -> dict[str, Any]:
+        key = (id(p.prepared), p.step, p.model.name, stream)
+        body = self._requests.get(key)
+        if body is None:
+            feature, model = p.feature, p.model
+            params = shapes.Params(
+                model=model.name,
+                max_tokens=feature.max_tokens,
+                stream=stream,
+                temperature=None if model.reasoning else feature.temperature,
+                json_mode=feature.json_mode,
+                reasoning_effort="low" if model.reasoning else None,
+                cache_system=feature.cached,
+            )
+            step = p.prepared.case.steps[p.step]
+            tools = prompts.TOOLS.get(feature.name, ())
+            body = shapes.request(model.endpoint, params, p.prepared.case.system, step.turns, tools)
+            self._requests[key] = body
+        return body
+
+    def _error(self, model: Model, t: float) -> tuple[str, int | None] | None:
+        roll = self.rng.random()
+        if model.provider == "anthropic":
+            start, length = self._incident
+            overloaded = 0.3 if start <= t < start + length else ANTHROPIC_OVERLOADED
+            if roll < overloaded:
+                return "overloaded", 529
+            roll -= overloaded
+        for kind, status, chance in ERRORS:
+            if roll < chance:
+                return kind, status
+            roll -= chance
+        return None
+
+    def _failure(self, model: Model, error: tuple[str, int | None]) -> Record:
+        rng = self.rng
+        kind, status = error
+        if status is None:
+            body, message, latency = None, "Request timed out.", TIMEOUT_MS
+        else:
+            ident = f"{rng.getrandbits(128):032x}"
+            body = shapes.error_body(model.provider, kind, status, model.name, ident)
+            message = body["error"]["message"]
+            latency = rng.lognormvariate(math.log(180 if status == 429 else 900), 0.6)
+        return {
+            "response": body,
+            "finish_reason": "error",
+            "latency_ms": round(latency, 1),
+            "status": "error",
+            "http_status": status,
+            "error_type": kind,
+            "error_message": message,
+        }
+
+    def _success(self, p: Planned, t: float, stream: bool) -> Record:
+        rng = self.rng
+        feature, model, prepared = p.feature, p.model, p.prepared
+        reply = prepared.case.steps[p.step].reply
+        out_tokens = prepared.output_tokens[p.step]
+        finish = "tool_calls" if reply.tool_calls else "stop"
+        text, calls = reply.text, reply.tool_calls
+        roll = rng.random()
+        if roll < feature.refusals:
+            finish, text, calls = "refusal", rng.choice(words.REFUSALS), ()
+            out_tokens = _tokens(text) + 1
+        elif roll < feature.refusals + LENGTH and text:
+            finish, text, calls = "length", text[: len(text) * 3 // 5], ()
+            out_tokens = _tokens(text)
+        elif model.provider == "openai" and roll > 1 - CONTENT_FILTER and text:
+            finish, text, calls = "content_filter", text[: len(text) // 4], ()
+            out_tokens = _tokens(text)
+        reasoning = 64 * int(rng.lognormvariate(math.log(5), 0.8)) if model.reasoning else 0
+        usage = self._usage(p, t, prepared.input_tokens[p.step], out_tokens + reasoning, reasoning)
+        ttft = model.ttft_ms * rng.lognormvariate(0, 0.35) * (1 + usage.input / 20000)
+        latency = ttft + usage.output / (model.tokens_per_s * rng.lognormvariate(0, 0.2)) * 1000
+        if rng.random() < SLOW_TAIL:
+            slow = rng.uniform(*SLOW_FACTOR)
+            ttft, latency = ttft * slow, latency * slow
+        answer = shapes.Reply(text, calls, finish)
+        ident = f"{rng.getrandbits(96):024x}"
+        body = shapes.response(
+            model.endpoint, model.response_model, answer, usage, ident=ident, created=int(t)
+        )
+        feedback, note = self._feedback(p, finish, latency)
+        return {
+            "response_model": model.response_model,
+            "response": body,
+            "output_text": text,
+            "tool_calls": shapes.tool_calls_column(model.endpoint, calls),
+            "finish_reason": finish,
+            "input_tokens": usage.input,
+            "output_tokens": usage.output,
+            "cache_read_tokens": usage.cache_read,
+            "cache_write_tokens": usage.cache_write,
+            "reasoning_tokens": usage.reasoning,
+            "cost_usd": self.rates.cost(model, usage, datetime.fromtimestamp(t, UTC).date()),
+            "ttft_ms": round(ttft, 1) if stream else None,
+            "latency_ms": round(latency, 1),
+            "status": "ok",
+            "http_status": 200,
+            "feedback": feedback,
+            "feedback_note": note,
+        }
+
+    def _usage(
+        self, p: Planned, t: float, inputs: int, outputs: int, reasoning: int
+    ) -> shapes.Usage:
+        """Token counts with prompt caching: a prefix seen in the last minutes is read back."""
+        if not p.feature.cached:
+            return shapes.Usage(inputs, outputs, reasoning=reasoning)
+        key = (p.model.name, p.prepared.case.system)
+        warm = self._cache_until.get(key, 0.0) > t
+        self._cache_until[key] = t + CACHE_TTL_S
+        prefix = p.prepared.prefix_tokens
+        if p.model.provider == "anthropic":
+            if warm:
+                return shapes.Usage(inputs, outputs, cache_read=prefix)
+            return shapes.Usage(inputs, outputs, cache_write=prefix)
+        cached = prefix // 128 * 128 if warm else 0  # OpenAI caches in 128-token blocks
+        return shapes.Usage(inputs, outputs, cache_read=cached, reasoning=reasoning)
+
+    def _feedback(self, p: Planned, finish: str, latency: float) -> tuple[int | None, str | None]:
+        rng = self.rng
+        feature = p.feature
+        if rng.random() >= feature.feedback:
+            return None, None
+        down = 0.15
+        if feature.name == "ticket_summary" and p.version != feature.versions[0]:
+            down += 0.3  # the longer summaries are not what people wanted
+        if finish in ("refusal", "length"):
+            down += 0.5
+        if latency > 10_000:
+            down += 0.2
+        if rng.random() < down:
+            notes = words.FEEDBACK_DOWN.get(feature.name, ("not helpful",))
+            long_summary = down > 0.4 and feature.name == "ticket_summary"
+            note = notes[0] if long_summary and rng.random() < 0.6 else rng.choice(notes)
+            return -1, note if rng.random() < 0.5 else None
+        return 1, rng.choice(words.FEEDBACK_UP) if rng.random() < 0.1 else None
