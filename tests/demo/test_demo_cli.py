@@ -1,0 +1,87 @@
+"""``llmlog demo`` from the command line: init on first use, --reset, determinism by seed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import psycopg
+from typer.testing import CliRunner
+
+from llmlog.cli.app import app
+from llmlog.demo import load
+from llmlog.store.revision import HEAD
+
+runner = CliRunner()
+
+
+def demo(url: str, *args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["--db", url, "demo", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def count(url: str, table: str = "llm_calls") -> int:
+    with psycopg.connect(url) as conn:
+        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
+
+
+def test_demo_initialises_an_empty_database_and_says_what_to_try(empty_db_url: str) -> None:
+    code, out, err = demo(empty_db_url, "--calls", "300", "--days", "2")
+    assert code == 0, err
+    assert out == ""
+    assert "stored 300 demo calls over 2 days" in err
+    for hint in ("llmlog status", "llmlog tail", "llmlog cost-by-feature --since 7d",
+                 "llmlog errors", "llmlog trace ",
+                 "llmlog drift --by prompt_version --feature ticket_summary"):  # fmt: skip
+        assert hint in err
+    assert "━" not in err  # no progress bar when stderr is not a terminal
+    assert count(empty_db_url) == 300
+    with psycopg.connect(empty_db_url) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (HEAD,)
+        trace = err.split("llmlog trace ")[1].split()[0]
+        calls = conn.execute("SELECT count(*) FROM llm_calls WHERE trace_id = %s", (trace,))
+        assert calls.fetchone()[0] >= 2  # type: ignore[index]
+
+
+def test_reset_empties_calls_and_daily_rollups_first(store_url: str) -> None:
+    assert demo(store_url, "--calls", "200")[0] == 0
+    assert demo(store_url, "--calls", "100")[0] == 0
+    assert count(store_url) == 300
+    with psycopg.connect(store_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO llm_calls_daily (day, calls, errors, input_tokens, output_tokens, "
+            "cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_usd, latency_ms_sum, "
+            "latency_hist, ttft_calls, ttft_ms_sum, ttft_hist) "
+            "VALUES (current_date - 40, 1, 0, 1, 1, 0, 0, 0, 0, 1, '{}', 0, 0, '{}')"
+        )
+    code, _, err = demo(store_url, "--calls", "150", "--reset")
+    assert code == 0, err
+    assert count(store_url) == 150
+    assert count(store_url, "llm_calls_daily") == 0
+
+
+SNAPSHOT = (
+    "SELECT ts, feature, tenant_id, user_id, session_id IS NULL, model, prompt_version, "
+    "input_tokens, output_tokens, cache_read_tokens, cost_usd, latency_ms, ttft_ms, status, "
+    "error_type, finish_reason, output_text, feedback, parent_id IS NULL, request "
+    "FROM llm_calls ORDER BY ts, feature, latency_ms"
+)
+
+
+def test_same_seed_gives_the_same_traffic(store: psycopg.Connection) -> None:
+    end = datetime.now(UTC)
+
+    def snapshot(seed: int) -> list[tuple[object, ...]]:
+        store.execute("TRUNCATE llm_calls")
+        load.load(store, calls=600, days=3, seed=seed, end=end)
+        return store.execute(SNAPSHOT).fetchall()
+
+    first = snapshot(11)
+    assert len(first) == 600
+    assert snapshot(11) == first
+    assert snapshot(12) != first
+
+
+def test_help_has_an_example() -> None:
+    result = runner.invoke(app, ["demo", "--help"])
+    assert result.exit_code == 0
+    assert "Example: llmlog demo" in result.stdout
