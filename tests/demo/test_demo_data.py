@@ -155,7 +155,8 @@ def test_streamed_calls_have_time_to_first_token_below_latency(demo: psycopg.Con
     assert with_ttft > 0
     flagged = scalar(
         demo,
-        "SELECT count(*) FROM llm_calls WHERE streamed <> coalesce((request->>'stream')::bool, false)",
+        "SELECT count(*) FROM llm_calls "
+        "WHERE streamed <> coalesce((request->>'stream')::bool, false)",
     )
     assert flagged == 0
 
@@ -208,18 +209,18 @@ def test_feedback_refusals_tools_caching_and_sessions_are_present(
 def test_request_and_response_bodies_have_each_providers_shape(demo: psycopg.Connection) -> None:
     rows = demo.execute(
         "SELECT DISTINCT ON (endpoint) endpoint, request, response, response_model, "
-        "system_prompt, input_tokens, cache_read_tokens FROM llm_calls WHERE status = 'ok' "
+        "system_prompt, input_tokens FROM llm_calls WHERE status = 'ok' "
         "ORDER BY endpoint, ts"
     ).fetchall()
     by_endpoint = {r[0]: r[1:] for r in rows}
-    request, response, model, system, inputs, cached = by_endpoint["chat.completions"]
+    request, response, model, system, inputs = by_endpoint["chat.completions"]
     assert request["messages"][0] == {"role": "system", "content": system}
     assert response["object"] == "chat.completion" and response["model"] == model
     assert response["usage"]["prompt_tokens"] == inputs
-    request, response, model, system, inputs, cached = by_endpoint["responses"]
+    request, response, model, system, inputs = by_endpoint["responses"]
     assert request["instructions"] == system and response["object"] == "response"
     assert response["usage"]["input_tokens"] == inputs
-    request, response, model, system, inputs, cached = by_endpoint["messages"]
+    request, response, model, system, inputs = by_endpoint["messages"]
     sent = request["system"]
     assert (sent if isinstance(sent, str) else sent[0]["text"]) == system
     assert response["type"] == "message" and response["model"] == model
