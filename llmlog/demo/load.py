@@ -17,7 +17,7 @@ from llmlog.store.records import Record
 if TYPE_CHECKING:
     import psycopg
 
-BATCH = 5000
+BATCH = 5000  # calls per COPY transaction (fewer for small loads, so progress moves)
 DRIFT_FEATURE = "ticket_summary"  # its prompt version changes mid-period
 
 
@@ -56,7 +56,7 @@ def load(
     # Generating batch k+1 overlaps writing batch k: the writer thread mostly waits on COPY.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="llmlog-demo") as pool:
         pending: Future[int] | None = None
-        for batch in _batches(traffic, BATCH):
+        for batch in _batches(traffic, max(500, min(BATCH, calls // 20))):
             example = next((r["trace_id"] for r in batch if r["parent_id"]), example)
             if pending is not None:
                 stored += pending.result()

@@ -16,7 +16,7 @@ from llmlog.demo.texts import ToolCall, Turn
 Body = dict[str, Any]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Usage:
     """Normalised usage: ``input`` includes cache reads and writes, ``output`` reasoning."""
 
@@ -164,7 +164,7 @@ def usage(endpoint: str, u: Usage) -> Body:
                                           "rejected_prediction_tokens": 0}}  # fmt: skip
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Reply:
     """What came back, normalised: the demo picks it, then renders the provider's body."""
 

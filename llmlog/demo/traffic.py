@@ -7,12 +7,14 @@ built before the first record, so a million-call load spends its time in COPY.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import json
 import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from llmlog.demo import catalogue, prompts, shapes, texts, words
@@ -46,7 +48,7 @@ class Prepared:
     prefix_tokens: int  # system prompt and tools: what prompt caching can reuse
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Caller:
     """Who a call is for, and the trace it belongs to (None: it starts one)."""
 
@@ -56,7 +58,7 @@ class Caller:
     trace_id: str | None
 
 
-@dataclass
+@dataclass(slots=True)
 class Planned:
     """One call of a flow, before it is made."""
 
@@ -104,6 +106,17 @@ def build_pools(seed: int) -> dict[tuple[str, str], list[Prepared]]:
     return pools
 
 
+class Picker:
+    """Weighted choice among names, cheaper than ``random.choices`` per call."""
+
+    def __init__(self, weighted: tuple[tuple[str, float], ...]) -> None:
+        self.names = [name for name, _ in weighted]
+        self.cumulative = list(itertools.accumulate(weight for _, weight in weighted))
+
+    def pick(self, rng: random.Random) -> str:
+        return self.names[bisect.bisect(self.cumulative, rng.random() * self.cumulative[-1])]
+
+
 class Traffic:
     """Generates ``calls`` records spread over ``[end - days, end]``."""
 
@@ -116,8 +129,8 @@ class Traffic:
         self.population = Population(self.rng)
         self.pools = build_pools(seed)
         self.rates = RateCard()
-        self._flow_names = [name for name, _ in FLOWS]
-        self._flow_weights = [share for _, share in FLOWS]
+        self._flows = Picker(FLOWS)
+        self._models = {name: Picker(f.models) for name, f in FEATURES.items()}
         self._cache_until: dict[tuple[str, str], float] = {}
         self._sessions: dict[str, tuple[str, float]] = {}
         self._requests: dict[tuple[int, int, str, bool], dict[str, Any]] = {}
@@ -135,7 +148,7 @@ class Traffic:
 
     def _flow(self, t: float) -> list[Record]:
         rng = self.rng
-        name = rng.choices(self._flow_names, self._flow_weights)[0]
+        name = self._flows.pick(rng)
         tenant, user = self.population.pick(rng)
         session = self._session(user, t) if name in catalogue.SESSION_FEATURES else None
         if name == "help_chat":
@@ -172,11 +185,7 @@ class Traffic:
     def _plan(self, name: str, t: float) -> Planned:
         feature = FEATURES[name]
         rng = self.rng
-        if len(feature.models) == 1:
-            model = MODELS[feature.models[0][0]]
-        else:
-            names, weights = zip(*feature.models, strict=True)
-            model = MODELS[rng.choices(names, weights)[0]]
+        model = MODELS[self._models[name].pick(rng)]
         switched = len(feature.versions) > 1 and t >= self.start + feature.switch_at * self.period
         version = feature.versions[-1] if switched else feature.versions[0]
         prepared = self.pools[name, version][rng.randrange(POOL)]
@@ -237,7 +246,7 @@ class Traffic:
         if error:
             record.update(self._failure(model, error))
         else:
-            record.update(self._success(p, t, stream))
+            record.update(self._success(p, t, record["ts"].date(), stream))
         return record
 
     def _request(self, p: Planned, stream: bool) -> dict[str, Any]:
@@ -294,7 +303,7 @@ class Traffic:
             "error_message": message,
         }
 
-    def _success(self, p: Planned, t: float, stream: bool) -> Record:
+    def _success(self, p: Planned, t: float, day: date, stream: bool) -> Record:
         rng = self.rng
         feature, model, prepared = p.feature, p.model, p.prepared
         reply = prepared.case.steps[p.step].reply
@@ -335,7 +344,7 @@ class Traffic:
             "cache_read_tokens": usage.cache_read,
             "cache_write_tokens": usage.cache_write,
             "reasoning_tokens": usage.reasoning,
-            "cost_usd": self.rates.cost(model, usage, datetime.fromtimestamp(t, UTC).date()),
+            "cost_usd": self.rates.cost(model, usage, day),
             "ttft_ms": round(ttft, 1) if stream else None,
             "latency_ms": round(latency, 1),
             "status": "ok",
