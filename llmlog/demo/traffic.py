@@ -48,14 +48,13 @@ class Prepared:
     prefix_tokens: int  # system prompt and tools: what prompt caching can reuse
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True)
 class Caller:
-    """Who a call is for, and the trace it belongs to (None: it starts one)."""
+    """Who an interaction's calls are for."""
 
     tenant: Tenant
     user_id: str
     session_id: str | None
-    trace_id: str | None
 
 
 @dataclass(slots=True)
@@ -164,19 +163,19 @@ class Traffic:
                 for step in range(1, len(first.prepared.case.steps))
             ]
             chain = False
+        caller = Caller(tenant, user, session)
         records: list[Record] = []
         root = parent = None
         for planned in plan:
-            caller = Caller(tenant, user, session, records[0]["trace_id"] if records else None)
-            record = self._attempt(planned, t, caller, parent)
-            if record["status"] == "error" and rng.random() < RETRY:
+            trace = records[0]["trace_id"] if records else None
+            record = self._attempt(planned, t, caller, trace, parent)
+            if record["status"] == "error" and rng.random() < RETRY:  # the SDK retries
                 records.append(record)
                 t += record["latency_ms"] / 1000 + rng.uniform(0.3, 2.0)
-                caller = Caller(tenant, user, session, records[0]["trace_id"])
-                record = self._attempt(planned, t, caller, parent, attempt=2)
+                record = self._attempt(planned, t, caller, record["trace_id"], parent, attempt=2)
             records.append(record)
             if record["status"] == "error":
-                break
+                break  # the application gives up on this interaction
             root = root or record
             parent = record if chain else root
             t += record["latency_ms"] / 1000 + rng.uniform(0.03, 0.8)
@@ -207,9 +206,11 @@ class Traffic:
         p: Planned,
         t: float,
         caller: Caller,
+        trace_id: str | None,
         parent: Record | None,
         attempt: int = 1,
     ) -> Record:
+        """One call; ``trace_id`` None starts a trace, ``attempt`` 2 is a retry (never fails)."""
         rng = self.rng
         feature, model = p.feature, p.model
         stream = rng.random() < feature.stream
@@ -227,7 +228,7 @@ class Traffic:
         record: Record = {
             "id": call_id,
             "ts": ts_of(call_id),
-            "trace_id": caller.trace_id or str(call_id),
+            "trace_id": trace_id or str(call_id),
             "parent_id": parent["id"] if parent else None,
             "session_id": caller.session_id,
             "tenant_id": caller.tenant.id,
