@@ -67,6 +67,8 @@ class Ticket:
     email: str
     area: str
     problem: str
+    priority: str
+    impact: str
     plan: str
     order_id: str
     subject: str
@@ -79,16 +81,21 @@ def ticket(rng: random.Random) -> Ticket:
     plan = rng.choice(w.PLANS)
     problem = rng.choice(w.PRODUCT_AREAS[area]).format(month=rng.choice(w.MONTHS), plan=plan)
     order_id = f"A-{rng.randrange(10000, 99999)}"
+    impact, priority = rng.choice(w.IMPACT)
     body = (
         f"Hello support team,\n\nsince {rng.choice(w.WHEN)} {problem}. "
-        f"{rng.choice(w.IMPACT)} We already tried {rng.choice(w.TRIED)}, but nothing "
+        f"{impact} We already tried {rng.choice(w.TRIED)}, but nothing "
         f"changed. We are on the {plan} plan with {rng.randrange(5, 400)} seats; the last "
         f"order number was {order_id}. Could you look into it and tell us what to do next?\n\n"
         f"{rng.choice(w.CLOSINGS)}\n{first} {last}"
     )
-    subject = problem[0].upper() + problem[1:60].rstrip()
+    subject = problem[0].upper() + problem[1:]
+    if len(subject) > 60:
+        subject = subject[:60].rsplit(" ", 1)[0] + " …"
     email = f"{first.lower()}.{last.lower()}@example.org"
-    return Ticket(f"{first} {last}", email, area, problem, plan, order_id, subject, body)
+    return Ticket(
+        f"{first} {last}", email, area, problem, priority, impact, plan, order_id, subject, body
+    )
 
 
 def _ticket_text(t: Ticket) -> str:
@@ -97,13 +104,12 @@ def _ticket_text(t: Ticket) -> str:
 
 def support_triage(rng: random.Random, system: str, version: str) -> Case:
     t = ticket(rng)
-    priority = rng.choice(("P1", "P2", "P2", "P3", "P3", "P4"))
     verdict = {
         "category": t.area,
-        "priority": priority,
+        "priority": t.priority,
         "sentiment": rng.choice(w.SENTIMENTS),
         "route_to": w.TEAMS[t.area],
-        "needs_human": priority == "P1",
+        "needs_human": t.priority == "P1",
         "reason": f"Customer reports that {t.problem}; {t.plan} plan.",
     }
     return _single(system, _ticket_text(t), Turn("assistant", json.dumps(verdict)))
@@ -112,7 +118,7 @@ def support_triage(rng: random.Random, system: str, version: str) -> Case:
 def ticket_summary(rng: random.Random, system: str, version: str) -> Case:
     t = ticket(rng)
     agent = rng.choice(w.AGENTS)
-    kb_title, kb_text = rng.choice(w.KB_ARTICLES)
+    kb_title, kb_text = w.KB_ARTICLES[rng.choice(w.AREA_ARTICLES[t.area])]
     thread = (
         f"[customer] {_ticket_text(t)}\n\n"
         f"[agent {agent}] Hi {t.name.split()[0]}, thanks for the details. I have passed this "
@@ -120,7 +126,7 @@ def ticket_summary(rng: random.Random, system: str, version: str) -> Case:
         f"the exact time it last happened? Our article '{kb_title}' may also help: {kb_text}\n\n"
         f"[customer] Screenshot attached. It happened again today at "
         f"{rng.randrange(8, 18)}:{rng.randrange(10, 59)}. Honestly this is the third time "
-        f"we report something like this. {rng.choice(w.IMPACT)}\n\n"
+        f"we report something like this. {t.impact}\n\n"
         f"[agent {agent}] Thank you, I have escalated it with the screenshot. I will update "
         f"you as soon as I hear back."
     )
@@ -134,7 +140,7 @@ def ticket_summary(rng: random.Random, system: str, version: str) -> Case:
         summary = (
             f"**Issue**\n- {t.problem[0].upper()}{t.problem[1:]}.\n- Recurring: the customer "
             f"says this is the third similar report.\n\n**Customer impact**\n- {t.name}, "
-            f'{t.plan} plan. "{rng.choice(w.IMPACT)}"\n\n**Steps already taken**\n- Customer '
+            f'{t.plan} plan. "{t.impact}"\n\n**Steps already taken**\n- Customer '
             f"tried {rng.choice(w.TRIED)}.\n- {agent} requested a screenshot and the time of "
             f"the last occurrence; both were provided.\n- Escalated to {w.TEAMS[t.area]} with "
             f"the screenshot.\n\n**Open questions**\n- Root cause not yet identified.\n- "
@@ -156,9 +162,10 @@ def _excerpts(rng: random.Random, first: int, k: int) -> tuple[str, list[int]]:
 def reply_draft(rng: random.Random, system: str, version: str) -> Case:
     t = ticket(rng)
     agent = rng.choice(w.AGENTS)
-    kb, picks = _excerpts(rng, rng.randrange(len(w.KB_ARTICLES)), 2)
+    article = rng.choice(w.AREA_ARTICLES[t.area])
+    kb, _ = _excerpts(rng, article, 2)
     user = f"Ticket:\n{_ticket_text(t)}\n\nKnowledge base:\n{kb}\n\nDraft a reply from {agent}."
-    title, text = w.KB_ARTICLES[picks[0]]
+    title, text = w.KB_ARTICLES[article]
     draft = (
         f"Hi {t.name.split()[0]},\n\nI'm sorry that {t.problem} — I can see how disruptive "
         f"that is for your team. Here is what we can do right away:\n\n1. I have opened an "
@@ -307,14 +314,13 @@ def invoice_extract(rng: random.Random, system: str, version: str) -> Case:
 def meeting_notes(rng: random.Random, system: str, version: str) -> Case:
     topic = rng.choice(w.MEETING_TOPICS)
     people = rng.sample(w.FIRST_NAMES, 4)
-    lines = []
-    for n in range(rng.randrange(12, 20)):
-        said = rng.choice(w.MEETING_LINES).format(thing=rng.choice(w.MEETING_THINGS))
-        lines.append(
-            f"{people[n % 4]} ({n // 2:02d}:{(n * 37) % 60:02d}): {said[0].upper()}{said[1:]}."
-        )
-    transcript = f"Meeting: {topic}\nAttendees: {', '.join(people)}\n\n" + "\n".join(lines)
     things = rng.sample(w.MEETING_THINGS, 3)
+    lines = [
+        f"{people[n % 4]} ({n * 41 // 60:02d}:{n * 41 % 60:02d}): "
+        + _sentence(rng.choice(w.MEETING_LINES).format(thing=things[0 if n < 3 else n % 3]))
+        for n in range(rng.randrange(12, 20))
+    ]
+    transcript = f"Meeting: {topic}\nAttendees: {', '.join(people)}\n\n" + "\n".join(lines)
     notes = (
         f"**Summary**: The group discussed {topic}. The main concern was {things[0]}, and "
         f"the team agreed to timebox {things[1]}.\n\n**Decisions**\n- Ship {things[0]} before "
@@ -324,6 +330,11 @@ def meeting_notes(rng: random.Random, system: str, version: str) -> Case:
         f"- [ ] {people[3]}: share the conversion numbers with the team"
     )
     return _single(system, transcript, Turn("assistant", notes))
+
+
+def _sentence(text: str) -> str:
+    text = text[0].upper() + text[1:]
+    return text if text.endswith(("?", "!")) else text + "."
 
 
 MAKERS: dict[str, Maker] = {

@@ -37,7 +37,7 @@ PRODUCT_AREAS = {
         "we downgraded to {plan} but are still billed for the old plan",
     ),
     "authentication": (
-        "nobody on the team can log in with SSO since this morning",
+        "nobody on the team can log in with SSO",
         "the SAML assertion is rejected with 'audience mismatch'",
         "two-factor codes from the authenticator app are always invalid",
         "password reset e-mails never arrive",
@@ -78,13 +78,14 @@ WHEN = (
     "we migrated our workspace", "we added the new team members", "the maintenance window",
 )  # fmt: skip
 
+# How bad it is, in the customer's words, and the priority triage should give it.
 IMPACT = (
-    "This blocks our whole finance team from closing the month.",
-    "Around 40 people are affected and we have a customer demo tomorrow.",
-    "It is not urgent but it is annoying and keeps coming back.",
-    "We are losing orders because of this, please treat it as high priority.",
-    "Our auditors need this fixed before the end of the quarter.",
-    "Only a handful of users see it, but they are our admins.",
+    ("This blocks our whole finance team from closing the month.", "P2"),
+    ("Around 40 people are affected and we have a customer demo tomorrow.", "P2"),
+    ("It is not urgent but it is annoying and keeps coming back.", "P4"),
+    ("We are losing orders because of this, please treat it as high priority.", "P1"),
+    ("Our auditors need this fixed before the end of the quarter.", "P3"),
+    ("Only a handful of users see it, but they are our admins.", "P3"),
 )  # fmt: skip
 
 TRIED = (
@@ -140,7 +141,17 @@ KB_ARTICLES = (
      "Removing a seat frees it at once but credits are only applied at the next renewal."),
     ("Invoices and VAT", "Add your VAT number under Billing > Company details before the "
      "invoice is issued. Past invoices can be re-issued with the VAT number on request."),
+    ("Slow dashboards", "Dashboards over more than 12 months of data are computed on demand. "
+     "Pin the dashboard to get it precomputed every hour; filters are then saved per user."),
+    ("Mobile app troubleshooting", "Update to the latest app version first. Crash reports "
+     "are sent automatically; offline edits sync when the app is opened on a network."),
 )  # fmt: skip
+
+# The knowledge base articles (indexes into KB_ARTICLES) that answer each product area.
+AREA_ARTICLES = {
+    "billing": (0, 8, 9), "authentication": (2, 6), "exports": (3,), "integrations": (5,),
+    "api": (4,), "dashboards": (10,), "mobile": (11,),
+}  # fmt: skip
 
 QUESTIONS = (
     ("Can I get a refund if I cancel my annual plan two weeks after renewal?", 0),
@@ -235,11 +246,11 @@ MEETING_TOPICS = (
 )  # fmt: skip
 
 MEETING_LINES = (
-    "we should ship the {thing} before the holiday freeze",
+    "we should ship {thing} before the holiday freeze",
     "the numbers for {thing} look better than expected, conversion is up about 8 percent",
     "I am worried that {thing} will slip again if we do not get design time",
     "legal still needs to review {thing}",
-    "can someone own the follow-up on {thing}",
+    "can someone own the follow-up on {thing}?",
     "customers keep asking about {thing} in their renewal calls",
     "let's timebox {thing} to two weeks and then decide",
 )  # fmt: skip
