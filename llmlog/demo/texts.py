@@ -54,7 +54,7 @@ def _hex(rng: random.Random, n: int) -> str:
 
 
 def _tool_call(rng: random.Random, name: str, args: dict[str, object]) -> ToolCall:
-    return ToolCall(f"call_{_hex(rng, 24)}", name, json.dumps(args))
+    return ToolCall(f"call_{_hex(rng, 24)}", name, json.dumps(args, separators=(",", ":")))
 
 
 def _single(system: str, user: str, reply: Turn) -> Case:

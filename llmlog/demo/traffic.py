@@ -34,6 +34,7 @@ ERRORS = (("rate_limit", 429, 0.011), ("server_error", 500, 0.004),
           ("server_error", 503, 0.002), ("timeout", None, 0.004))  # fmt: skip
 ANTHROPIC_OVERLOADED = 0.004
 RETRY = 0.6
+REQUEST_ID = {"openai": "x-request-id", "anthropic": "request-id"}  # response header names
 LENGTH, CONTENT_FILTER = 0.006, 0.0008
 SLOW_TAIL, SLOW_FACTOR = 0.03, (2.5, 8.0)
 
@@ -215,6 +216,7 @@ class Traffic:
         feature, model = p.feature, p.model
         stream = rng.random() < feature.stream
         call_id = new_id(datetime.fromtimestamp(t, UTC))
+        # The application's context, then what capture adds: the SDK attempt, kept headers.
         metadata: dict[str, Any] = {
             "app": feature.app,
             "env": "prod",
@@ -223,8 +225,8 @@ class Traffic:
         metadata.update(p.extra)
         if len(p.prepared.case.steps) > 1:
             metadata["step"] = p.step + 1
-        if attempt > 1:
-            metadata["attempt"] = attempt
+        metadata["attempt"] = attempt
+        metadata["headers"] = {REQUEST_ID[model.provider]: f"req_{rng.getrandbits(96):024x}"}
         record: Record = {
             "id": call_id,
             "ts": ts_of(call_id),
@@ -287,12 +289,14 @@ class Traffic:
     def _failure(self, model: Model, error: tuple[str, int | None]) -> Record:
         rng = self.rng
         kind, status = error
-        if status is None:
-            body, message, latency = None, "Request timed out.", TIMEOUT_MS
+        if status is None:  # no response: what the HTTP client raised, as capture records it
+            body, latency = None, TIMEOUT_MS
+            kind, message = "ReadTimeout", "The read operation timed out"
         else:
             ident = f"{rng.getrandbits(128):032x}"
             body = shapes.error_body(model.provider, kind, status, model.name, ident)
-            message = body["error"]["message"]
+            error = body["error"]  # capture's rule: the body's error type, else its code
+            kind, message = error.get("type") or error.get("code"), error["message"]
             latency = rng.lognormvariate(math.log(180 if status == 429 else 900), 0.6)
         return {
             "response": body,
