@@ -11,8 +11,6 @@ from llmlog.cli import common
 from llmlog.cli.output import err, message
 
 if TYPE_CHECKING:
-    import psycopg
-
     from llmlog.demo.load import Loaded
 
 
@@ -33,11 +31,11 @@ def demo(
     from llmlog.demo import load
     from llmlog.demo.setup import open_store
 
-    _, conn = open_store(common.state.db)
+    url, conn = open_store(common.state.db)
     with conn:
         if reset:
             load.reset(conn)
-        loaded = _load(conn, calls=calls, days=days, seed=seed)
+    loaded = _load(url, calls=calls, days=days, seed=seed)
     message(
         f"stored {loaded.calls:,} demo calls over {days:g} days in {loaded.seconds:.1f} s "
         f"({loaded.rate:,.0f} calls/s). Try:"
@@ -46,19 +44,19 @@ def demo(
         message(f"  {line}")
 
 
-def _load(conn: psycopg.Connection, *, calls: int, days: float, seed: int) -> Loaded:
+def _load(url: str, *, calls: int, days: float, seed: int) -> Loaded:
     """Load, with a progress bar when stderr is a terminal."""
     from llmlog.demo import load
 
     if not sys.stderr.isatty():
-        return load.load(conn, calls=calls, days=days, seed=seed)
+        return load.load(url, calls=calls, days=days, seed=seed)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     columns = ("demo", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task("demo", total=calls)
         return load.load(
-            conn,
+            url,
             calls=calls,
             days=days,
             seed=seed,

@@ -1,16 +1,25 @@
-"""Loading demo traffic into a store through the capture writer's path (``BatchWriter``)."""
+"""Loading demo traffic into a store through the capture writer's path (``BatchWriter``).
+
+The store's side of COPY (one backend per connection, compressing prompts) costs more per
+call than generating it, so batches go out over ``WRITERS`` connections at once while the
+next batch is generated: a large load is bound by the server, not by Python.
+"""
 
 from __future__ import annotations
 
 import itertools
+import queue
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from llmlog.demo.traffic import Traffic
+from llmlog.store import connect
 from llmlog.store.batch import BatchWriter
 from llmlog.store.records import Record
 
@@ -18,6 +27,7 @@ if TYPE_CHECKING:
     import psycopg
 
 BATCH = 5000  # calls per COPY transaction (fewer for small loads, so progress moves)
+WRITERS = 2  # connections writing at once
 DRIFT_FEATURE = "ticket_summary"  # its prompt version changes mid-period
 
 
@@ -39,32 +49,44 @@ def reset(conn: psycopg.Connection) -> None:
 
 
 def load(
-    conn: psycopg.Connection,
+    url: str,
     *,
     calls: int,
     days: float,
     seed: int,
     end: datetime | None = None,
+    writers: int = WRITERS,
     progress: Callable[[int], None] | None = None,
 ) -> Loaded:
-    """Generate ``calls`` calls over the ``days`` before ``end`` (default now) and store them."""
+    """Generate ``calls`` calls over the ``days`` before ``end`` (default now) and store
+    them in the store at ``url``, over ``writers`` connections."""
     started = time.perf_counter()
     traffic = Traffic(calls=calls, days=days, seed=seed, end=end or datetime.now(UTC))
-    writer = BatchWriter(conn)
     stored = 0
     example: str | None = None
-    # Generating batch k+1 overlaps writing batch k: the writer thread mostly waits on COPY.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="llmlog-demo") as pool:
-        pending: Future[int] | None = None
+    with ExitStack() as stack:
+        idle: queue.SimpleQueue[BatchWriter] = queue.SimpleQueue()
+        for _ in range(writers):
+            idle.put(BatchWriter(stack.enter_context(connect.connect(url))))
+
+        def write(batch: list[Record]) -> int:
+            writer = idle.get()
+            try:
+                return writer.write(batch)
+            finally:
+                idle.put(writer)
+
+        pool = stack.enter_context(ThreadPoolExecutor(writers, thread_name_prefix="llmlog-demo"))
+        pending: deque[Future[int]] = deque()
         for batch in _batches(traffic, max(500, min(BATCH, calls // 20))):
             example = next((r["trace_id"] for r in batch if r["parent_id"]), example)
-            if pending is not None:
-                stored += pending.result()
+            if len(pending) == writers:
+                stored += pending.popleft().result()
                 if progress:
                     progress(stored)
-            pending = pool.submit(writer.write, batch)
-        if pending is not None:
-            stored += pending.result()
+            pending.append(pool.submit(write, batch))
+        for future in pending:
+            stored += future.result()
     if progress:
         progress(stored)
     return Loaded(stored, time.perf_counter() - started, example, DRIFT_FEATURE)

@@ -32,9 +32,9 @@ def demo_db(
     """A store at schema head holding CALLS demo calls (seed SEED) ending at ``demo_end``."""
     name = f"demo_{uuid.uuid4().hex[:12]}"
     url = create_database(pg_admin_url, name, template=TEMPLATE)
-    with pytest.MonkeyPatch.context() as env, psycopg.connect(url, autocommit=True) as conn:
+    with pytest.MonkeyPatch.context() as env:
         env.setenv("LLMLOG_HOME", str(tmp_path_factory.mktemp("demo-home")))  # no prices.toml
-        load.load(conn, calls=CALLS, days=DAYS, seed=SEED, end=demo_end)
+        load.load(url, calls=CALLS, days=DAYS, seed=SEED, end=demo_end)
     yield url
     drop_database(pg_admin_url, name)
 

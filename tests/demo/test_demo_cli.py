@@ -67,18 +67,18 @@ SNAPSHOT = (
 )
 
 
-def test_same_seed_gives_the_same_traffic(store: psycopg.Connection) -> None:
+def test_same_seed_gives_the_same_traffic(store_url: str, store: psycopg.Connection) -> None:
     end = datetime.now(UTC)
 
-    def snapshot(seed: int) -> list[tuple[object, ...]]:
+    def snapshot(seed: int, writers: int) -> list[tuple[object, ...]]:
         store.execute("TRUNCATE llm_calls")
-        load.load(store, calls=600, days=3, seed=seed, end=end)
+        load.load(store_url, calls=1200, days=3, seed=seed, end=end, writers=writers)
         return store.execute(SNAPSHOT).fetchall()
 
-    first = snapshot(11)
-    assert len(first) == 600
-    assert snapshot(11) == first
-    assert snapshot(12) != first
+    first = snapshot(11, writers=1)
+    assert len(first) == 1200
+    assert snapshot(11, writers=3) == first
+    assert snapshot(12, writers=1) != first
 
 
 def test_help_has_an_example() -> None:
