@@ -14,6 +14,9 @@ rounds):
   per transaction on N connections: the floor the server sets.
 
 demo x2 / raw COPY x2 near 1 means generation and serialisation are not the bottleneck.
+Wall-clock rates depend on what else the machine runs, so each way also reports CPU time
+per call: this process (all threads) and, for the embedded server, its backends (read
+from /proc: the postmaster's children plus the reaped ones it accounts for).
 """
 
 from __future__ import annotations
@@ -28,9 +31,29 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 DAYS = 14
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu(postmaster: int | None) -> float:
+    """CPU seconds used so far by a local PostgreSQL's processes (0 when not local)."""
+    if postmaster is None:
+        return 0.0
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if pid == postmaster:
+            total += sum(int(f) for f in fields[11:15])  # own and reaped children's time
+        elif ppid == postmaster:
+            total += int(fields[11]) + int(fields[12])
+    return total / TICK
 
 
 def main() -> None:
@@ -49,6 +72,11 @@ def main() -> None:
     from llmlog.store.records import COLUMNS, complete
 
     url, conn = open_store(args.db)
+    postmaster = None
+    if not args.db:
+        from llmlog.store import embedded
+
+        postmaster = embedded.ensure_running().pid
     end = datetime.now(UTC)
     version = conn.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
     print(f"PostgreSQL {version}, {args.calls:,} calls over {DAYS} days, {args.rounds} round(s)")
@@ -100,19 +128,33 @@ def main() -> None:
         "raw COPY x2": raw_copy(2),
     }
     rates: dict[str, list[float]] = {name: [] for name in ways}
+    cpu: dict[str, list[tuple[float, float]]] = {name: [] for name in ways}
     for _ in range(args.rounds):
         for name, run in ways.items():
             conn.execute("TRUNCATE llm_calls")
-            started = time.perf_counter()
+            conn.execute("CHECKPOINT")
+            started, client, server = (
+                time.perf_counter(),
+                time.process_time(),
+                server_cpu(postmaster),
+            )
             run()
             rates[name].append(args.calls / (time.perf_counter() - started))
+            cpu[name].append(
+                ((time.process_time() - client) / args.calls * 1e6,
+                 (server_cpu(postmaster) - server) / args.calls * 1e6)
+            )  # fmt: skip
             print(f"  {name}: {rates[name][-1]:,.0f} calls/s", file=sys.stderr)
     conn.execute("TRUNCATE llm_calls")
     conn.close()
     med = {name: statistics.median(values) for name, values in rates.items()}
     print(f"average row: {text:,.0f} characters of content")
+    print(f"{'':>12}  {'calls/s':>8}  {'x raw COPY x2':>13}  CPU µs/call: client  server")
     for name, rate in med.items():
-        print(f"{name:>12}: {rate:>8,.0f} calls/s  ({rate / med['raw COPY x2']:.2f}x raw COPY x2)")
+        client_us = statistics.median(c for c, _ in cpu[name])
+        server_us = statistics.median(s for _, s in cpu[name])
+        print(f"{name:>12}  {rate:>8,.0f}  {rate / med['raw COPY x2']:>13.2f}  "
+              f"{client_us:>18.0f}  {server_us:>6.0f}")  # fmt: skip
     print(f"demo x2 / raw COPY x2 = {med['demo x2'] / med['raw COPY x2']:.2f}; "
           f"demo x1 / raw COPY x1 = {med['demo x1'] / med['raw COPY x1']:.2f}")  # fmt: skip
 

@@ -7,13 +7,14 @@ next batch is generated: a large load is bound by the server, not by Python.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import queue
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -65,6 +66,7 @@ def load(
     stored = 0
     example: str | None = None
     with ExitStack() as stack:
+        stack.enter_context(_fewer_gc_passes())
         idle: queue.SimpleQueue[BatchWriter] = queue.SimpleQueue()
         for _ in range(writers):
             idle.put(BatchWriter(stack.enter_context(connect.connect(url))))
@@ -90,6 +92,18 @@ def load(
     if progress:
         progress(stored)
     return Loaded(stored, time.perf_counter() - started, example, DRIFT_FEATURE)
+
+
+@contextmanager
+def _fewer_gc_passes() -> Iterator[None]:
+    """Collect young objects less often: records are short-lived dicts, and the default
+    threshold spends about a tenth of the loader's CPU in the collector."""
+    before = gc.get_threshold()
+    gc.set_threshold(50_000, *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def _batches(records: Iterable[Record], size: int) -> Iterator[list[Record]]:

@@ -7,7 +7,6 @@ raw usage shapes capture hands to genai-prices.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -140,7 +139,7 @@ def _messages_request(p: Params, system: str, turns: tuple[Turn, ...], tools: An
 def _anthropic_blocks(turn: Turn) -> list[Body]:
     blocks: list[Body] = [{"type": "text", "text": turn.text}] if turn.text else []
     blocks.extend({"type": "tool_use", "id": anthropic_id(c.id), "name": c.name,
-                   "input": json.loads(c.arguments)} for c in turn.tool_calls)  # fmt: skip
+                   "input": c.input} for c in turn.tool_calls)  # fmt: skip
     return blocks
 
 

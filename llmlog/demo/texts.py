@@ -20,6 +20,7 @@ class ToolCall:
     id: str
     name: str
     arguments: str  # JSON text, as the model wrote it
+    input: dict[str, object]  # the same, parsed (Anthropic sends it as an object)
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def _hex(rng: random.Random, n: int) -> str:
 
 
 def _tool_call(rng: random.Random, name: str, args: dict[str, object]) -> ToolCall:
-    return ToolCall(f"call_{_hex(rng, 24)}", name, json.dumps(args, separators=(",", ":")))
+    return ToolCall(f"call_{_hex(rng, 24)}", name, json.dumps(args, separators=(",", ":")), args)
 
 
 def _single(system: str, user: str, reply: Turn) -> Case:

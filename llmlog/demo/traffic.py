@@ -70,6 +70,11 @@ class Planned:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def _lognormal(rng: random.Random, median: float, sigma: float) -> float:
+    """A lognormal draw with this median (``random.gauss`` is cheaper than lognormvariate)."""
+    return median * math.exp(rng.gauss(0.0, sigma))
+
+
 def _tokens(text: str | None) -> int:
     return len(text) // 4 if text else 0
 
@@ -297,7 +302,7 @@ class Traffic:
             body = shapes.error_body(model.provider, kind, status, model.name, ident)
             error = body["error"]  # capture's rule: the body's error type, else its code
             kind, message = error.get("type") or error.get("code"), error["message"]
-            latency = rng.lognormvariate(math.log(180 if status == 429 else 900), 0.6)
+            latency = _lognormal(rng, 180 if status == 429 else 900, 0.6)
         return {
             "response": body,
             "finish_reason": "error",
@@ -325,10 +330,10 @@ class Traffic:
         elif model.provider == "openai" and roll > 1 - CONTENT_FILTER and text:
             finish, text, calls = "content_filter", text[: len(text) // 4], ()
             out_tokens = _tokens(text)
-        reasoning = 64 * int(rng.lognormvariate(math.log(5), 0.8)) if model.reasoning else 0
+        reasoning = 64 * int(_lognormal(rng, 5, 0.8)) if model.reasoning else 0
         usage = self._usage(p, t, prepared.input_tokens[p.step], out_tokens + reasoning, reasoning)
-        ttft = model.ttft_ms * rng.lognormvariate(0, 0.35) * (1 + usage.input / 20000)
-        latency = ttft + usage.output / (model.tokens_per_s * rng.lognormvariate(0, 0.2)) * 1000
+        ttft = _lognormal(rng, model.ttft_ms, 0.35) * (1 + usage.input / 20000)
+        latency = ttft + usage.output / _lognormal(rng, model.tokens_per_s, 0.2) * 1000
         if rng.random() < SLOW_TAIL:
             slow = rng.uniform(*SLOW_FACTOR)
             ttft, latency = ttft * slow, latency * slow
