@@ -39,6 +39,7 @@ class Feature:
 
     ``versions`` are its prompt versions in order; the last takes over at ``switch_at``
     (a fraction of the demo period), so ``llmlog drift --by prompt_version`` has a story.
+    ``models_before`` are the models used before ``migrate_at``, for ``--by model``.
     """
 
     name: str
@@ -54,13 +55,16 @@ class Feature:
     tools: bool = False
     refusals: float = 0.0
     switch_at: float = 0.5
+    models_before: tuple[tuple[str, float], ...] | None = None
+    migrate_at: float = 0.35
 
 
 FEATURES = {
     f.name: f
     for f in (
         Feature("support_triage", (("gpt-4.1-mini", 0.8), ("gpt-4o-mini", 0.2)), ("v2",),
-                "helpdesk-api", 300, temperature=0.0, json_mode=True, cached=True),
+                "helpdesk-api", 300, temperature=0.0, json_mode=True, cached=True,
+                models_before=(("gpt-4o-mini", 1.0),)),
         Feature("ticket_summary", (("claude-haiku-4-5", 0.7), ("claude-sonnet-4-5", 0.3)),
                 ("v3", "v4"), "helpdesk-web", 1024, stream=0.3, feedback=0.07),
         Feature("reply_draft", (("claude-sonnet-4-5", 0.85), ("gpt-4.1", 0.15)), ("v1",),
@@ -97,6 +101,11 @@ FLOWS: tuple[tuple[str, float], ...] = (
     ("order_agent", 0.07),
     ("meeting_notes", 0.05),
 )
+
+# A bulk job gone wrong: in the last hours one tenant backfills invoices on the priciest model,
+# so ``llmlog top-tenants`` has an outlier to flag today.
+SPIKE_TENANT, SPIKE_FEATURE, SPIKE_MODEL = "initech", "invoice_extract", "claude-opus-4-1"
+SPIKE_HOURS, SPIKE_SHARE = 20, 0.25  # share of all interactions in those hours
 
 # Features whose users come back within minutes: calls are grouped into sessions.
 SESSION_FEATURES = frozenset(

@@ -42,6 +42,7 @@ class Population:
             cumulative = tuple(zipf_cumulative(size, 1.05))
             self.tenants.append(Tenant(name, rng.choice(REGIONS), users, cumulative))
         self._cumulative = zipf_cumulative(len(self.tenants), 1.1)
+        self.by_id = {tenant.id: tenant for tenant in self.tenants}
 
     def pick(self, rng: random.Random) -> tuple[Tenant, str]:
         """A tenant and one of its users, skewed towards the big ones."""

@@ -136,6 +136,10 @@ class Traffic:
         self.rates = RateCard()
         self._flows = Picker(FLOWS)
         self._models = {name: Picker(f.models) for name, f in FEATURES.items()}
+        self._models_before = {
+            name: Picker(f.models_before) for name, f in FEATURES.items() if f.models_before
+        }
+        self._spike_from = self.end - catalogue.SPIKE_HOURS * 3600
         self._cache_until: dict[tuple[str, str], float] = {}
         self._sessions: dict[str, tuple[str, float]] = {}
         self._requests: dict[tuple[int, int, str, bool], dict[str, Any]] = {}
@@ -152,24 +156,38 @@ class Traffic:
     # --- flows -------------------------------------------------------------------------
 
     def _flow(self, t: float) -> list[Record]:
+        """One interaction (a trace): what the user did, then its calls in order."""
         rng = self.rng
+        if t >= self._spike_from and rng.random() < catalogue.SPIKE_SHARE:
+            return self._backfill(t)
         name = self._flows.pick(rng)
         tenant, user = self.population.pick(rng)
         session = self._session(user, t) if name in catalogue.SESSION_FEATURES else None
+        caller = Caller(tenant, user, session)
         if name == "help_chat":
             plan = [self._plan("query_rewrite", t), self._plan("rag_answer", t)]
             plan[1].extra = {"retrieved_chunks": 4, "index": "kb-2026-11"}
             if rng.random() < 0.4:
                 plan.insert(0, self._plan("intent_classifier", t))
-            chain = True
-        else:
-            first = self._plan(name, t)
-            plan = [first] + [
-                Planned(first.feature, first.model, first.version, first.prepared, step)
-                for step in range(1, len(first.prepared.case.steps))
-            ]
-            chain = False
-        caller = Caller(tenant, user, session)
+            return self._run(plan, t, caller, chain=True)
+        first = self._plan(name, t)
+        plan = [first] + [
+            Planned(first.feature, first.model, first.version, first.prepared, step)
+            for step in range(1, len(first.prepared.case.steps))
+        ]
+        return self._run(plan, t, caller, chain=False)
+
+    def _backfill(self, t: float) -> list[Record]:
+        planned = self._plan(catalogue.SPIKE_FEATURE, t)
+        planned.model = MODELS[catalogue.SPIKE_MODEL]
+        planned.extra = {"job": "invoice-backfill"}
+        tenant = self.population.by_id[catalogue.SPIKE_TENANT]
+        return self._run([planned], t, Caller(tenant, "svc_backfill", None), chain=False)
+
+    def _run(self, plan: list[Planned], t: float, caller: Caller, *, chain: bool) -> list[Record]:
+        """Make the planned calls; each is a child of the previous one (``chain``) or of
+        the first. A failed call is retried once by the SDK, or ends the interaction."""
+        rng = self.rng
         records: list[Record] = []
         root = parent = None
         for planned in plan:
@@ -190,7 +208,9 @@ class Traffic:
     def _plan(self, name: str, t: float) -> Planned:
         feature = FEATURES[name]
         rng = self.rng
-        model = MODELS[self._models[name].pick(rng)]
+        early = t < self.start + feature.migrate_at * self.period
+        models = self._models_before.get(name) if early else None
+        model = MODELS[(models or self._models[name]).pick(rng)]
         switched = len(feature.versions) > 1 and t >= self.start + feature.switch_at * self.period
         version = feature.versions[-1] if switched else feature.versions[0]
         prepared = self.pools[name, version][rng.randrange(POOL)]

@@ -9,7 +9,7 @@ from decimal import Decimal
 import psycopg
 
 from llmlog import pricing
-from llmlog.demo.catalogue import FEATURES, MODELS
+from llmlog.demo.catalogue import FEATURES, MODELS, SPIKE_TENANT
 from llmlog.ids import ts_of
 from tests.demo.conftest import CALLS, DAYS
 
@@ -240,3 +240,39 @@ def test_request_and_response_bodies_have_each_providers_shape(demo: psycopg.Con
     usage = response["usage"]
     total = usage["input_tokens"] + usage["cache_read_input_tokens"]
     assert total + usage["cache_creation_input_tokens"] == inputs
+
+
+def test_support_triage_migrates_from_gpt_4o_mini_to_gpt_4_1_mini(
+    demo: psycopg.Connection, demo_end: datetime
+) -> None:
+    migrated = demo_end - timedelta(days=DAYS * (1 - FEATURES["support_triage"].migrate_at))
+    before, after = (
+        dict(
+            demo.execute(
+                f"SELECT model, count(*) FROM llm_calls WHERE feature = 'support_triage' "
+                f"AND ts {op} %s GROUP BY 1",
+                (migrated,),
+            ).fetchall()
+        )
+        for op in ("<", ">=")
+    )
+    assert set(before) == {"gpt-4o-mini"}
+    assert after["gpt-4.1-mini"] > 2 * after["gpt-4o-mini"]
+
+
+def test_one_tenant_spends_far_above_its_normal_in_the_last_hours(
+    demo: psycopg.Connection, demo_end: datetime
+) -> None:
+    recent, usual = demo.execute(
+        "SELECT sum(cost_usd) FILTER (WHERE ts >= %(cut)s), "
+        "sum(cost_usd) FILTER (WHERE ts < %(cut)s) / (%(days)s - 1) FROM llm_calls "
+        "WHERE tenant_id = %(tenant)s",
+        {"cut": demo_end - timedelta(days=1), "days": DAYS, "tenant": SPIKE_TENANT},
+    ).fetchone()  # type: ignore[misc]
+    assert recent > 3 * usual
+    jobs = scalar(
+        demo,
+        "SELECT count(*) FROM llm_calls WHERE metadata->>'job' = 'invoice-backfill' "
+        f"AND tenant_id = '{SPIKE_TENANT}' AND model = 'claude-opus-4-1'",
+    )
+    assert jobs > 0
