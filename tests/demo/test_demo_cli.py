@@ -85,3 +85,12 @@ def test_help_has_an_example() -> None:
     result = runner.invoke(app, ["demo", "--help"])
     assert result.exit_code == 0
     assert "Example: llmlog demo" in result.stdout
+
+
+def test_unreachable_store_is_a_store_error_not_a_traceback() -> None:
+    from llmlog.errors import StoreUnavailableError
+
+    result = runner.invoke(app, ["--db", "postgresql://llmlog@127.0.0.1:1/nowhere", "demo"])
+    assert isinstance(result.exception, StoreUnavailableError)
+    assert result.exception.exit_code == 3
+    assert "127.0.0.1:1" in result.exception.message
