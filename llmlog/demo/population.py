@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import math
 import random
+import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from llmlog.demo import words
+
+T = TypeVar("T")
 
 REGIONS = ("eu-west-1", "us-east-1", "us-west-2", "ap-southeast-2")
 # Share of traffic by UTC hour (Europe and the Americas overlap in the afternoon) and weekday.
@@ -19,43 +25,54 @@ WEEKDAY = (1.0, 1.05, 1.05, 1.0, 0.9, 0.45, 0.4)
 GROWTH = 0.3  # traffic grows by this share over the period
 
 
-def zipf_cumulative(n: int, s: float) -> list[float]:
-    return list(itertools.accumulate(1 / (rank + 1) ** s for rank in range(n)))
+class Weighted(Generic[T]):
+    """A weighted choice, cheaper per draw than ``random.choices``."""
+
+    def __init__(self, items: Sequence[T], weights: Iterable[float]) -> None:
+        self.items = items
+        self.cumulative = list(itertools.accumulate(weights))
+
+    @classmethod
+    def of(cls, pairs: Iterable[tuple[T, float]]) -> Weighted[T]:
+        items, weights = zip(*pairs, strict=True)
+        return cls(items, weights)
+
+    @classmethod
+    def zipf(cls, items: Sequence[T], s: float) -> Weighted[T]:
+        """Rank k (from 1) gets weight 1/k^s: a few items get most of the draws."""
+        return cls(items, (1 / (rank + 1) ** s for rank in range(len(items))))
+
+    def pick(self, rng: random.Random) -> T:
+        return self.items[bisect.bisect(self.cumulative, rng.random() * self.cumulative[-1])]
 
 
 @dataclass(frozen=True)
 class Tenant:
     id: str
     region: str
-    users: tuple[str, ...]
-    user_cumulative: tuple[float, ...]
+    users: Weighted[str]
 
 
 class Population:
     """Tenants with a Zipf share of traffic, each with Zipf-skewed users."""
 
     def __init__(self, rng: random.Random) -> None:
-        self.tenants: list[Tenant] = []
+        tenants = []
         for rank, name in enumerate(words.TENANTS):
             size = max(3, int(300 / (rank + 1) ** 0.9))
-            users = tuple(f"usr_{rank:02d}{k:04d}" for k in range(size))
-            cumulative = tuple(zipf_cumulative(size, 1.05))
-            self.tenants.append(Tenant(name, rng.choice(REGIONS), users, cumulative))
-        self._cumulative = zipf_cumulative(len(self.tenants), 1.1)
-        self.by_id = {tenant.id: tenant for tenant in self.tenants}
+            users = Weighted.zipf([f"usr_{rank:02d}{k:04d}" for k in range(size)], 1.05)
+            tenants.append(Tenant(name, rng.choice(REGIONS), users))
+        self.tenants = Weighted.zipf(tenants, 1.1)
+        self.by_id = {tenant.id: tenant for tenant in tenants}
 
     def pick(self, rng: random.Random) -> tuple[Tenant, str]:
         """A tenant and one of its users, skewed towards the big ones."""
-        tenant = self.tenants[bisect.bisect(self._cumulative, rng.random() * self._cumulative[-1])]
-        cum = tenant.user_cumulative
-        return tenant, tenant.users[bisect.bisect(cum, rng.random() * cum[-1])]
+        tenant = self.tenants.pick(rng)
+        return tenant, tenant.users.pick(rng)
 
 
 def timeline(rng: random.Random, n: int, start: float, end: float) -> list[float]:
     """``n`` sorted epoch seconds in [start, end), following the daily and weekly rhythm."""
-    import math
-    import time
-
     hours = max(1, math.ceil((end - start) / 3600))
     width = (end - start) / hours
     weights = []

@@ -2,14 +2,11 @@
 
 Everything random comes from one ``random.Random(seed)``, so a seed gives the same calls
 (ids aside: they are fresh UUIDv7s stamped with each call's time). Texts come from pools
-built before the first record, so a million-call load spends its time in COPY.
+built before the first record; a call only picks, stamps and prices.
 """
 
 from __future__ import annotations
 
-import bisect
-import itertools
-import json
 import math
 import random
 from collections.abc import Iterator
@@ -17,14 +14,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from llmlog.demo import catalogue, prompts, shapes, texts, words
+from llmlog.demo import catalogue, pools, prompts, shapes, words
 from llmlog.demo.catalogue import FEATURES, FLOWS, MODELS, Feature, Model
-from llmlog.demo.population import Population, Tenant, timeline
+from llmlog.demo.pools import Prepared
+from llmlog.demo.population import Population, Tenant, Weighted, timeline
 from llmlog.demo.prices import RateCard
 from llmlog.ids import new_id, ts_of
 from llmlog.store.records import Record
 
-POOL = 256  # cases per feature and prompt version
 CACHE_TTL_S = 300  # provider prompt caches live about five minutes
 SESSION_GAP_S = 1800
 TIMEOUT_MS = 60_000.0
@@ -37,16 +34,6 @@ RETRY = 0.6
 REQUEST_ID = {"openai": "x-request-id", "anthropic": "request-id"}  # response header names
 LENGTH, CONTENT_FILTER = 0.006, 0.0008
 SLOW_TAIL, SLOW_FACTOR = 0.03, (2.5, 8.0)
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """A pool case with its token counts per step."""
-
-    case: texts.Case
-    input_tokens: tuple[int, ...]
-    output_tokens: tuple[int, ...]
-    prefix_tokens: int  # system prompt and tools: what prompt caching can reuse
 
 
 @dataclass(frozen=True)
@@ -75,53 +62,6 @@ def _lognormal(rng: random.Random, median: float, sigma: float) -> float:
     return median * math.exp(rng.gauss(0.0, sigma))
 
 
-def _tokens(text: str | None) -> int:
-    return len(text) // 4 if text else 0
-
-
-def prepare(case: texts.Case, tools: tuple[dict[str, Any], ...]) -> Prepared:
-    tool_tokens = _tokens(json.dumps(tools)) if tools else 0
-    prefix = _tokens(case.system) + tool_tokens
-    inputs, outputs = [], []
-    for step in case.steps:
-        turn_tokens = sum(
-            _tokens(t.text) + sum(_tokens(c.arguments) + 8 for c in t.tool_calls) + 4
-            for t in step.turns
-        )
-        inputs.append(prefix + turn_tokens + 8)
-        reply = step.reply
-        outputs.append(
-            _tokens(reply.text) + sum(_tokens(c.arguments) + 12 for c in reply.tool_calls) + 1
-        )
-    return Prepared(case, tuple(inputs), tuple(outputs), prefix)
-
-
-def build_pools(seed: int) -> dict[tuple[str, str], list[Prepared]]:
-    """POOL cases per (feature, prompt version); versions of a feature share their inputs."""
-    pools: dict[tuple[str, str], list[Prepared]] = {}
-    for name, feature in FEATURES.items():
-        tools = prompts.TOOLS.get(name, ())
-        for version in feature.versions:
-            system = prompts.SYSTEM[name][version]
-            make = texts.MAKERS[name]
-            pools[name, version] = [
-                prepare(make(random.Random(f"{seed}:{name}:{i}"), system, version), tools)
-                for i in range(POOL)
-            ]
-    return pools
-
-
-class Picker:
-    """Weighted choice among names, cheaper than ``random.choices`` per call."""
-
-    def __init__(self, weighted: tuple[tuple[str, float], ...]) -> None:
-        self.names = [name for name, _ in weighted]
-        self.cumulative = list(itertools.accumulate(weight for _, weight in weighted))
-
-    def pick(self, rng: random.Random) -> str:
-        return self.names[bisect.bisect(self.cumulative, rng.random() * self.cumulative[-1])]
-
-
 class Traffic:
     """Generates ``calls`` records spread over ``[end - days, end]``."""
 
@@ -132,12 +72,12 @@ class Traffic:
         self.start = self.end - days * 86400
         self.period = self.end - self.start
         self.population = Population(self.rng)
-        self.pools = build_pools(seed)
+        self.pools = pools.build(seed)
         self.rates = RateCard()
-        self._flows = Picker(FLOWS)
-        self._models = {name: Picker(f.models) for name, f in FEATURES.items()}
+        self._flows = Weighted.of(FLOWS)
+        self._models = {name: Weighted.of(f.models) for name, f in FEATURES.items()}
         self._models_before = {
-            name: Picker(f.models_before) for name, f in FEATURES.items() if f.models_before
+            name: Weighted.of(f.models_before) for name, f in FEATURES.items() if f.models_before
         }
         self._spike_from = self.end - catalogue.SPIKE_HOURS * 3600
         self._cache_until: dict[tuple[str, str], float] = {}
@@ -213,7 +153,7 @@ class Traffic:
         model = MODELS[(models or self._models[name]).pick(rng)]
         switched = len(feature.versions) > 1 and t >= self.start + feature.switch_at * self.period
         version = feature.versions[-1] if switched else feature.versions[0]
-        prepared = self.pools[name, version][rng.randrange(POOL)]
+        prepared = self.pools[name, version][rng.randrange(pools.SIZE)]
         return Planned(feature, model, version, prepared, 0)
 
     def _session(self, user: str, t: float) -> str:
@@ -343,13 +283,13 @@ class Traffic:
         roll = rng.random()
         if roll < feature.refusals:
             finish, text, calls = "refusal", rng.choice(words.REFUSALS), ()
-            out_tokens = _tokens(text) + 1
+            out_tokens = pools.tokens(text) + 1
         elif roll < feature.refusals + LENGTH and text:
             finish, text, calls = "length", text[: len(text) * 3 // 5], ()
-            out_tokens = _tokens(text)
+            out_tokens = pools.tokens(text)
         elif model.provider == "openai" and roll > 1 - CONTENT_FILTER and text:
             finish, text, calls = "content_filter", text[: len(text) // 4], ()
-            out_tokens = _tokens(text)
+            out_tokens = pools.tokens(text)
         reasoning = 64 * int(_lognormal(rng, 5, 0.8)) if model.reasoning else 0
         usage = self._usage(p, t, prepared.input_tokens[p.step], out_tokens + reasoning, reasoning)
         ttft = _lognormal(rng, model.ttft_ms, 0.35) * (1 + usage.input / 20000)
