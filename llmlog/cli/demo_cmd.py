@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 from typing import TYPE_CHECKING, Annotated
 
@@ -40,7 +41,7 @@ def demo(
         f"stored {loaded.calls:,} demo calls over {days:g} days in {loaded.seconds:.1f} s "
         f"({loaded.rate:,.0f} calls/s). Try:"
     )
-    for line in next_steps(loaded):
+    for line in next_steps(loaded, common.state.db):
         message(f"  {line}")
 
 
@@ -64,13 +65,18 @@ def _load(url: str, *, calls: int, days: float, seed: int) -> Loaded:
         )
 
 
-def next_steps(loaded: Loaded) -> list[str]:
-    """Commands worth trying on the demo data."""
-    steps = ["llmlog status", "llmlog tail", "llmlog cost-by-feature --since 7d", "llmlog errors"]
+def next_steps(loaded: Loaded, db: str | None = None) -> list[str]:
+    """Commands worth trying on the demo data (with the same ``--db``, never a password)."""
+    steps = ["status", "tail", "cost-by-feature --since 7d", "errors"]
     if loaded.example_trace:
-        steps.append(f"llmlog trace {loaded.example_trace}")
-    steps.append(f"llmlog drift --by prompt_version --feature {loaded.drift_feature}")
-    return steps
+        steps.append(f"trace {loaded.example_trace}")
+    steps.append(f"drift --by prompt_version --feature {loaded.drift_feature}")
+    prefix = "llmlog"
+    if db:
+        from llmlog.store.connect import mask
+
+        prefix += f" --db {shlex.quote(db) if mask(db) == db else 'URL'}"
+    return [f"{prefix} {step}" for step in steps]
 
 
 def register(app: typer.Typer) -> None:

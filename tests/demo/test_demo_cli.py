@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from datetime import UTC, datetime
 
 import psycopg
@@ -29,15 +30,18 @@ def test_demo_initialises_an_empty_database_and_says_what_to_try(empty_db_url: s
     assert code == 0, err
     assert out == ""
     assert "stored 300 demo calls over 2 days" in err
-    for hint in ("llmlog status", "llmlog tail", "llmlog cost-by-feature --since 7d",
-                 "llmlog errors", "llmlog trace ",
-                 "llmlog drift --by prompt_version --feature ticket_summary"):  # fmt: skip
-        assert hint in err
+    prefix = f"llmlog --db {shlex.quote(empty_db_url)} "  # quoted: the URL has ? and &
+    hints = [line.strip() for line in err.splitlines()[1:]]
+    assert all(line.startswith(prefix) for line in hints)
+    steps = [line.removeprefix(prefix) for line in hints]
+    assert steps[:4] == ["status", "tail", "cost-by-feature --since 7d", "errors"]
+    assert steps[4].startswith("trace ")
+    assert steps[5] == "drift --by prompt_version --feature ticket_summary"
     assert "━" not in err  # no progress bar when stderr is not a terminal
     assert count(empty_db_url) == 300
     with psycopg.connect(empty_db_url) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (HEAD,)
-        trace = err.split("llmlog trace ")[1].split()[0]
+        trace = steps[4].removeprefix("trace ")
         calls = conn.execute("SELECT count(*) FROM llm_calls WHERE trace_id = %s", (trace,))
         assert calls.fetchone()[0] >= 2  # type: ignore[index]
 
@@ -94,3 +98,17 @@ def test_unreachable_store_is_a_store_error_not_a_traceback() -> None:
     assert isinstance(result.exception, StoreUnavailableError)
     assert result.exception.exit_code == 3
     assert "127.0.0.1:1" in result.exception.message
+
+
+def test_next_steps_repeat_the_db_option_but_never_a_password() -> None:
+    from llmlog.cli.demo_cmd import next_steps
+    from llmlog.demo.load import Loaded
+
+    loaded = Loaded(10, 1.0, "trace-1", "ticket_summary")
+    assert next_steps(loaded)[0] == "llmlog status"
+    assert "llmlog trace trace-1" in next_steps(loaded)
+    plain = next_steps(loaded, "postgresql://app@db/llmlog")
+    assert plain[0] == "llmlog --db postgresql://app@db/llmlog status"
+    secret = next_steps(loaded, "postgresql://app:hunter2@db/llmlog")
+    assert secret[0] == "llmlog --db URL status"
+    assert not any("hunter2" in line for line in secret)
