@@ -15,6 +15,8 @@ from llmlog.demo import prompts, texts
 from llmlog.demo.catalogue import FEATURES
 
 SIZE = 256  # cases per feature and prompt version
+# Features whose case i is about the same question (the help chat's rewrite and answer).
+SHARED_SEEDS = {"query_rewrite": "help_chat", "rag_answer": "help_chat"}
 
 
 @dataclass(frozen=True)
@@ -57,8 +59,9 @@ def build(seed: int) -> dict[tuple[str, str], list[Prepared]]:
         for version in feature.versions:
             system = prompts.SYSTEM[name][version]
             make = texts.MAKERS[name]
+            group = SHARED_SEEDS.get(name, name)
             pools[name, version] = [
-                prepare(make(random.Random(f"{seed}:{name}:{i}"), system, version), tools)
+                prepare(make(random.Random(f"{seed}:{group}:{i}"), system, version), tools)
                 for i in range(SIZE)
             ]
     return pools

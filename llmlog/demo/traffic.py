@@ -19,11 +19,14 @@ from llmlog.demo.catalogue import FEATURES, FLOWS, MODELS, Feature, Model
 from llmlog.demo.pools import Prepared
 from llmlog.demo.population import Population, Tenant, Weighted, timeline
 from llmlog.demo.prices import RateCard
+from llmlog.demo.texts import Turn
 from llmlog.ids import new_id, ts_of
 from llmlog.store.records import Record
 
 CACHE_TTL_S = 300  # provider prompt caches live about five minutes
 SESSION_GAP_S = 1800
+HISTORY_TURNS = 6  # earlier help-chat messages sent again with a follow-up question
+FOLLOW_UP = 0.35  # chance that a help-chat answer gets a follow-up question
 TIMEOUT_MS = 60_000.0
 INCIDENT = (0.72, 40 * 60)  # an Anthropic overload: start (share of period), seconds
 # Per-call error chances (the SDK retries some of them, which is one more row).
@@ -46,6 +49,15 @@ class Caller:
 
 
 @dataclass(slots=True)
+class Session:
+    """A user's current session and, for the help chat, the conversation so far."""
+
+    id: str
+    last: float
+    history: tuple[Turn, ...] = ()
+
+
+@dataclass(slots=True)
 class Planned:
     """One call of a flow, before it is made."""
 
@@ -55,6 +67,7 @@ class Planned:
     prepared: Prepared
     step: int
     extra: dict[str, Any] = field(default_factory=dict)
+    history: tuple[Turn, ...] = ()  # earlier turns of the conversation, sent again
 
 
 def _lognormal(rng: random.Random, median: float, sigma: float) -> float:
@@ -81,7 +94,7 @@ class Traffic:
         }
         self._spike_from = self.end - catalogue.SPIKE_HOURS * 3600
         self._cache_until: dict[tuple[str, str], float] = {}
-        self._sessions: dict[str, tuple[str, float]] = {}
+        self._sessions: dict[str, Session] = {}
         self._requests: dict[tuple[int, int, str, bool], dict[str, Any]] = {}
         self._incident = (self.start + INCIDENT[0] * self.period, INCIDENT[1])
 
@@ -103,19 +116,43 @@ class Traffic:
         name = self._flows.pick(rng)
         tenant, user = self.population.pick(rng)
         session = self._session(user, t) if name in catalogue.SESSION_FEATURES else None
-        caller = Caller(tenant, user, session)
-        if name == "help_chat":
-            plan = [self._plan("query_rewrite", t), self._plan("rag_answer", t)]
-            plan[1].extra = {"retrieved_chunks": 4, "index": "kb-2026-11"}
-            if rng.random() < 0.4:
-                plan.insert(0, self._plan("intent_classifier", t))
-            return self._run(plan, t, caller, chain=True)
+        caller = Caller(tenant, user, session.id if session else None)
+        if name == "help_chat" and session is not None:
+            return self._help_chat(t, caller, session)
         first = self._plan(name, t)
         plan = [first] + [
             Planned(first.feature, first.model, first.version, first.prepared, step)
             for step in range(1, len(first.prepared.case.steps))
         ]
         return self._run(plan, t, caller, chain=False)
+
+    def _help_chat(self, t: float, caller: Caller, session: Session) -> list[Record]:
+        """Questions in the in-app help chat, often a follow-up or two, one trace each:
+        [intent_classifier ->] query_rewrite -> rag_answer, each the parent of the next.
+        The answer call sends the session's earlier questions and answers again."""
+        rng = self.rng
+        records: list[Record] = []
+        while True:
+            question = rng.randrange(pools.SIZE)  # the rewrite and the answer share it
+            rewrite = self._plan("query_rewrite", t, question)
+            answer = self._plan("rag_answer", t, question)
+            answer.extra = {"retrieved_chunks": 4, "index": "kb-2026-11"}
+            answer.history = session.history
+            plan = [rewrite, answer]
+            if rng.random() < 0.4:
+                plan.insert(0, self._plan("intent_classifier", t))
+            turn = self._run(plan, t, caller, chain=True)
+            records += turn
+            last = turn[-1]
+            if last["feature"] != "rag_answer" or last["status"] != "ok":
+                return records
+            asked = rewrite.prepared.case.steps[0].turns[0]
+            said = answer.prepared.case.steps[0].reply
+            session.history = (*session.history, asked, said)[-HISTORY_TURNS:]
+            t = last["ts"].timestamp() + last["latency_ms"] / 1000 + rng.uniform(15, 120)
+            if rng.random() >= FOLLOW_UP or t > self.end:
+                return records
+            session.last = t
 
     def _backfill(self, t: float) -> list[Record]:
         planned = self._plan(catalogue.SPIKE_FEATURE, t)
@@ -145,7 +182,7 @@ class Traffic:
             t += record["latency_ms"] / 1000 + rng.uniform(0.03, 0.8)
         return records
 
-    def _plan(self, name: str, t: float) -> Planned:
+    def _plan(self, name: str, t: float, case: int | None = None) -> Planned:
         feature = FEATURES[name]
         rng = self.rng
         early = t < self.start + feature.migrate_at * self.period
@@ -153,17 +190,16 @@ class Traffic:
         model = MODELS[(models or self._models[name]).pick(rng)]
         switched = len(feature.versions) > 1 and t >= self.start + feature.switch_at * self.period
         version = feature.versions[-1] if switched else feature.versions[0]
-        prepared = self.pools[name, version][rng.randrange(pools.SIZE)]
+        prepared = self.pools[name, version][rng.randrange(pools.SIZE) if case is None else case]
         return Planned(feature, model, version, prepared, 0)
 
-    def _session(self, user: str, t: float) -> str:
-        current = self._sessions.get(user)
-        if current and t - current[1] < SESSION_GAP_S:
-            sid = current[0]
-        else:
-            sid = f"sess_{self.rng.getrandbits(64):016x}"
-        self._sessions[user] = (sid, t)
-        return sid
+    def _session(self, user: str, t: float) -> Session:
+        session = self._sessions.get(user)
+        if session is None or t - session.last >= SESSION_GAP_S:
+            session = Session(f"sess_{self.rng.getrandbits(64):016x}", t)
+            self._sessions[user] = session
+        session.last = t
+        return session
 
     # --- one call ------------------------------------------------------------------------
 
@@ -218,8 +254,9 @@ class Traffic:
         return record
 
     def _request(self, p: Planned, stream: bool) -> dict[str, Any]:
+        """The request body; the same case, model and stream flag share one body object."""
         key = (id(p.prepared), p.step, p.model.name, stream)
-        body = self._requests.get(key)
+        body = None if p.history else self._requests.get(key)
         if body is None:
             feature, model = p.feature, p.model
             params = shapes.Params(
@@ -231,10 +268,11 @@ class Traffic:
                 reasoning_effort="low" if model.reasoning else None,
                 cache_system=feature.cached,
             )
-            step = p.prepared.case.steps[p.step]
+            turns = p.history + p.prepared.case.steps[p.step].turns
             tools = prompts.TOOLS.get(feature.name, ())
-            body = shapes.request(model.endpoint, params, p.prepared.case.system, step.turns, tools)
-            self._requests[key] = body
+            body = shapes.request(model.endpoint, params, p.prepared.case.system, turns, tools)
+            if not p.history:
+                self._requests[key] = body
         return body
 
     def _error(self, model: Model, t: float) -> tuple[str, int | None] | None:
@@ -291,7 +329,8 @@ class Traffic:
             finish, text, calls = "content_filter", text[: len(text) // 4], ()
             out_tokens = pools.tokens(text)
         reasoning = 64 * int(_lognormal(rng, 5, 0.8)) if model.reasoning else 0
-        usage = self._usage(p, t, prepared.input_tokens[p.step], out_tokens + reasoning, reasoning)
+        inputs = prepared.input_tokens[p.step] + sum(pools.tokens(h.text) + 4 for h in p.history)
+        usage = self._usage(p, t, inputs, out_tokens + reasoning, reasoning)
         ttft = _lognormal(rng, model.ttft_ms, 0.35) * (1 + usage.input / 20000)
         latency = ttft + usage.output / _lognormal(rng, model.tokens_per_s, 0.2) * 1000
         if rng.random() < SLOW_TAIL:

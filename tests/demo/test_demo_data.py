@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import psycopg
 
@@ -276,3 +277,41 @@ def test_one_tenant_spends_far_above_its_normal_in_the_last_hours(
         f"AND tenant_id = '{SPIKE_TENANT}' AND model = 'claude-opus-4-1'",
     )
     assert jobs > 0
+
+
+def test_help_chat_answers_the_rewritten_question_and_remembers_the_session(
+    demo: psycopg.Connection,
+) -> None:
+    rows = demo.execute(
+        "SELECT r.request, a.request FROM llm_calls a JOIN llm_calls r ON r.id = a.parent_id "
+        "WHERE a.feature = 'rag_answer' AND r.feature = 'query_rewrite' LIMIT 50"
+    ).fetchall()
+    assert rows
+    for rewrite, answer in rows:
+        question = _text(_messages(rewrite)[-1])
+        assert _text(_messages(answer)[-1]).startswith(f"Question: {question}\n")
+    follow_ups = demo.execute(
+        "SELECT session_id, request FROM llm_calls WHERE feature = 'rag_answer' "
+        "AND jsonb_array_length(coalesce(request->'messages', request->'input')) > 2"
+    ).fetchall()
+    assert follow_ups  # earlier questions and answers of the session sent again
+    session, request = follow_ups[0]
+    earlier = [_text(m) for m in _messages(request) if m["role"] == "assistant"]
+    answers = {r[0] for r in demo.execute(
+        "SELECT output_text FROM llm_calls WHERE session_id = %s AND feature = 'rag_answer'",
+        (session,),
+    )}  # fmt: skip
+    assert set(earlier) <= answers
+
+
+def _messages(request: dict[str, Any]) -> list[dict[str, Any]]:
+    """User and assistant messages of a chat or Messages request (not the system one)."""
+    messages = request.get("messages") or request.get("input") or []
+    return [m for m in messages if m.get("role") in ("user", "assistant")]
+
+
+def _text(message: dict[str, Any]) -> str:
+    content = message["content"]
+    if isinstance(content, str):
+        return content
+    return "".join(block.get("text", "") for block in content)
