@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import uuid
 from datetime import UTC, datetime
 
 import psycopg
@@ -112,3 +113,22 @@ def test_next_steps_repeat_the_db_option_but_never_a_password() -> None:
     secret = next_steps(loaded, "postgresql://app:hunter2@db/llmlog")
     assert secret[0] == "llmlog --db URL status"
     assert not any("hunter2" in line for line in secret)
+
+
+def test_demo_on_debian_postgresql_15(pg15_admin_url: str) -> None:
+    from tests.conftest import create_database, drop_database
+
+    name = f"demo15_{uuid.uuid4().hex[:8]}"
+    url = create_database(pg15_admin_url, name)
+    try:
+        code, _, err = demo(url, "--calls", "400", "--days", "3")
+        assert code == 0, err
+        with psycopg.connect(url) as conn:
+            row = conn.execute(
+                "SELECT count(*), count(DISTINCT feature), current_setting('server_version_num') "
+                "FROM llm_calls"
+            ).fetchone()
+        assert row is not None and row[0] == 400 and row[1] >= 8
+        assert row[2].startswith("15")
+    finally:
+        drop_database(pg15_admin_url, name)
