@@ -29,6 +29,7 @@ HISTORY_TURNS = 6  # earlier help-chat messages sent again with a follow-up ques
 FOLLOW_UP = 0.35  # chance that a help-chat answer gets a follow-up question
 TIMEOUT_MS = 60_000.0
 INCIDENT = (0.72, 40 * 60)  # an Anthropic overload: start (share of period), seconds
+INCIDENT_OVERLOADED = 0.3  # share of Anthropic calls refused with 529 during it
 # Per-call error chances (the SDK retries some of them, which is one more row).
 ERRORS = (("rate_limit", 429, 0.011), ("server_error", 500, 0.004),
           ("server_error", 503, 0.002), ("timeout", None, 0.004))  # fmt: skip
@@ -76,7 +77,7 @@ def _lognormal(rng: random.Random, median: float, sigma: float) -> float:
 
 
 class Traffic:
-    """Generates ``calls`` records spread over ``[end - days, end]``."""
+    """``calls`` records spread over ``[end - days, end]``; iterate it once."""
 
     def __init__(self, *, calls: int, days: float, seed: int, end: datetime) -> None:
         self.calls = calls
@@ -109,7 +110,7 @@ class Traffic:
     # --- flows -------------------------------------------------------------------------
 
     def _flow(self, t: float) -> list[Record]:
-        """One interaction (a trace): what the user did, then its calls in order."""
+        """What a user did next: its calls in order, one trace per request of the user."""
         rng = self.rng
         if t >= self._spike_from and rng.random() < catalogue.SPIKE_SHARE:
             return self._backfill(t)
@@ -279,7 +280,8 @@ class Traffic:
         roll = self.rng.random()
         if model.provider == "anthropic":
             start, length = self._incident
-            overloaded = 0.3 if start <= t < start + length else ANTHROPIC_OVERLOADED
+            during = start <= t < start + length
+            overloaded = INCIDENT_OVERLOADED if during else ANTHROPIC_OVERLOADED
             if roll < overloaded:
                 return "overloaded", 529
             roll -= overloaded
@@ -298,8 +300,8 @@ class Traffic:
         else:
             ident = f"{rng.getrandbits(128):032x}"
             body = shapes.error_body(model.provider, kind, status, model.name, ident)
-            error = body["error"]  # capture's rule: the body's error type, else its code
-            kind, message = error.get("type") or error.get("code"), error["message"]
+            detail = body["error"]  # capture's rule: the body's error type, else its code
+            kind, message = detail.get("type") or detail.get("code"), detail["message"]
             latency = _lognormal(rng, 180 if status == 429 else 900, 0.6)
         return {
             "response": body,
