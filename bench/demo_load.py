@@ -6,7 +6,7 @@ Without --db it starts a throw-away embedded PostgreSQL in a temporary LLMLOG_HO
 round empties ``llm_calls`` before each way of loading and prints calls/s (median over
 rounds):
 
-- generate: building the records only, no database;
+- generate: making the records only (not kept), no database;
 - demo xN: ``llmlog.demo.load.load`` with N writer connections (``llmlog demo`` uses 2):
   generate + ``BatchWriter`` (the capture writer's path: records -> COPY rows -> COPY);
 - writer x1: ``BatchWriter.write`` of pre-generated records on one connection;
@@ -81,10 +81,11 @@ def main() -> None:
     version = conn.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
     print(f"PostgreSQL {version}, {args.calls:,} calls over {DAYS} days, {args.rounds} round(s)")
 
-    def generate() -> list[dict[str, Any]]:
-        return list(Traffic(calls=args.calls, days=DAYS, seed=1, end=end))
+    def generate() -> None:
+        for _ in Traffic(calls=args.calls, days=DAYS, seed=1, end=end):
+            pass
 
-    records = generate()
+    records = list(Traffic(calls=args.calls, days=DAYS, seed=1, end=end))
     rows = [to_row(complete(r)) for r in records]
     text = statistics.fmean(sum(len(str(v)) for v in row if v is not None) for row in rows)
     copy_sql = f"COPY llm_calls ({', '.join(COLUMNS)}) FROM STDIN"
