@@ -169,12 +169,16 @@ class Traffic:
         records: list[Record] = []
         root = parent = None
         for planned in plan:
+            if t > self.end:
+                break  # the rest of the interaction has not happened yet
             trace = records[0]["trace_id"] if records else None
             record = self._attempt(planned, t, caller, trace, parent)
             if record["status"] == "error" and rng.random() < RETRY:  # the SDK retries
-                records.append(record)
-                t += record["latency_ms"] / 1000 + rng.uniform(0.3, 2.0)
-                record = self._attempt(planned, t, caller, record["trace_id"], parent, attempt=2)
+                retry_at = t + record["latency_ms"] / 1000 + rng.uniform(0.3, 2.0)
+                if retry_at <= self.end:
+                    records.append(record)
+                    t = retry_at
+                    record = self._attempt(planned, t, caller, record["trace_id"], parent, 2)
             records.append(record)
             if record["status"] == "error":
                 break  # the application gives up on this interaction

@@ -19,7 +19,8 @@ SEED = 7
 
 @pytest.fixture(scope="module")
 def demo_end() -> datetime:
-    return datetime.now(UTC)
+    """A fixed end (a Wednesday afternoon), so the data and these tests never vary."""
+    return datetime(2026, 11, 18, 15, 30, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shlex
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 from typer.testing import CliRunner
@@ -40,6 +40,9 @@ def test_demo_initialises_an_empty_database_and_says_what_to_try(empty_db_url: s
     assert steps[5] == "drift --by prompt_version --feature ticket_summary"
     assert "━" not in err  # no progress bar when stderr is not a terminal
     assert count(empty_db_url) == 300
+    with psycopg.connect(empty_db_url) as conn:
+        newest = conn.execute("SELECT now() - max(ts) FROM llm_calls").fetchone()[0]  # type: ignore[index]
+    assert timedelta(0) <= newest < timedelta(hours=1)  # the traffic ends now
     with psycopg.connect(empty_db_url) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (HEAD,)
         trace = steps[4].removeprefix("trace ")
