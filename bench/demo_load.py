@@ -66,13 +66,12 @@ def main() -> None:
     if not args.db:
         os.environ["LLMLOG_HOME"] = tempfile.mkdtemp(prefix="llmlog-bench-")
     from llmlog.demo import load
-    from llmlog.demo.setup import open_store
     from llmlog.demo.traffic import Traffic
     from llmlog.store import connect
     from llmlog.store.batch import BatchWriter, to_row
     from llmlog.store.records import COLUMNS, complete
 
-    url, conn = open_store(args.db)
+    url, conn = load.open_store(args.db)
     postmaster = None
     if not args.db:
         from llmlog.store import embedded

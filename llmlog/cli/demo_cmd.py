@@ -30,9 +30,8 @@ def demo(
     Creates the store first if it has no schema. Example: llmlog demo --calls 100000 --days 30
     """
     from llmlog.demo import load
-    from llmlog.demo.setup import open_store
 
-    url, conn = open_store(common.state.db)
+    url, conn = load.open_store(common.state.db)
     with conn:
         if reset:
             load.reset(conn)

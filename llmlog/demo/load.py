@@ -44,6 +44,22 @@ class Loaded:
         return self.calls / self.seconds if self.seconds else 0.0
 
 
+def open_store(cli_db: str | None = None) -> tuple[str, psycopg.Connection]:
+    """Like ``connect.open_store``, but a store with no schema yet is initialised first
+    (``llmlog init``). A store whose schema is behind is still refused: migrating is the
+    user's decision."""
+    url = connect.resolve_url(cli_db)
+    fresh = connect.ensure_database(url)
+    if not fresh:
+        with connect.connect(url) as conn:
+            fresh = connect.schema_revision(conn) is None
+    if fresh:
+        from llmlog.store import admin
+
+        admin.init(cli_db)
+    return connect.open_store(cli_db)
+
+
 def reset(conn: psycopg.Connection) -> None:
     """Empty the store's calls and daily roll-ups."""
     conn.execute("TRUNCATE llm_calls, llm_calls_daily")
