@@ -318,42 +318,23 @@ class Traffic:
         }
 
     def _success(self, p: Planned, t: float, day: date, stream: bool) -> Record:
-        rng = self.rng
-        feature, model, prepared = p.feature, p.model, p.prepared
-        reply = prepared.case.steps[p.step].reply
-        out_tokens = prepared.output_tokens[p.step]
-        finish = "tool_calls" if reply.tool_calls else "stop"
-        text, calls = reply.text, reply.tool_calls
-        roll = rng.random()
-        if roll < feature.refusals:
-            finish, text, calls = "refusal", rng.choice(words.REFUSALS), ()
-            out_tokens = pools.tokens(text) + 1
-        elif roll < feature.refusals + LENGTH and text:
-            finish, text, calls = "length", text[: len(text) * 3 // 5], ()
-            out_tokens = pools.tokens(text)
-        elif model.provider == "openai" and roll > 1 - CONTENT_FILTER and text:
-            finish, text, calls = "content_filter", text[: len(text) // 4], ()
-            out_tokens = pools.tokens(text)
-        reasoning = 64 * int(_lognormal(rng, 5, 0.8)) if model.reasoning else 0
-        inputs = prepared.input_tokens[p.step] + sum(pools.tokens(h.text) + 4 for h in p.history)
+        model = p.model
+        answer, out_tokens = self._answer(p)
+        reasoning = 64 * int(_lognormal(self.rng, 5, 0.8)) if model.reasoning else 0
+        inputs = p.prepared.input_tokens[p.step] + sum(pools.tokens(h.text) + 4 for h in p.history)
         usage = self._usage(p, t, inputs, out_tokens + reasoning, reasoning)
-        ttft = _lognormal(rng, model.ttft_ms, 0.35) * (1 + usage.input / 20000)
-        latency = ttft + usage.output / _lognormal(rng, model.tokens_per_s, 0.2) * 1000
-        if rng.random() < SLOW_TAIL:
-            slow = rng.uniform(*SLOW_FACTOR)
-            ttft, latency = ttft * slow, latency * slow
-        answer = shapes.Reply(text, calls, finish)
-        ident = f"{rng.getrandbits(96):024x}"
+        ttft, latency = self._timing(model, usage)
+        ident = f"{self.rng.getrandbits(96):024x}"
         body = shapes.response(
             model.endpoint, model.response_model, answer, usage, ident=ident, created=int(t)
         )
-        feedback, note = self._feedback(p, finish, latency)
+        feedback, note = self._feedback(p, answer.finish, latency)
         return {
             "response_model": model.response_model,
             "response": body,
-            "output_text": text,
-            "tool_calls": shapes.tool_calls_column(model.endpoint, calls),
-            "finish_reason": finish,
+            "output_text": answer.text,
+            "tool_calls": shapes.tool_calls_column(model.endpoint, answer.tool_calls),
+            "finish_reason": answer.finish,
             "input_tokens": usage.input,
             "output_tokens": usage.output,
             "cache_read_tokens": usage.cache_read,
@@ -367,6 +348,35 @@ class Traffic:
             "feedback": feedback,
             "feedback_note": note,
         }
+
+    def _answer(self, p: Planned) -> tuple[shapes.Reply, int]:
+        """What came back and its output tokens: mostly the case's reply, sometimes a
+        refusal, a reply cut off at max tokens or (OpenAI) by the content filter."""
+        rng = self.rng
+        reply = p.prepared.case.steps[p.step].reply
+        roll = rng.random()
+        if roll < p.feature.refusals:
+            text = rng.choice(words.REFUSALS)
+            return shapes.Reply(text, (), "refusal"), pools.tokens(text) + 1
+        if reply.text and roll < p.feature.refusals + LENGTH:
+            text = reply.text[: len(reply.text) * 3 // 5]
+            return shapes.Reply(text, (), "length"), pools.tokens(text)
+        if reply.text and p.model.provider == "openai" and roll > 1 - CONTENT_FILTER:
+            text = reply.text[: len(reply.text) // 4]
+            return shapes.Reply(text, (), "content_filter"), pools.tokens(text)
+        finish = "tool_calls" if reply.tool_calls else "stop"
+        return shapes.Reply(reply.text, reply.tool_calls, finish), p.prepared.output_tokens[p.step]
+
+    def _timing(self, model: Model, usage: shapes.Usage) -> tuple[float, float]:
+        """(time to first token, latency) in ms: lognormal around the model's speed, with a
+        slow tail (provider queueing) that delays both."""
+        rng = self.rng
+        ttft = _lognormal(rng, model.ttft_ms, 0.35) * (1 + usage.input / 20000)
+        latency = ttft + usage.output / _lognormal(rng, model.tokens_per_s, 0.2) * 1000
+        if rng.random() < SLOW_TAIL:
+            slow = rng.uniform(*SLOW_FACTOR)
+            ttft, latency = ttft * slow, latency * slow
+        return ttft, latency
 
     def _usage(
         self, p: Planned, t: float, inputs: int, outputs: int, reasoning: int
