@@ -107,6 +107,11 @@ FLOWS: tuple[tuple[str, float], ...] = (
 SPIKE_TENANT, SPIKE_FEATURE, SPIKE_MODEL = "initech", "invoice_extract", "claude-opus-4-1"
 SPIKE_HOURS, SPIKE_SHARE = 20, 0.25  # share of all interactions in those hours
 
+# An agent stuck in a loop: once, the order agent re-checks an order for dozens of steps,
+# resending the growing conversation each time (one trace, many calls, a real bill).
+STUCK_AT, STUCK_STEPS = 0.85, 40  # when (share of period), model calls
+STUCK_TENANT, STUCK_MODEL = "globex", "claude-sonnet-4-5"
+
 # Features whose users come back within minutes: calls are grouped into sessions.
 SESSION_FEATURES = frozenset(
     {"help_chat", "reply_draft", "sql_helper", "order_agent", "ticket_summary"}

@@ -241,35 +241,47 @@ def sql_helper(rng: random.Random, system: str, version: str) -> Case:
     return Case(system, (Step((ask,), first), Step((ask, first, result), final)))
 
 
+class _Dialogue:
+    """An agent conversation built step by step: each step is one model call."""
+
+    def __init__(self, system: str, first: Turn) -> None:
+        self.system = system
+        self.turns: list[Turn] = [first]
+        self.steps: list[Step] = []
+
+    def step(self, reply: Turn, result: object | None = None) -> None:
+        """The model replies to the conversation so far; a tool call gets ``result``."""
+        self.steps.append(Step(tuple(self.turns), reply))
+        self.turns.append(reply)
+        if result is not None:
+            self.turns.append(Turn("tool", json.dumps(result), call_id=reply.tool_calls[0].id))
+
+    def case(self) -> Case:
+        return Case(self.system, tuple(self.steps))
+
+
 def order_agent(rng: random.Random, system: str, version: str) -> Case:
     t = ticket(rng)
     amount = rng.choice((1899, 4999, 12900, 18900, 32900))
-    ask = Turn(
+    talk = _Dialogue(system, Turn(
         "user",
         f"Hi, I'm {t.name} ({t.email}). Order {t.order_id} arrived damaged, the docking "
         f"station does not power on. Can I get my money back?",
-    )
-    turns: list[Turn] = [ask]
-    steps: list[Step] = []
-
-    def step(reply: Turn, result: object | None = None) -> None:
-        steps.append(Step(tuple(turns), reply))
-        turns.append(reply)
-        if result is not None:
-            turns.append(Turn("tool", json.dumps(result), call_id=reply.tool_calls[0].id))
-
+    ))  # fmt: skip
     look = _tool_call(rng, "lookup_order", {"order_id": t.order_id})
     days = rng.randrange(2, 45)
     order = {"order_id": t.order_id, "status": "delivered", "total_cents": amount,
              "currency": "EUR", "delivered_days_ago": days,
              "items": ["USB-C docking station"]}  # fmt: skip
-    step(Turn("assistant", "Let me look that order up.", (look,)), order)
+    talk.step(Turn("assistant", "Let me look that order up.", (look,)), order)
     if rng.random() < 0.4:
         cust = _tool_call(rng, "get_customer", {"email": t.email})
-        step(Turn("assistant", None, (cust,)), {"email": t.email, "plan": t.plan, "vip": False})
+        talk.step(
+            Turn("assistant", None, (cust,)), {"email": t.email, "plan": t.plan, "vip": False}
+        )
     if days > 30 or amount > 20000:
         esc = _tool_call(rng, "escalate_to_human", {"summary": f"Refund request {t.order_id}"})
-        step(Turn("assistant", None, (esc,)), {"ticket": f"T-{rng.randrange(100000, 999999)}"})
+        talk.step(Turn("assistant", None, (esc,)), {"ticket": f"T-{rng.randrange(100000, 999999)}"})
         final = (
             f"Thanks, {t.name.split()[0]}. Because the order was delivered {days} days ago, I "
             f"have passed your refund request to a colleague, who will reply by e-mail within "
@@ -280,14 +292,48 @@ def order_agent(rng: random.Random, system: str, version: str) -> Case:
             rng, "issue_refund",
             {"order_id": t.order_id, "amount_cents": amount, "reason": "damaged on arrival"},
         )  # fmt: skip
-        step(Turn("assistant", None, (refund,)), {"refund_id": f"re_{_hex(rng, 12)}", "ok": True})
+        talk.step(
+            Turn("assistant", None, (refund,)), {"refund_id": f"re_{_hex(rng, 12)}", "ok": True}
+        )
         final = (
             f"Done: I refunded {amount / 100:.2f} EUR for order {t.order_id} to your original "
             f"payment method; it shows up within 5-10 business days. Sorry about the damaged "
             f"docking station!"
         )
-    step(Turn("assistant", final))
-    return Case(system, tuple(steps))
+    talk.step(Turn("assistant", final))
+    return talk.case()
+
+
+def stuck_order_agent(rng: random.Random, system: str, steps: int) -> Case:
+    """The order agent in a loop: it keeps re-checking an order that stays 'processing',
+    each time sending the whole growing conversation, until it finally escalates."""
+    t = ticket(rng)
+    talk = _Dialogue(system, Turn(
+        "user", f"Where is my order {t.order_id}? It was supposed to ship last week. "
+        f"I need it before Friday. {t.name}, {t.email}",
+    ))  # fmt: skip
+    history = [
+        {"at": f"2026-11-{day:02d}T{rng.randrange(8, 20):02d}:{rng.randrange(60):02d}:00Z",
+         "event": rng.choice(("label created", "awaiting stock", "picking", "carrier delay",
+                              "address check", "awaiting stock"))}
+        for day in range(2, 18)
+    ]  # fmt: skip
+    order = {"order_id": t.order_id, "status": "processing", "carrier": "DHL",
+             "warehouse": "FRA-2", "items": ["USB-C docking station", "Laptop stand"],
+             "history": history}  # fmt: skip
+    for n in range(steps - 2):
+        look = _tool_call(rng, "lookup_order", {"order_id": t.order_id})
+        text = (
+            "Let me look that order up."
+            if n == 0
+            else "The status has not changed yet; let me check again."
+        )
+        talk.step(Turn("assistant", text, (look,)), order)
+    esc = _tool_call(rng, "escalate_to_human", {"summary": f"{t.order_id} stuck in processing"})
+    talk.step(Turn("assistant", None, (esc,)), {"ticket": f"T-{rng.randrange(100000, 999999)}"})
+    talk.step(Turn("assistant", f"Sorry, {t.name.split()[0]}: order {t.order_id} is still "
+                   "being processed. I have asked a colleague to look into it today."))  # fmt: skip
+    return talk.case()
 
 
 def invoice_extract(rng: random.Random, system: str, version: str) -> Case:

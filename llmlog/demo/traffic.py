@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from llmlog.demo import catalogue, pools, prompts, shapes, words
+from llmlog.demo import catalogue, pools, prompts, shapes, texts, words
 from llmlog.demo.catalogue import FEATURES, FLOWS, MODELS, Feature, Model
 from llmlog.demo.pools import Prepared
 from llmlog.demo.population import Population, Tenant, Weighted, timeline
@@ -94,6 +94,7 @@ class Traffic:
             name: Weighted.of(f.models_before) for name, f in FEATURES.items() if f.models_before
         }
         self._spike_from = self.end - catalogue.SPIKE_HOURS * 3600
+        self._stuck_at: float | None = self.start + catalogue.STUCK_AT * self.period
         self._cache_until: dict[tuple[str, str], float] = {}
         self._sessions: dict[str, Session] = {}
         self._requests: dict[tuple[int, int, str, bool], dict[str, Any]] = {}
@@ -112,6 +113,9 @@ class Traffic:
     def _flow(self, t: float) -> list[Record]:
         """What a user did next: its calls in order, one trace per request of the user."""
         rng = self.rng
+        if self._stuck_at is not None and t >= self._stuck_at:
+            self._stuck_at = None
+            return self._stuck_agent(t)
         if t >= self._spike_from and rng.random() < catalogue.SPIKE_SHARE:
             return self._backfill(t)
         name = self._flows.pick(rng)
@@ -161,6 +165,19 @@ class Traffic:
         planned.extra = {"job": "invoice-backfill"}
         tenant = self.population.by_id[catalogue.SPIKE_TENANT]
         return self._run([planned], t, Caller(tenant, "svc_backfill", None), chain=False)
+
+    def _stuck_agent(self, t: float) -> list[Record]:
+        feature = FEATURES["order_agent"]
+        version = feature.versions[-1]
+        system = prompts.SYSTEM[feature.name][version]
+        case = texts.stuck_order_agent(self.rng, system, catalogue.STUCK_STEPS)
+        prepared = pools.prepare(case, prompts.TOOLS[feature.name])
+        model = MODELS[catalogue.STUCK_MODEL]
+        plan = [Planned(feature, model, version, prepared, n) for n in range(len(case.steps))]
+        tenant = self.population.by_id[catalogue.STUCK_TENANT]
+        user = tenant.users.pick(self.rng)
+        caller = Caller(tenant, user, self._session(user, t).id)
+        return self._run(plan, t, caller, chain=False)
 
     def _run(self, plan: list[Planned], t: float, caller: Caller, *, chain: bool) -> list[Record]:
         """Make the planned calls; each is a child of the previous one (``chain``) or of

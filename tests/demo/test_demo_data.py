@@ -10,7 +10,7 @@ from typing import Any
 import psycopg
 
 from llmlog import pricing
-from llmlog.demo.catalogue import FEATURES, MODELS, SPIKE_TENANT
+from llmlog.demo.catalogue import FEATURES, MODELS, SPIKE_TENANT, STUCK_TENANT
 from llmlog.ids import ts_of
 from tests.demo.conftest import CALLS, DAYS
 
@@ -315,3 +315,15 @@ def _text(message: dict[str, Any]) -> str:
     if isinstance(content, str):
         return content
     return "".join(block.get("text", "") for block in content)
+
+
+def test_one_agent_trace_runs_away_with_a_growing_conversation(demo: psycopg.Connection) -> None:
+    traces = demo.execute(
+        "SELECT trace_id, count(*), sum(cost_usd), min(tenant_id), "
+        "array_agg(input_tokens ORDER BY ts) FILTER (WHERE status = 'ok') "
+        "FROM llm_calls GROUP BY trace_id ORDER BY count(*) DESC"
+    ).fetchall()
+    _, calls, cost, tenant, inputs = traces[0]
+    assert calls >= 20 and tenant == STUCK_TENANT
+    assert inputs == sorted(inputs) and inputs[-1] > 10 * inputs[0]  # context keeps growing
+    assert cost > 100 * statistics.median(t[2] or 0 for t in traces)
