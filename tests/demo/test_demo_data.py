@@ -110,22 +110,25 @@ def test_traces_have_children_whose_parents_are_earlier_calls_of_the_same_trace(
 
 
 def test_stored_cost_is_genai_prices_cost_of_the_raw_response(demo: psycopg.Connection) -> None:
+    """Every model with and without cache reads and writes, plus a random 200 calls."""
+    import genai_prices
+
     rows = demo.execute(
-        "SELECT DISTINCT ON (model, cache_read_tokens > 0, cache_write_tokens > 0) "
-        "provider, endpoint, model, response, ts, cost_usd FROM llm_calls "
-        "WHERE status = 'ok' ORDER BY model, cache_read_tokens > 0, cache_write_tokens > 0, ts"
+        "(SELECT DISTINCT ON (model, cache_read_tokens > 0, cache_write_tokens > 0) "
+        " provider, endpoint, response, ts, cost_usd FROM llm_calls WHERE status = 'ok' "
+        " ORDER BY model, cache_read_tokens > 0, cache_write_tokens > 0, ts) "
+        "UNION ALL (SELECT provider, endpoint, response, ts, cost_usd FROM llm_calls "
+        " WHERE status = 'ok' ORDER BY id LIMIT 200)"
     ).fetchall()
-    assert len(rows) >= len(MODELS)
-    for provider, endpoint, model, response, ts, stored in rows:
-        expected = pricing.cost_usd(
-            provider=provider, endpoint=endpoint, model=model, response=response,
-            tokens=pricing.Tokens(), at=ts,
-        )  # fmt: skip
-        assert expected is not None
-        assert stored == expected.quantize(Decimal("1e-10")), (model, response["usage"])
-    assert (
-        scalar(demo, "SELECT count(*) FROM llm_calls WHERE status = 'ok' AND cost_usd IS NULL") == 0
-    )
+    assert len(rows) >= len(MODELS) + 200
+    for provider, endpoint, response, ts, stored in rows:
+        usage = genai_prices.extract_usage(
+            response, provider_id=provider, api_flavor=pricing.API_FLAVOR[endpoint]
+        )
+        expected = Decimal(usage.calc_price(genai_request_timestamp=ts).total_price)
+        assert stored == expected.quantize(Decimal("1e-10")), (response["model"], usage)
+    unpriced = "SELECT count(*) FROM llm_calls WHERE status = 'ok' AND cost_usd IS NULL"
+    assert scalar(demo, unpriced) == 0
 
 
 def test_prompt_version_change_makes_summaries_much_longer(demo: psycopg.Connection) -> None:
