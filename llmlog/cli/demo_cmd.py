@@ -66,10 +66,12 @@ def _load(url: str, *, calls: int, days: float, seed: int) -> Loaded:
 
 def next_steps(loaded: Loaded, db: str | None = None) -> list[str]:
     """Commands worth trying on the demo data (with the same ``--db``, never a password)."""
+    from llmlog.demo.catalogue import DRIFT_FEATURE
+
     steps = ["status", "tail", "cost-by-feature --since 7d", "errors"]
     if loaded.example_trace:
         steps.append(f"trace {loaded.example_trace}")
-    steps.append(f"drift --by prompt_version --feature {loaded.drift_feature}")
+    steps.append(f"drift --by prompt_version --feature {DRIFT_FEATURE}")
     prefix = "llmlog"
     if db:
         from llmlog.store.connect import mask

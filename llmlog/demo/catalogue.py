@@ -89,6 +89,8 @@ FEATURES = {
     )
 }  # fmt: skip
 
+DRIFT_FEATURE = "ticket_summary"  # the feature whose prompt version changes mid-period
+
 # What a user does, with its share of all interactions; each flow is one trace.
 FLOWS: tuple[tuple[str, float], ...] = (
     ("intent_classifier", 0.17),

@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 
 BATCH = 5000  # calls per COPY transaction (fewer for small loads, so progress moves)
 WRITERS = 2  # connections writing at once
-DRIFT_FEATURE = "ticket_summary"  # its prompt version changes mid-period
 
 
 @dataclass(frozen=True)
@@ -37,7 +36,6 @@ class Loaded:
     calls: int
     seconds: float
     example_trace: str | None  # a trace with several calls, for ``llmlog trace``
-    drift_feature: str
 
     @property
     def rate(self) -> float:
@@ -107,7 +105,7 @@ def load(
             stored += future.result()
     if progress:
         progress(stored)
-    return Loaded(stored, time.perf_counter() - started, example, DRIFT_FEATURE)
+    return Loaded(stored, time.perf_counter() - started, example)
 
 
 @contextmanager

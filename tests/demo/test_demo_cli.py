@@ -108,7 +108,7 @@ def test_next_steps_repeat_the_db_option_but_never_a_password() -> None:
     from llmlog.cli.demo_cmd import next_steps
     from llmlog.demo.load import Loaded
 
-    loaded = Loaded(10, 1.0, "trace-1", "ticket_summary")
+    loaded = Loaded(10, 1.0, "trace-1")
     assert next_steps(loaded)[0] == "llmlog status"
     assert "llmlog trace trace-1" in next_steps(loaded)
     plain = next_steps(loaded, "postgresql://app@db/llmlog")
