@@ -7,12 +7,14 @@ raw usage shapes capture hands to genai-prices.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from llmlog.demo.texts import ToolCall, Turn
 
 Body = dict[str, Any]
+Tools = Sequence[dict[str, Any]]  # function definitions: name, description, parameters
 
 
 @dataclass(slots=True)
@@ -50,16 +52,18 @@ def anthropic_id(call_id: str) -> str:
     return "toolu_01" + call_id.removeprefix("call_")[:22]
 
 
-def request(endpoint: str, p: Params, system: str, turns: tuple[Turn, ...], tools: Any) -> Body:
+def request(
+    endpoint: str, p: Params, *, system: str, turns: tuple[Turn, ...], tools: Tools
+) -> Body:
     """The request body for ``endpoint`` (tools: function definitions or empty)."""
     if endpoint == "messages":
-        return _messages_request(p, system, turns, tools)
+        return _messages_request(p, system=system, turns=turns, tools=tools)
     if endpoint == "responses":
-        return _responses_request(p, system, turns, tools)
-    return _chat_request(p, system, turns, tools)
+        return _responses_request(p, system=system, turns=turns, tools=tools)
+    return _chat_request(p, system=system, turns=turns, tools=tools)
 
 
-def _chat_request(p: Params, system: str, turns: tuple[Turn, ...], tools: Any) -> Body:
+def _chat_request(p: Params, *, system: str, turns: tuple[Turn, ...], tools: Tools) -> Body:
     messages: list[Body] = [{"role": "system", "content": system}]
     for turn in turns:
         if turn.role == "tool":
@@ -87,7 +91,7 @@ def _chat_tool_call(call: ToolCall) -> Body:
             "function": {"name": call.name, "arguments": call.arguments}}  # fmt: skip
 
 
-def _responses_request(p: Params, system: str, turns: tuple[Turn, ...], tools: Any) -> Body:
+def _responses_request(p: Params, *, system: str, turns: tuple[Turn, ...], tools: Tools) -> Body:
     items: list[Body] = []
     for turn in turns:
         if turn.role == "tool":
@@ -109,7 +113,7 @@ def _responses_request(p: Params, system: str, turns: tuple[Turn, ...], tools: A
     return body
 
 
-def _messages_request(p: Params, system: str, turns: tuple[Turn, ...], tools: Any) -> Body:
+def _messages_request(p: Params, *, system: str, turns: tuple[Turn, ...], tools: Tools) -> Body:
     messages: list[Body] = []
     for turn in turns:
         if turn.role == "tool":
@@ -235,7 +239,7 @@ def tool_calls_column(endpoint: str, calls: tuple[ToolCall, ...]) -> list[Body] 
 
 
 # HTTP errors as each provider words them: (error_type, http status) -> body.
-def error_body(provider: str, error_type: str, status: int, model: str, ident: str) -> Body:
+def error_body(provider: str, error_type: str, status: int, *, model: str, ident: str) -> Body:
     if provider == "anthropic":
         kind, text = {
             "rate_limit": ("rate_limit_error", "This request would exceed the rate limit for "

@@ -189,13 +189,16 @@ class Traffic:
             if t > self.end:
                 break  # the rest of the interaction has not happened yet
             trace = records[0]["trace_id"] if records else None
-            record = self._attempt(planned, t, caller, trace, parent)
+            record = self._attempt(planned, t, caller, trace_id=trace, parent=parent)
             if record["status"] == "error" and rng.random() < RETRY:  # the SDK retries
                 retry_at = t + record["latency_ms"] / 1000 + rng.uniform(0.3, 2.0)
                 if retry_at <= self.end:
                     records.append(record)
                     t = retry_at
-                    record = self._attempt(planned, t, caller, record["trace_id"], parent, 2)
+                    trace = record["trace_id"]
+                    record = self._attempt(
+                        planned, t, caller, trace_id=trace, parent=parent, attempt=2
+                    )
             records.append(record)
             if record["status"] == "error":
                 break  # the application gives up on this interaction
@@ -230,6 +233,7 @@ class Traffic:
         p: Planned,
         t: float,
         caller: Caller,
+        *,
         trace_id: str | None,
         parent: Record | None,
         attempt: int = 1,
@@ -292,7 +296,8 @@ class Traffic:
             )
             turns = p.history + p.prepared.case.steps[p.step].turns
             tools = prompts.TOOLS.get(feature.name, ())
-            body = shapes.request(model.endpoint, params, p.prepared.case.system, turns, tools)
+            system = p.prepared.case.system
+            body = shapes.request(model.endpoint, params, system=system, turns=turns, tools=tools)
             if not p.history:
                 self._requests[key] = body
         return body
@@ -320,7 +325,7 @@ class Traffic:
             kind, message = "ReadTimeout", "The read operation timed out"
         else:
             ident = f"{rng.getrandbits(128):032x}"
-            body = shapes.error_body(model.provider, kind, status, model.name, ident)
+            body = shapes.error_body(model.provider, kind, status, model=model.name, ident=ident)
             detail = body["error"]  # capture's rule: the body's error type, else its code
             kind, message = detail.get("type") or detail.get("code"), detail["message"]
             latency = _lognormal(rng, 180 if status == 429 else 900, 0.6)
@@ -339,7 +344,9 @@ class Traffic:
         answer, out_tokens = self._answer(p)
         reasoning = 64 * int(_lognormal(self.rng, 5, 0.8)) if model.reasoning else 0
         inputs = p.prepared.input_tokens[p.step] + sum(pools.tokens(h.text) + 4 for h in p.history)
-        usage = self._usage(p, t, inputs, out_tokens + reasoning, reasoning)
+        usage = self._usage(
+            p, t, inputs=inputs, outputs=out_tokens + reasoning, reasoning=reasoning
+        )
         ttft, latency = self._timing(model, usage)
         ident = f"{self.rng.getrandbits(96):024x}"
         body = shapes.response(
@@ -396,7 +403,7 @@ class Traffic:
         return ttft, latency
 
     def _usage(
-        self, p: Planned, t: float, inputs: int, outputs: int, reasoning: int
+        self, p: Planned, t: float, *, inputs: int, outputs: int, reasoning: int
     ) -> shapes.Usage:
         """Token counts with prompt caching: a prefix seen in the last minutes is read back."""
         if not p.feature.cached:

@@ -68,9 +68,12 @@ def test_usage_shapes_count_cached_tokens_the_providers_way() -> None:
 def test_requests_put_the_system_prompt_where_each_api_wants_it() -> None:
     turns = (Turn("user", "hi"),)
     params = shapes.Params(model="m", max_tokens=10, stream=True, cache_system=True)
-    chat = shapes.request("chat.completions", params, "sys", turns, ())
+    chat = shapes.request("chat.completions", params, system="sys", turns=turns, tools=())
     assert chat["messages"][0] == {"role": "system", "content": "sys"}
     assert chat["stream_options"] == {"include_usage": True}
-    assert shapes.request("responses", params, "sys", turns, ())["instructions"] == "sys"
-    system = shapes.request("messages", params, "sys", turns, ())["system"]
+    assert (
+        shapes.request("responses", params, system="sys", turns=turns, tools=())["instructions"]
+        == "sys"
+    )
+    system = shapes.request("messages", params, system="sys", turns=turns, tools=())["system"]
     assert system == [{"type": "text", "text": "sys", "cache_control": {"type": "ephemeral"}}]
