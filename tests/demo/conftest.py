@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -10,7 +9,7 @@ import psycopg
 import pytest
 
 from llmlog.demo import load
-from tests.conftest import TEMPLATE, create_database, drop_database
+from tests.conftest import TEMPLATE, fresh_database
 
 CALLS = 4000
 DAYS = 14
@@ -31,13 +30,11 @@ def demo_db(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[str]:
     """A store at schema head holding CALLS demo calls (seed SEED) ending at ``demo_end``."""
-    name = f"demo_{uuid.uuid4().hex[:12]}"
-    url = create_database(pg_admin_url, name, template=TEMPLATE)
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("LLMLOG_HOME", str(tmp_path_factory.mktemp("demo-home")))  # no prices.toml
-        load.load(url, calls=CALLS, days=DAYS, seed=SEED, end=demo_end)
-    yield url
-    drop_database(pg_admin_url, name)
+    with fresh_database(pg_admin_url, TEMPLATE) as url:
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("LLMLOG_HOME", str(tmp_path_factory.mktemp("demo-home")))  # no prices.toml
+            load.load(url, calls=CALLS, days=DAYS, seed=SEED, end=demo_end)
+        yield url
 
 
 @pytest.fixture
