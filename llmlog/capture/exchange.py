@@ -1,0 +1,93 @@
+"""One HTTP attempt as seen on the wire: the raw facts the tee collects on the request path.
+
+Only cheap work happens here (appending bytes, one regex until the first content delta,
+clock reads). Parsing, cost, redaction and serialisation happen on the writer thread.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from llmlog.capture.context import CallContext
+
+# The first *content* delta of any supported stream: text, tool-call arguments or a
+# refusal (not the role chunk, not an empty string, not a ping).
+FIRST_CONTENT = re.compile(
+    rb'"(?:content|arguments|refusal|text|thinking|partial_json)":"[^"]'
+    rb"|output_text\.delta|function_call_arguments\.delta|refusal\.delta"
+)
+_TAIL = 64
+
+# Response headers worth keeping (never auth): request ids and rate-limit state.
+KEPT_HEADERS = (
+    "x-request-id",
+    "request-id",
+    "openai-processing-ms",
+    "retry-after",
+    "x-ratelimit-remaining-requests",
+    "x-ratelimit-remaining-tokens",
+    "anthropic-ratelimit-requests-remaining",
+    "anthropic-ratelimit-tokens-remaining",
+)
+
+
+@dataclass
+class Exchange:
+    call_id: uuid.UUID
+    provider: str
+    endpoint: str
+    context: CallContext
+    request_body: bytes
+    secrets: tuple[str, ...]
+    attempt: int | None = None
+    idempotency_key: str | None = None
+    started: float = field(default_factory=time.perf_counter)
+    status_code: int | None = None
+    response_headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = ""
+    content_encoding: str | None = None
+    streamed: bool = False
+    chunks: list[bytes] = field(default_factory=list)
+    ttft_ms: float | None = None
+    latency_ms: float | None = None
+    abandoned: bool = False
+    error_type: str | None = None
+    error_message: str | None = None
+    _tail: bytes = b""
+    _done: bool = False
+
+    def elapsed_ms(self) -> float:
+        return (time.perf_counter() - self.started) * 1000
+
+    def on_response(self, status: int, headers: Any) -> None:
+        self.status_code = status
+        self.content_type = headers.get("content-type", "")
+        self.content_encoding = headers.get("content-encoding")
+        self.streamed = self.content_type.startswith("text/event-stream")
+        self.response_headers = {k: headers[k] for k in KEPT_HEADERS if k in headers}
+
+    def on_chunk(self, chunk: bytes) -> None:
+        self.chunks.append(chunk)
+        if self.streamed and self.ttft_ms is None:
+            window = self._tail + chunk
+            if FIRST_CONTENT.search(window):
+                self.ttft_ms = self.elapsed_ms()
+            self._tail = window[-_TAIL:]
+
+    def on_error(self, exc: BaseException) -> None:
+        self.error_type = type(exc).__name__
+        self.error_message = str(exc) or type(exc).__name__
+
+    def finish(self, submit: Callable[[Exchange], None], *, complete: bool) -> None:
+        """Stamp the end (first call wins) and hand the exchange to the writer."""
+        if self._done:
+            return
+        self._done = True
+        self.latency_ms = self.elapsed_ms()
+        self.abandoned = self.streamed and not complete and self.error_type is None
+        submit(self)
