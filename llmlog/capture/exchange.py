@@ -18,7 +18,7 @@ from llmlog.capture.context import CallContext
 # The first *content* delta of any supported stream: text, tool-call arguments or a
 # refusal (not the role chunk, not an empty string, not a ping).
 FIRST_CONTENT = re.compile(
-    rb'"(?:content|arguments|refusal|text|thinking|partial_json)":"[^"]'
+    rb'"(?:content|arguments|refusal|text|thinking|partial_json)"\s*:\s*"[^"]'
     rb"|output_text\.delta|function_call_arguments\.delta|refusal\.delta"
 )
 _TAIL = 64

@@ -99,3 +99,8 @@ def normalise(request: dict[str, Any], response: dict[str, Any] | None) -> Parse
         parsed.cache_read_tokens = read
         parsed.cache_write_tokens = write
     return parsed
+
+
+def finished(body: str) -> bool:
+    """Whether the stream reached ``message_stop`` (else the caller abandoned it)."""
+    return "message_stop" in body

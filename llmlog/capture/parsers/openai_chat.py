@@ -125,3 +125,8 @@ def normalise(request: dict[str, Any], response: dict[str, Any] | None) -> Parse
             "reasoning_tokens"
         )
     return parsed
+
+
+def finished(body: str) -> bool:
+    """Whether the stream reached its end marker (else the caller abandoned it)."""
+    return "data: [DONE]" in body

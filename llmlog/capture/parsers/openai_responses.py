@@ -130,3 +130,8 @@ def _finish(response: dict[str, Any], *, refused: bool, called: bool) -> str | N
     if status in ("cancelled",):
         return "other"
     return None
+
+
+def finished(body: str) -> bool:
+    """Whether the stream reached a terminal event (else the caller abandoned it)."""
+    return any(f'"{kind}"' in body for kind in TERMINAL)
