@@ -190,7 +190,9 @@ def ingest_spool(conn: psycopg.Connection, directory: Path) -> IngestResult:
             if path.name.startswith("calls-"):
                 total.add(ingest_lines(conn, _numbered(handle), source=str(path), rejects=rejects))
             else:
-                total.add(_apply_feedback(conn, _numbered(handle), str(path), rejects, set_feedback))
+                total.add(
+                    _apply_feedback(conn, _numbered(handle), str(path), rejects, set_feedback)
+                )
             path.unlink()
         total.removed_files.append(str(path))
     return total

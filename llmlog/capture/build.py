@@ -105,9 +105,7 @@ def fallback(exchange: Exchange) -> Record:
     }
 
 
-def _columns(
-    exchange: Exchange, request: dict[str, Any], response: Any, parsed: Parsed
-) -> Record:
+def _columns(exchange: Exchange, request: dict[str, Any], response: Any, parsed: Parsed) -> Record:
     call = exchange.context
     metadata: dict[str, Any] = dict(call.metadata)
     if exchange.attempt is not None:
@@ -185,7 +183,9 @@ def apply_privacy(record: Record, settings: Settings) -> Record:
             record = changed if isinstance(changed, dict) else record
         except Exception as exc:
             # Fail closed: a broken hook must not let content through.
-            log.warning("llmlog: redact hook failed (%s); storing metadata only", type(exc).__name__)
+            log.warning(
+                "llmlog: redact hook failed (%s); storing metadata only", type(exc).__name__
+            )
             strip_content(record)
     return record
 
@@ -202,5 +202,7 @@ def strip_content(record: Record) -> None:
     )
     record["system_prompt"] = record["output_text"] = None
     if record.get("tool_calls"):
-        record["tool_calls"] = [{"id": c.get("id"), "name": c.get("name")} for c in record["tool_calls"]]
+        record["tool_calls"] = [
+            {"id": c.get("id"), "name": c.get("name")} for c in record["tool_calls"]
+        ]
     record["metadata"] = {**(record.get("metadata") or {}), "content_mode": "metadata"}

@@ -51,7 +51,7 @@ _last_call: contextvars.ContextVar[uuid.UUID | None] = contextvars.ContextVar(
 )
 
 
-class context:  # noqa: N801 - used like a function: ``with llmlog.context(...)``
+class context:
     """Attach fields to every call made inside: ``with context(...)`` or ``@context(...)``."""
 
     def __init__(

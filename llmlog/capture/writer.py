@@ -111,9 +111,7 @@ class Writer:
 
     def stats(self) -> dict[str, Any]:
         values: dict[str, Any] = self.counters.snapshot()
-        values["queued"] = (
-            values["made"] - values["stored"] - values["spooled"] - values["dropped"]
-        )
+        values["queued"] = values["made"] - values["stored"] - values["spooled"] - values["dropped"]
         values["store_up"] = self.store_up
         return values
 

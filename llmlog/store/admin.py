@@ -64,7 +64,15 @@ def status(cli_db: str | None = None) -> dict[str, Any]:
         }
         if revision is not None:
             info.update(_contents(conn))
+    info.update(_spool())
     return info
+
+
+def _spool() -> dict[str, Any]:
+    """Calls waiting in the local spool for ``llmlog ingest --spool``."""
+    from llmlog import settings, spool
+
+    return spool.pending(settings.current().spool_path())
 
 
 def _contents(conn: Any) -> dict[str, Any]:

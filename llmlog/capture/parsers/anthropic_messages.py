@@ -75,7 +75,9 @@ def normalise(request: dict[str, Any], response: dict[str, Any] | None) -> Parse
         return parsed
     parsed.response_model = response.get("model")
     blocks = response.get("content") or []
-    texts = [b["text"] for b in blocks if b.get("type") == "text" and isinstance(b.get("text"), str)]
+    texts = [
+        b["text"] for b in blocks if b.get("type") == "text" and isinstance(b.get("text"), str)
+    ]
     parsed.output_text = "".join(texts) if texts else None
     parsed.tool_calls = [
         {"id": b.get("id"), "name": b.get("name"), "arguments": arguments_text(b.get("input"))}

@@ -49,7 +49,7 @@ def _add_choice_delta(choices: dict[int, dict[str, Any]], part: dict[str, Any]) 
     if delta.get("role"):
         message["role"] = delta["role"]
     for key in ("content", "refusal"):
-        if delta.get(key) is not None:
+        if delta.get(key):  # the role chunk's "" is not content
             message[key] = (message[key] or "") + delta[key]
     for call in delta.get("tool_calls") or []:
         _add_tool_call_delta(message.setdefault("tool_calls", []), call)

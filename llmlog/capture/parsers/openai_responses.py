@@ -106,13 +106,9 @@ def normalise(request: dict[str, Any], response: dict[str, Any] | None) -> Parse
     if isinstance(usage, dict):
         parsed.input_tokens = usage.get("input_tokens")
         parsed.output_tokens = usage.get("output_tokens")
-        parsed.cache_read_tokens = (usage.get("input_tokens_details") or {}).get(
-            "cached_tokens", 0
-        )
+        parsed.cache_read_tokens = (usage.get("input_tokens_details") or {}).get("cached_tokens", 0)
         parsed.cache_write_tokens = 0
-        parsed.reasoning_tokens = (usage.get("output_tokens_details") or {}).get(
-            "reasoning_tokens"
-        )
+        parsed.reasoning_tokens = (usage.get("output_tokens_details") or {}).get("reasoning_tokens")
     return parsed
 
 
