@@ -6,7 +6,7 @@
 - ``redact_pii`` (``redact_pii=True`` / ``LLMLOG_REDACT_PII=1``): in every string of the
   request, response and derived text: e-mail ``[EMAIL]``, card numbers that pass the Luhn
   check ``[CARD]``, IBANs that pass mod-97 ``[IBAN]``, IPv4/IPv6 addresses ``[IP]``, phone
-  numbers (9-15 digits) ``[PHONE]``, key-looking strings ``[KEY]``.
+  numbers (``+CC ...``, ``(415) 555-0100``, ``415-555-0100``; 9-15 digits) ``[PHONE]``, key-looking strings ``[KEY]``.
 """
 
 from __future__ import annotations
@@ -34,7 +34,11 @@ _CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
 _IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
 _IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{1,4}:){2,7}[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{1,4})*")
-_PHONE = re.compile(r"(?<![\w+])\+?\(?\d[\d ().\-]{7,18}\d(?!\w)")
+_PHONE = re.compile(
+    r"(?<![\w+])(?:\+\d{1,3}[\s.-]?(?:\(\d{1,4}\)[\s.-]?)?\d{1,4}(?:[\s.-]?\d{2,4}){1,4}"
+    r"|\(\d{3}\)\s?\d{3}[\s.-]?\d{4}"
+    r"|\d{3}[\s.-]\d{3}[\s.-]\d{4})(?![\w])"
+)
 
 
 def scrub_keys_bytes(data: bytes, secrets: Iterable[str] = ()) -> bytes:
