@@ -42,7 +42,18 @@ _PHONE = re.compile(
 
 
 # Every key pattern starts with one of these; a body without any skips the regex.
-_KEY_PREFIXES = (b"sk-", b"AKIA", b"ghp_", b"gho_", b"ghu_", b"ghs_", b"ghr_", b"xox", b"AIza", b"Bearer ")
+_KEY_PREFIXES = (
+    b"sk-",
+    b"AKIA",
+    b"ghp_",
+    b"gho_",
+    b"ghu_",
+    b"ghs_",
+    b"ghr_",
+    b"xox",
+    b"AIza",
+    b"Bearer ",
+)
 
 
 def scrub_keys_bytes(data: bytes, secrets: Iterable[str] = ()) -> bytes:

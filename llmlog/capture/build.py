@@ -37,15 +37,14 @@ def _json_or_raw(text: str) -> Any:
 
 def _response_text(exchange: Exchange) -> str:
     raw = b"".join(exchange.chunks)
-    if exchange.content_encoding and exchange.content_encoding != "identity":
+    encoding = exchange.header(exchange.response_headers, "content-encoding")
+    if encoding and encoding != "identity":
         import httpx2
 
         try:
-            raw = httpx2.Response(
-                200, headers={"content-encoding": exchange.content_encoding}, content=raw
-            ).read()
+            raw = httpx2.Response(200, headers={"content-encoding": encoding}, content=raw).read()
         except Exception:
-            log.debug("llmlog: cannot decode %s body", exchange.content_encoding)
+            log.debug("llmlog: cannot decode %s body", encoding)
     raw = redact.scrub_keys_bytes(raw, exchange.secrets)
     return raw.decode("utf-8", "replace")
 
@@ -108,12 +107,15 @@ def fallback(exchange: Exchange) -> Record:
 def _columns(exchange: Exchange, request: dict[str, Any], response: Any, parsed: Parsed) -> Record:
     call = exchange.context
     metadata: dict[str, Any] = dict(call.metadata)
-    if exchange.attempt is not None:
-        metadata["attempt"] = exchange.attempt
-    if exchange.idempotency_key:
-        metadata["idempotency_key"] = exchange.idempotency_key
-    if exchange.response_headers:
-        metadata["headers"] = exchange.response_headers
+    attempt = exchange.attempt()
+    if attempt is not None:
+        metadata["attempt"] = attempt
+    key = exchange.header(exchange.request_headers, "idempotency-key")
+    if key:
+        metadata["idempotency_key"] = key
+    headers = exchange.kept_headers()
+    if headers:
+        metadata["headers"] = headers
     if exchange.abandoned:
         metadata["abandoned"] = True
     return {

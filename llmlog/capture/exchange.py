@@ -44,13 +44,10 @@ class Exchange:
     context: CallContext
     request_body: bytes
     secrets: tuple[str, ...]
-    attempt: int | None = None
-    idempotency_key: str | None = None
+    request_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
     started: float = field(default_factory=time.perf_counter)
     status_code: int | None = None
-    response_headers: dict[str, str] = field(default_factory=dict)
-    content_type: str = ""
-    content_encoding: str | None = None
+    response_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
     streamed: bool = False
     chunks: list[bytes] = field(default_factory=list)
     ttft_ms: float | None = None
@@ -65,11 +62,27 @@ class Exchange:
         return (time.perf_counter() - self.started) * 1000
 
     def on_response(self, status: int, headers: Any) -> None:
+        """Keep the raw header list; it is read on the writer thread (``header``)."""
         self.status_code = status
-        self.content_type = headers.get("content-type", "")
-        self.content_encoding = headers.get("content-encoding")
-        self.streamed = self.content_type.startswith("text/event-stream")
-        self.response_headers = {k: headers[k] for k in KEPT_HEADERS if k in headers}
+        self.response_headers = headers.raw
+        self.streamed = headers.get("content-type", "").startswith("text/event-stream")
+
+    @staticmethod
+    def header(raw: list[tuple[bytes, bytes]], name: str) -> str | None:
+        wanted = name.encode()
+        for key, value in raw:
+            if key.lower() == wanted:
+                return value.decode("latin-1")
+        return None
+
+    def kept_headers(self) -> dict[str, str]:
+        found = {k: self.header(self.response_headers, k) for k in KEPT_HEADERS}
+        return {k: v for k, v in found.items() if v is not None}
+
+    def attempt(self) -> int | None:
+        """1 for the first attempt; the SDKs number their retries in a header."""
+        retries = self.header(self.request_headers, "x-stainless-retry-count")
+        return int(retries) + 1 if retries and retries.isdigit() else None
 
     def on_chunk(self, chunk: bytes) -> None:
         self.chunks.append(chunk)

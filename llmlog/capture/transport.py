@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx2
 
+from llmlog import settings
 from llmlog.capture import context as ctx
 from llmlog.capture.exchange import Exchange
 from llmlog.ids import new_id
@@ -53,13 +54,9 @@ class Tap:
             endpoint = endpoint_of(request)
             if endpoint is None:
                 return None
-            from llmlog import settings
-
             if not settings.current().enabled:
                 return None
             call_id = new_id()
-            headers = request.headers
-            retries = headers.get("x-stainless-retry-count")
             return Exchange(
                 call_id=call_id,
                 provider=self.provider,
@@ -67,8 +64,7 @@ class Tap:
                 context=ctx.begin_call(call_id, self.defaults),
                 request_body=request.content,
                 secrets=self.secrets,
-                attempt=int(retries) + 1 if retries and retries.isdigit() else None,
-                idempotency_key=headers.get("idempotency-key"),
+                request_headers=request.headers.raw,
             )
         except Exception:
             log.debug("llmlog: could not start capturing a request", exc_info=True)
@@ -89,8 +85,10 @@ class _TeeStream(httpx2.SyncByteStream):
         self._inner = inner
         self._exchange = exchange
         self._complete = False
-        # A stream the caller drops without closing still gets recorded (as abandoned).
-        weakref.finalize(self, exchange.finish, submit, complete=False)
+        if exchange.streamed:
+            # A stream the caller drops without closing still gets recorded (abandoned).
+            # (A non-streamed body is always read to the end and closed by the client.)
+            weakref.finalize(self, exchange.finish, submit, complete=False)
 
     def __iter__(self) -> Iterator[bytes]:
         try:
@@ -115,7 +113,8 @@ class _AsyncTeeStream(httpx2.AsyncByteStream):
         self._inner = inner
         self._exchange = exchange
         self._complete = False
-        weakref.finalize(self, exchange.finish, submit, complete=False)
+        if exchange.streamed:
+            weakref.finalize(self, exchange.finish, submit, complete=False)
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         try:
@@ -135,53 +134,91 @@ class _AsyncTeeStream(httpx2.AsyncByteStream):
             self._exchange.finish(submit, complete=self._complete)
 
 
-def _teed(response: httpx2.Response, stream: Any, exchange: Exchange) -> httpx2.Response:
-    exchange.on_response(response.status_code, response.headers)
-    return httpx2.Response(
-        status_code=response.status_code,
-        headers=response.headers,
-        stream=stream,
-        extensions=response.extensions,
-    )
+class ClientForward(httpx2.BaseTransport):
+    """Sends through a whole ``httpx2.Client`` (its auth, hooks, proxies, redirects)."""
+
+    def __init__(self, client: httpx2.Client) -> None:
+        self.client = client
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        response = self.client.send(request, stream=True)
+        return httpx2.Response(
+            response.status_code,
+            headers=response.headers,
+            stream=response.stream,
+            extensions=response.extensions,
+        )
+
+    def close(self) -> None:
+        self.client.close()
+
+
+class AsyncClientForward(httpx2.AsyncBaseTransport):
+    def __init__(self, client: httpx2.AsyncClient) -> None:
+        self.client = client
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        response = await self.client.send(request, stream=True)
+        return httpx2.Response(
+            response.status_code,
+            headers=response.headers,
+            stream=response.stream,
+            extensions=response.extensions,
+        )
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
 
 
 class TeeTransport(httpx2.BaseTransport):
-    def __init__(self, forward: httpx2.Client, tap: Tap) -> None:
-        self.forward = forward
+    """Records captured endpoints' traffic on its way through ``inner``.
+
+    ``owner`` is only kept alive: the SDK's default HTTP client closes its pool when it
+    is collected, and ``inner`` may be that pool.
+    """
+
+    def __init__(self, inner: httpx2.BaseTransport, tap: Tap, owner: object = None) -> None:
+        self.inner = inner
         self.tap = tap
+        self.owner = owner
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         exchange = self.tap.start(request)
         if exchange is None:
-            return self.forward.send(request, stream=True)
+            return self.inner.handle_request(request)
         try:
-            response = self.forward.send(request, stream=True)
+            response = self.inner.handle_request(request)
         except Exception as exc:
             exchange.on_error(exc)
             exchange.finish(submit, complete=False)
             raise
-        return _teed(response, _TeeStream(response.stream, exchange), exchange)  # type: ignore[arg-type]
+        exchange.on_response(response.status_code, response.headers)
+        response.stream = _TeeStream(response.stream, exchange)  # type: ignore[arg-type]
+        return response
 
     def close(self) -> None:
-        self.forward.close()
+        self.inner.close()
 
 
 class AsyncTeeTransport(httpx2.AsyncBaseTransport):
-    def __init__(self, forward: httpx2.AsyncClient, tap: Tap) -> None:
-        self.forward = forward
+    def __init__(self, inner: httpx2.AsyncBaseTransport, tap: Tap, owner: object = None) -> None:
+        self.inner = inner
         self.tap = tap
+        self.owner = owner
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         exchange = self.tap.start(request)
         if exchange is None:
-            return await self.forward.send(request, stream=True)
+            return await self.inner.handle_async_request(request)
         try:
-            response = await self.forward.send(request, stream=True)
+            response = await self.inner.handle_async_request(request)
         except Exception as exc:
             exchange.on_error(exc)
             exchange.finish(submit, complete=False)
             raise
-        return _teed(response, _AsyncTeeStream(response.stream, exchange), exchange)  # type: ignore[arg-type]
+        exchange.on_response(response.status_code, response.headers)
+        response.stream = _AsyncTeeStream(response.stream, exchange)  # type: ignore[arg-type]
+        return response
 
     async def aclose(self) -> None:
-        await self.forward.aclose()
+        await self.inner.aclose()

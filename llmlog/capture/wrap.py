@@ -1,9 +1,17 @@
 """``llmlog.wrap(client, **fields)``: the same SDK client, with its HTTP traffic teed.
 
 The SDKs take an ``http_client=`` and keep every other setting (base URL, timeouts,
-retries, headers) through their public ``with_options``. What they do not offer is a
-public getter for the HTTP client they already hold, so ``wrap`` reads ``client._client``
-(read only, never patched) and builds a new ``httpx2`` client that sends through it.
+retries, headers) through their public ``with_options``; nothing is patched. The new
+``httpx2`` client's transport tees the traffic on its way to the original's:
+
+- Fast path (the SDK's own default HTTP client, or any client without auth, event hooks
+  or proxy mounts): the tee wraps the original client's transport, sharing its connection
+  pool. One exchange then costs no second pass through ``httpx2.Client.send`` (~35 us).
+- Otherwise the tee forwards through the original client's public ``send()``, so its auth,
+  hooks, proxies and redirects all apply as before.
+
+Three private attributes are read (never written), for want of public getters: the SDK's
+``client._client`` and the httpx2 client's ``_transport`` and ``_mounts``.
 """
 
 from __future__ import annotations
@@ -13,7 +21,13 @@ from typing import Any, TypeVar
 import httpx2
 
 from llmlog.capture.context import FIELDS
-from llmlog.capture.transport import AsyncTeeTransport, Tap, TeeTransport
+from llmlog.capture.transport import (
+    AsyncClientForward,
+    AsyncTeeTransport,
+    ClientForward,
+    Tap,
+    TeeTransport,
+)
 
 C = TypeVar("C")
 
@@ -33,14 +47,15 @@ def _secrets(client: object) -> tuple[str, ...]:
     return tuple(v for v in values if isinstance(v, str) and len(v) >= 8)
 
 
-def _settings_of(http: httpx2.Client | httpx2.AsyncClient) -> dict[str, Any]:
+def _settings_of(http: httpx2.Client | httpx2.AsyncClient, *, shared: bool) -> dict[str, Any]:
     return {
         "base_url": http.base_url,
         "headers": http.headers,
         "params": http.params,
         "cookies": http.cookies,
         "timeout": http.timeout,
-        "follow_redirects": False,  # the original client follows (or not) on its own
+        # Forwarding through the original client: it follows redirects (or not) itself.
+        "follow_redirects": http.follow_redirects if shared else False,
         "trust_env": False,  # proxies are the original client's business
     }
 
@@ -52,10 +67,27 @@ def wrap(client: C, **fields: Any) -> C:
         raise TypeError(f"llmlog.wrap() got unknown field(s): {', '.join(unknown)}")
     tap = Tap(provider=provider_of(client), defaults=dict(fields), secrets=_secrets(client))
     original = client._client  # type: ignore[attr-defined]
+    shared = _shareable_transport(original)
     if isinstance(original, httpx2.AsyncClient):
+        inner: Any = shared or AsyncClientForward(original)
         http: Any = httpx2.AsyncClient(
-            transport=AsyncTeeTransport(original, tap), **_settings_of(original)
+            transport=AsyncTeeTransport(inner, tap, owner=original),
+            **_settings_of(original, shared=bool(shared)),
         )
     else:
-        http = httpx2.Client(transport=TeeTransport(original, tap), **_settings_of(original))
+        inner = shared or ClientForward(original)
+        http = httpx2.Client(
+            transport=TeeTransport(inner, tap, owner=original),
+            **_settings_of(original, shared=bool(shared)),
+        )
     return client.with_options(http_client=http)  # type: ignore[attr-defined,no-any-return]
+
+
+def _shareable_transport(http: httpx2.Client | httpx2.AsyncClient) -> Any:
+    """The client's transport when sending straight to it changes nothing, else None."""
+    hooks = http.event_hooks
+    if http.auth is not None or hooks.get("request") or hooks.get("response"):
+        return None
+    if getattr(http, "_mounts", None):
+        return None  # proxies (or custom mounts) pick the transport per URL
+    return getattr(http, "_transport", None)
