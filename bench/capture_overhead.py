@@ -152,6 +152,8 @@ def overhead(url: str, calls: int, block: int = 50) -> None:
 
 
 def realistic_exchange(i: int) -> Any:
+    import httpx2
+
     from llmlog.capture.context import CallContext
     from llmlog.capture.exchange import Exchange
     from llmlog.ids import new_id
@@ -185,9 +187,11 @@ def realistic_exchange(i: int) -> Any:
                             "prompt_version": "v1"}, {}),  # fmt: skip
         request_body=json.dumps(request).encode(),
         secrets=("sk-bench-key-000000",),
-        attempt=1,
+        request_headers=[(b"x-stainless-retry-count", b"0")],
     )
-    exchange.on_response(200, {"content-type": "application/json", "x-request-id": "req_1"})
+    exchange.on_response(
+        200, httpx2.Headers({"content-type": "application/json", "x-request-id": "req_1"})
+    )
     exchange.on_chunk(json.dumps(response).encode())
     exchange.latency_ms = 812.0
     return exchange

@@ -150,6 +150,7 @@ class Writer:
                     if not batch:
                         deadline = time.monotonic() + self.settings.flush_interval
                     batch.append(self._record(item))
+                    time.sleep(0)  # hand the GIL back: an application thread may be waiting
                     if len(batch) < self.settings.batch_size:
                         continue
                 self._write(batch)

@@ -94,7 +94,9 @@ _ESCAPE_SEQ = re.compile(r"\\(\\|u[0-9a-f]{4})")
 
 
 def is_poisoned(text: str) -> bool:
-    return _POISON.search(text) is not None
+    if "\x00" in text:
+        return True
+    return not text.isascii() and _POISON.search(text) is not None
 
 
 def escape_text(text: str) -> str:

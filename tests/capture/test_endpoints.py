@@ -349,3 +349,32 @@ def test_request_is_stored_byte_for_byte_equal(
     assert json.dumps(row["request"], sort_keys=True) == json.dumps(
         stub.requests[-1][2], sort_keys=True
     )
+
+
+def test_a_custom_http_client_keeps_its_hooks(
+    capture: Path, store: psycopg.Connection, stub: StubServer
+) -> None:
+    import httpx2
+    import openai
+
+    seen: list[str] = []
+    http = httpx2.Client(event_hooks={"request": [lambda r: seen.append(r.url.path)]})
+    client = llmlog.wrap(
+        openai.OpenAI(api_key="sk-x", base_url=f"{stub.url}/v1", http_client=http, max_retries=0)
+    )
+    client.chat.completions.create(model=GPT, messages=USER)
+    assert seen == ["/v1/chat/completions"]  # sent through the original client
+    (row,) = rows(store)
+    assert row["output_text"] == stub_mod.TEXT
+
+
+def test_the_original_client_may_be_garbage_collected(
+    capture: Path, store: psycopg.Connection, stub: StubServer
+) -> None:
+    import gc
+
+    client = llmlog.wrap(openai_client(stub))
+    gc.collect()  # the SDK's default HTTP client closes its pool when collected
+    for _ in range(2):
+        client.chat.completions.create(model=GPT, messages=USER)
+    assert len(rows(store)) == 2
