@@ -164,7 +164,10 @@ def realistic_exchange(i: int) -> Any:
         "model": "gpt-4o-mini",
         "temperature": 0.2,
         "messages": [
-            {"role": "system", "content": "You are the support assistant for Acme. " + filler[:800]},
+            {
+                "role": "system",
+                "content": "You are the support assistant for Acme. " + filler[:800],
+            },
             {"role": "user", "content": f"Question {i}: " + filler[:1200]},
         ],
     }
@@ -182,9 +185,18 @@ def realistic_exchange(i: int) -> Any:
         call_id=call_id,
         provider="openai",
         endpoint="chat.completions",
-        context=CallContext(str(call_id), None, {"feature": f"f{i % 8}", "tenant_id": f"t{i % 50}",
-                            "user_id": f"u{i % 1000}", "session_id": None,
-                            "prompt_version": "v1"}, {}),  # fmt: skip
+        context=CallContext(
+            str(call_id),
+            None,
+            {
+                "feature": f"f{i % 8}",
+                "tenant_id": f"t{i % 50}",
+                "user_id": f"u{i % 1000}",
+                "session_id": None,
+                "prompt_version": "v1",
+            },
+            {},
+        ),
         request_body=json.dumps(request).encode(),
         secrets=("sk-bench-key-000000",),
         request_headers=[(b"x-stainless-retry-count", b"0")],

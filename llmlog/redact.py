@@ -6,7 +6,8 @@
 - ``redact_pii`` (``redact_pii=True`` / ``LLMLOG_REDACT_PII=1``): in every string of the
   request, response and derived text: e-mail ``[EMAIL]``, card numbers that pass the Luhn
   check ``[CARD]``, IBANs that pass mod-97 ``[IBAN]``, IPv4/IPv6 addresses ``[IP]``, phone
-  numbers (``+CC ...``, ``(415) 555-0100``, ``415-555-0100``; 9-15 digits) ``[PHONE]``, key-looking strings ``[KEY]``.
+  numbers (``+CC ...``, ``(415) 555-0100``, ``415-555-0100``; 9-15 digits) ``[PHONE]``,
+  key-looking strings ``[KEY]``.
 """
 
 from __future__ import annotations

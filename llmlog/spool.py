@@ -170,9 +170,11 @@ def ingest_lines(
 
 def ingest_file(conn: psycopg.Connection, path: Path, rejects_path: Path) -> IngestResult:
     """``llmlog ingest FILE``: good lines stored, bad ones in ``rejects_path`` (if any)."""
-    with path.open("r", encoding="utf-8", errors="surrogatepass") as handle:
-        with _LazyFile(rejects_path) as rejects:
-            return ingest_lines(conn, _numbered(handle), source=str(path), rejects=rejects)
+    with (
+        path.open("r", encoding="utf-8", errors="surrogatepass") as handle,
+        _LazyFile(rejects_path) as rejects,
+    ):
+        return ingest_lines(conn, _numbered(handle), source=str(path), rejects=rejects)
 
 
 def ingest_spool(conn: psycopg.Connection, directory: Path) -> IngestResult:

@@ -90,8 +90,9 @@ def chat_events(body: dict[str, Any], include_usage: bool) -> list[tuple[str | N
             for piece in _pieces(message[key]):
                 delta({key: piece})
     for i, call in enumerate(message.get("tool_calls") or []):
-        delta({"tool_calls": [{"index": i, "id": call["id"], "type": "function",
-                               "function": {"name": call["function"]["name"], "arguments": ""}}]})  # fmt: skip
+        name = call["function"]["name"]
+        first = {"index": i, "id": call["id"], "type": "function"}
+        delta({"tool_calls": [{**first, "function": {"name": name, "arguments": ""}}]})
         for piece in _pieces(call["function"]["arguments"]):
             delta({"tool_calls": [{"index": i, "function": {"arguments": piece}}]})
     delta({}, body["choices"][0]["finish_reason"])
@@ -107,8 +108,8 @@ def chat_events(body: dict[str, Any], include_usage: bool) -> list[tuple[str | N
 def responses_body(model: str, scenario: str) -> dict[str, Any]:
     output: list[dict[str, Any]] = []
     if scenario == "tool":
-        output.append({"type": "function_call", "id": "fc_1", "call_id": "call_1",
-                       "name": "get_weather", "arguments": TOOL_ARGS, "status": "completed"})  # fmt: skip
+        call = {"id": "fc_1", "call_id": "call_1", "name": "get_weather", "arguments": TOOL_ARGS}
+        output.append({"type": "function_call", **call, "status": "completed"})
     else:
         part = (
             {"type": "refusal", "refusal": "I can't help with that."}
@@ -211,12 +212,12 @@ def messages_events(body: dict[str, Any]) -> list[tuple[str | None, Any]]:
         else:
             first = {**block, "text": ""}
             deltas = [{"type": "text_delta", "text": p} for p in _pieces(block["text"])]
-        events.append(("content_block_start",
-                       {"type": "content_block_start", "index": index, "content_block": first}))  # fmt: skip
+        start_event = {"type": "content_block_start", "index": index, "content_block": first}
+        events.append(("content_block_start", start_event))
         events.append(("ping", {"type": "ping"}))
         for d in deltas:
-            events.append(("content_block_delta",
-                           {"type": "content_block_delta", "index": index, "delta": d}))  # fmt: skip
+            delta_event = {"type": "content_block_delta", "index": index, "delta": d}
+            events.append(("content_block_delta", delta_event))
         events.append(("content_block_stop", {"type": "content_block_stop", "index": index}))
     events.append(("message_delta", {"type": "message_delta",
                    "delta": {"stop_reason": body["stop_reason"], "stop_sequence": None},

@@ -88,7 +88,8 @@ def feedback(
         parsed_id = uuid.UUID(call_id)
         score = parse_value(value)
     except ValueError as exc:
-        raise UsageError(str(exc) if "feedback" in str(exc) else f"not a call id: {call_id!r}")
+        text = str(exc) if "feedback" in str(exc) else f"not a call id: {call_id!r}"
+        raise UsageError(text) from None
     _, conn = common.open_store()
     with conn:
         if parsed_id.version != 7 or not set_feedback(conn, parsed_id, score, note):

@@ -134,10 +134,9 @@ def to_row(
         value = record.get(name)
         if name in JSON_COLUMNS and name != "metadata":
             value = _dump(value)
-            if value is not None and len(value) > max_payload_bytes // 4:
-                if len(value.encode("utf-8", "surrogatepass")) > max_payload_bytes:
-                    value = _dump(truncated_payload(value, max_payload_bytes))
-                    truncated.append(name)
+            if value is not None and _oversize(value, max_payload_bytes):
+                value = _dump(truncated_payload(value, max_payload_bytes))
+                truncated.append(name)
         elif name in TEXT_LIMITED and isinstance(value, str):
             cut = truncate_text(value, max_payload_bytes)
             if cut is not value:
@@ -152,6 +151,11 @@ def to_row(
     ):
         return to_row(escape_poison(record), max_payload_bytes, escaped=True)
     return tuple(values[name] for name in COLUMNS)
+
+
+def _oversize(text: str, limit: int) -> bool:
+    # A character is at most 4 bytes: short strings need no encoding to know.
+    return len(text) > limit // 4 and len(text.encode("utf-8", "surrogatepass")) > limit
 
 
 def _dump(value: object) -> str | None:

@@ -58,10 +58,14 @@ def test_feedback_api_and_cli(
     capture: Path, store_url: str, store: psycopg.Connection, stub: StubServer
 ) -> None:
     client = llmlog.wrap(openai_client(stub))
-    client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+    client.chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]
+    )
     first = llmlog.last_call_id()
     llmlog.feedback(first, "down", note="wrong city")  # queued behind the call itself
-    client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+    client.chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]
+    )
     second = llmlog.last_call_id()
     found = {r["id"]: r for r in rows(store)}
     assert (found[first]["feedback"], found[first]["feedback_note"]) == (-1, "wrong city")
@@ -96,7 +100,9 @@ def test_feedback_while_store_down_is_spooled_then_applied(
     finally:
         writer.shutdown()
         settings.reset()
-    result = run_llmlog("--db", store_url, "ingest", "--spool", env={"LLMLOG_SPOOL_DIR": str(tmp_path)})
+    result = run_llmlog(
+        "--db", store_url, "ingest", "--spool", env={"LLMLOG_SPOOL_DIR": str(tmp_path)}
+    )
     assert result.code == 0, result.stderr
     assert "1 stored, 0 already stored, 1 feedback applied" in result.stderr
     assert store.execute("SELECT feedback FROM llm_calls").fetchone() == (1,)
@@ -129,4 +135,8 @@ def test_recost_dry_run_then_for_real(
     real = run_llmlog("--db", store_url, "recost", "--since", "1h", "--model", "gpt-4o-mini")
     assert real.code == 0 and "2 cost(s) updated" in real.stderr
     after = store.execute("SELECT model, cost_usd FROM llm_calls ORDER BY model, id").fetchall()
-    assert after == [("gpt-4o", gpt4o_cost), ("gpt-4o-mini", Decimal("0.0013")), ("gpt-4o-mini", Decimal("0.0013"))]
+    assert after == [
+        ("gpt-4o", gpt4o_cost),
+        ("gpt-4o-mini", Decimal("0.0013")),
+        ("gpt-4o-mini", Decimal("0.0013")),
+    ]

@@ -98,6 +98,8 @@ KINDS = [
     "messages.stream",
 ]
 
+SOME_KINDS = [k for k in KINDS if k not in ("chat.create_stream", "chat.parse")]
+
 
 def expected_body(kind: str, model: str, scenario: str = "tool") -> dict[str, Any]:
     if kind.startswith("chat"):
@@ -145,8 +147,7 @@ def test_every_endpoint_is_recorded_exactly(
     assert "abandoned" not in row["metadata"]
 
 
-@pytest.mark.parametrize("kind", ["chat.create", "chat.stream", "responses.create",
-                                  "responses.stream", "messages.create", "messages.stream"])  # fmt: skip
+@pytest.mark.parametrize("kind", SOME_KINDS)
 def test_text_and_usage_columns(
     capture: Path, store: psycopg.Connection, stub: StubServer, kind: str
 ) -> None:
@@ -169,8 +170,7 @@ def test_text_and_usage_columns(
     assert row["output_tokens"] == 50
 
 
-@pytest.mark.parametrize("kind", ["chat.create", "chat.stream", "responses.create",
-                                  "responses.stream", "messages.create", "messages.stream"])  # fmt: skip
+@pytest.mark.parametrize("kind", SOME_KINDS)
 def test_refusals(capture: Path, store: psycopg.Connection, stub: StubServer, kind: str) -> None:
     call(stub, kind, asynchronous=False, text="please refuse")
     (row,) = rows(store)
@@ -196,7 +196,9 @@ def test_cost_by_hand(capture: Path, store: psycopg.Connection, stub: StubServer
     call(stub, "chat.create", asynchronous=False)
     (row,) = rows(store)
     # gpt-4o-mini: $0.15/M input, $0.075/M cached input, $0.60/M output.
-    expected = (Decimal(176) * Decimal("0.15") + 1024 * Decimal("0.075") + 50 * Decimal("0.6")) / 10**6
+    expected = (
+        Decimal(176) * Decimal("0.15") + 1024 * Decimal("0.075") + 50 * Decimal("0.6")
+    ) / 10**6
     assert row["cost_usd"] == expected
 
 

@@ -71,5 +71,7 @@ def test_oversize_payload_is_cut_with_a_marker(store: psycopg.Connection) -> Non
     ).fetchone()
     assert request[TRUNCATED] is True and request["bytes"] > 5000
     assert len(request["head"]) == 1000
-    assert output.startswith("x" * 1000) and output.endswith("[llmlog: truncated, 5000 bytes in all]")
+    assert output.startswith("x" * 1000) and output.endswith(
+        "[llmlog: truncated, 5000 bytes in all]"
+    )
     assert metadata[TRUNCATED] == ["request", "output_text"]

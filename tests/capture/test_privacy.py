@@ -41,7 +41,9 @@ def planted_calls(stub: StubServer) -> None:
     an = llmlog.wrap(anthropic_client(stub, **options))
     with pytest.raises(anthropic.AuthenticationError) as caught:
         an.messages.create(
-            model="claude-haiku-4-5", max_tokens=5, messages=[{"role": "user", "content": "error401"}]
+            model="claude-haiku-4-5",
+            max_tokens=5,
+            messages=[{"role": "user", "content": "error401"}],
         )
     assert CANARY in str(caught.value)  # the stub really echoes the key, like the real APIs
 
@@ -112,7 +114,10 @@ def test_key_looking_strings_in_prompts_are_scrubbed(
         ("from 192.168.1.20, not 999.1.1.1", "from [IP], not 999.1.1.1"),
         ("v6 2001:db8::1 at 10:30:00", "v6 [IP] at 10:30:00"),
         ("AKIAIOSFODNN7EXAMPLE and sk-ant-api03-abcdefghijklmnop", "[KEY] and [KEY]"),
-        ("on 2026-11-23 10:30:00, v1.2.3, order 12345678", "on 2026-11-23 10:30:00, v1.2.3, order 12345678"),
+        (
+            "on 2026-11-23 10:30:00, v1.2.3, order 12345678",
+            "on 2026-11-23 10:30:00, v1.2.3, order 12345678",
+        ),
     ],
 )
 def test_pii_patterns(text: str, expected: str) -> None:
@@ -163,7 +168,10 @@ def test_metadata_content_mode_per_feature_and_hmac_user_id(
             client.chat.completions.create(
                 model="gpt-4o-mini",
                 temperature=0.5,
-                messages=[{"role": "system", "content": "secret"}, {"role": "user", "content": "tool"}],
+                messages=[
+                    {"role": "system", "content": "secret"},
+                    {"role": "user", "content": "tool"},
+                ],
             )
         with llmlog.context(feature="public"):
             client.chat.completions.create(

@@ -76,7 +76,9 @@ def test_store_down_mid_run_then_ingest_spool_stores_each_call_once(
     assert stats["stored"] + stats["spooled"] == 60 and stats["spooled"] >= 20
     writer.shutdown()  # the application ends: its spool file is released
 
-    result = run_llmlog("--db", own_server, "ingest", "--spool", env={"LLMLOG_SPOOL_DIR": str(spool)})
+    result = run_llmlog(
+        "--db", own_server, "ingest", "--spool", env={"LLMLOG_SPOOL_DIR": str(spool)}
+    )
     assert result.code == 0, result.stderr
     assert f"{stats['spooled']} stored" in result.stderr
     assert count(own_server) == (60, 60)
@@ -84,7 +86,9 @@ def test_store_down_mid_run_then_ingest_spool_stores_each_call_once(
     with psycopg.connect(own_server) as conn:
         stored = {r[0] for r in conn.execute("SELECT id FROM llm_calls")}
     assert stored == set(made)
-    again = run_llmlog("--db", own_server, "ingest", "--spool", env={"LLMLOG_SPOOL_DIR": str(spool)})
+    again = run_llmlog(
+        "--db", own_server, "ingest", "--spool", env={"LLMLOG_SPOOL_DIR": str(spool)}
+    )
     assert again.code == 0 and "0 stored" in again.stderr
     assert count(own_server) == (60, 60)
 
@@ -110,9 +114,13 @@ def test_app_starting_while_store_unreachable(
         writer.shutdown()
         settings.reset()
     assert elapsed < 2
-    status = run_llmlog("--db", store_url, "status", "--format", "json", env={"LLMLOG_SPOOL_DIR": str(spool)})
+    status = run_llmlog(
+        "--db", store_url, "status", "--format", "json", env={"LLMLOG_SPOOL_DIR": str(spool)}
+    )
     assert '"spool_records": 10' in status.stdout
-    result = run_llmlog("--db", store_url, "ingest", "--spool", env={"LLMLOG_SPOOL_DIR": str(spool)})
+    result = run_llmlog(
+        "--db", store_url, "ingest", "--spool", env={"LLMLOG_SPOOL_DIR": str(spool)}
+    )
     assert result.code == 0, result.stderr
     with psycopg.connect(store_url) as conn:
         ids = {r[0] for r in conn.execute("SELECT id FROM llm_calls")}
@@ -127,7 +135,7 @@ llmlog.configure(database_url=f"postgresql://x@127.0.0.1:{hang.getsockname()[1]}
                  spool_dir=sys.argv[2], exit_timeout=1.0)
 client = llmlog.wrap(openai.OpenAI(api_key="sk-x", base_url=sys.argv[1] + "/v1", max_retries=0))
 for _ in range(3):
-    client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+    client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "."}])
 print(time.time(), flush=True)
 """
 
@@ -174,9 +182,7 @@ def test_fork_child_gets_its_own_writer(
     assert llmlog.stats()["made"] == 2
 
 
-def test_accounting_holds_when_the_queue_overflows(
-    tmp_path: Path, stub: StubServer
-) -> None:
+def test_accounting_holds_when_the_queue_overflows(tmp_path: Path, stub: StubServer) -> None:
     settings.reset()
     llmlog.configure(
         database_url="postgresql://app@127.0.0.1:9/none", spool_dir=tmp_path, queue_size=1
