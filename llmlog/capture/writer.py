@@ -20,10 +20,10 @@ from __future__ import annotations
 import atexit
 import logging
 import os
-import queue
 import threading
 import time
 import uuid
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,7 +72,8 @@ class Counters:
 class Writer:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.queue: queue.Queue[Any] = queue.Queue(maxsize=settings.queue_size)
+        self._items: deque[Any] = deque()
+        self._wake = threading.Event()
         self.counters = Counters()
         self.spool = Spool(settings.spool_path())
         self.feedback_spool = Spool(settings.spool_path(), kind="feedback")
@@ -89,24 +90,24 @@ class Writer:
 
     def submit(self, exchange: Exchange) -> None:
         self.counters.add(made=1)
-        try:
-            self.queue.put_nowait(exchange)
-        except queue.Full:
+        if len(self._items) >= self.settings.queue_size:
             self._spool_records([self._record(exchange)])
+            return
+        self._items.append(exchange)
+        if len(self._items) >= self.settings.batch_size:
+            self._wake.set()
 
     def feedback(self, item: Feedback) -> None:
-        try:
-            self.queue.put_nowait(item)
-        except queue.Full:
+        if len(self._items) >= self.settings.queue_size:
             self._spool_feedback([item])
+            return
+        self._items.append(item)
 
     def flush(self, timeout: float | None = None, *, stop: bool = False) -> bool:
         """Wait until everything queued before now is stored or spooled."""
         marker = _Stop() if stop else _Flush()
-        try:
-            self.queue.put(marker, timeout=timeout)
-        except queue.Full:
-            return False
+        self._items.append(marker)
+        self._wake.set()
         return marker.done.wait(timeout)
 
     def stats(self) -> dict[str, Any]:
@@ -119,11 +120,8 @@ class Writer:
         if self.flush(self.settings.exit_timeout):
             return
         leftovers = list(self._inflight)
-        while True:
-            try:
-                item = self.queue.get_nowait()
-            except queue.Empty:
-                break
+        while self._items:
+            item = self._items.popleft()
             if isinstance(item, Exchange):
                 leftovers.append(self._record(item))
         if leftovers:
@@ -135,37 +133,46 @@ class Writer:
             self._spool_records(leftovers, count=False)
 
     # --- the writer thread ---------------------------------------------------------
+    #
+    # The thread wakes every flush_interval (or when a batch's worth is queued, or on
+    # flush) and works through the queue in one burst, handing the GIL back after each
+    # record. Working in bursts rather than per call keeps most of the application's
+    # calls free of any competition for the interpreter.
 
     def _run(self) -> None:
-        batch: list[Record] = []
-        deadline = 0.0
         while True:
-            timeout = None if not batch else max(0.0, deadline - time.monotonic())
+            self._wake.wait(self.settings.flush_interval)
+            self._wake.clear()
             try:
-                item = self.queue.get(timeout=timeout)
-            except queue.Empty:
-                item = None
-            try:
-                if isinstance(item, Exchange):
-                    if not batch:
-                        deadline = time.monotonic() + self.settings.flush_interval
-                    batch.append(self._record(item))
-                    time.sleep(0)  # hand the GIL back: an application thread may be waiting
-                    if len(batch) < self.settings.batch_size:
-                        continue
-                self._write(batch)
-                batch = []
-                if isinstance(item, Feedback):
-                    self._apply_feedback(item)
-                elif isinstance(item, _Stop):
-                    self._close()
-                    item.done.set()
+                if not self._drain():
                     return
-                elif isinstance(item, _Flush):
-                    item.done.set()
             except Exception:  # the writer must survive anything
                 log.exception("llmlog: writer error")
-                batch = []
+
+    def _drain(self) -> bool:
+        """Process everything queued; False once a stop marker was handled."""
+        batch: list[Record] = []
+        while self._items:
+            item = self._items.popleft()
+            if isinstance(item, Exchange):
+                batch.append(self._record(item))
+                time.sleep(0)  # hand the GIL back: an application thread may be waiting
+                if len(batch) >= self.settings.batch_size:
+                    self._write(batch)
+                    batch = []
+                continue
+            self._write(batch)
+            batch = []
+            if isinstance(item, Feedback):
+                self._apply_feedback(item)
+            elif isinstance(item, _Stop):
+                self._close()
+                item.done.set()
+                return False
+            elif isinstance(item, _Flush):
+                item.done.set()
+        self._write(batch)
+        return True
 
     def _record(self, exchange: Exchange) -> Record:
         from llmlog.capture.build import build, fallback
