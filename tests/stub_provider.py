@@ -3,8 +3,8 @@
 The scenario is chosen by a word in the last user message: ``tool``, ``refuse``,
 ``error429``, ``error500``, ``error401`` (echoes the API key in its message, like a real
 "incorrect API key" error), ``flaky`` (500 on the first attempt, then fine), ``slow``
-(streams with pauses), ``poison`` (NUL and a lone surrogate in the text); anything else
-gets a plain text answer. Streams are built from the very body the non-streaming call
+(streams with 20 ms pauses), ``stall`` (1 s pauses), ``poison`` (NUL and a lone
+surrogate in the text); anything else gets a plain text answer. Streams are built from the very body the non-streaming call
 returns, so a correct reassembly gives that body back.
 """
 
@@ -27,7 +27,18 @@ def scenario_of(body: dict[str, Any]) -> str:
     if body.get("messages"):
         last = body["messages"][-1].get("content")
     text = json.dumps(last)
-    for word in ("tool", "refuse", "error429", "error500", "error401", "flaky", "slow", "poison"):
+    words = (
+        "tool",
+        "refuse",
+        "error429",
+        "error500",
+        "error401",
+        "flaky",
+        "slow",
+        "stall",
+        "poison",
+    )
+    for word in words:
         if word in text:
             return word
     return "text"
@@ -281,7 +292,7 @@ class Handler(BaseHTTPRequestHandler):
             full = messages_body(model, scenario)
             events = messages_events(full)
         if body.get("stream"):
-            self._sse(events, pause=0.02 if scenario == "slow" else 0.0)
+            self._sse(events, pause={"slow": 0.02, "stall": 1.0}.get(scenario, 0.0))
         else:
             self._json(200, full)
 

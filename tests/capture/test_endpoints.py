@@ -380,3 +380,41 @@ def test_the_original_client_may_be_garbage_collected(
     for _ in range(2):
         client.chat.completions.create(model=GPT, messages=USER)
     assert len(rows(store)) == 2
+
+
+def test_read_timeout_is_recorded(
+    capture: Path, store: psycopg.Connection, stub: StubServer
+) -> None:
+    import openai
+
+    client = llmlog.wrap(openai_client(stub, timeout=0.3))
+    with pytest.raises(openai.APITimeoutError):
+        stream = client.chat.completions.create(
+            model=GPT, messages=[{"role": "user", "content": "stall"}], stream=True
+        )
+        for _ in stream:
+            pass
+    (row,) = rows(store)
+    assert (row["status"], row["error_type"], row["streamed"]) == ("error", "ReadTimeout", True)
+    assert row["finish_reason"] == "error"
+
+
+def test_async_abandoned_stream_and_async_decorator(
+    capture: Path, store: psycopg.Connection, stub: StubServer
+) -> None:
+    client = llmlog.wrap(anthropic_client(stub, asynchronous=True))
+
+    @llmlog.context(feature="async-deco")
+    async def run() -> None:
+        stream = await client.messages.create(
+            model=CLAUDE, max_tokens=5, messages=[{"role": "user", "content": "slow"}], stream=True
+        )
+        async for event in stream:
+            if event.type == "content_block_delta":
+                break
+        await stream.close()
+
+    asyncio.run(run())
+    (row,) = rows(store)
+    assert row["feature"] == "async-deco"
+    assert row["metadata"]["abandoned"] is True and row["output_text"]
