@@ -4,8 +4,8 @@ The scenario is chosen by a word in the last user message: ``tool``, ``refuse``,
 ``error429``, ``error500``, ``error401`` (echoes the API key in its message, like a real
 "incorrect API key" error), ``flaky`` (500 on the first attempt, then fine), ``slow``
 (streams with 20 ms pauses), ``stall`` (1 s pauses), ``poison`` (NUL and a lone
-surrogate in the text); anything else gets a plain text answer. Streams are built from the very body the non-streaming call
-returns, so a correct reassembly gives that body back.
+surrogate in the text); anything else gets a plain text answer. Streams are built from
+the very body the non-streaming call returns, so a correct reassembly gives it back.
 """
 
 from __future__ import annotations
