@@ -288,9 +288,10 @@ class Writer:
         writer = self._store()
         if writer is not None:
             try:
-                if not set_feedback(self._conn, item.call_id, item.value, item.note):
-                    log.warning("llmlog: feedback for unknown call %s", item.call_id)
-                return
+                if set_feedback(self._conn, item.call_id, item.value, item.note):
+                    return
+                # Not stored (yet): the call may be in the spool; ingest applies it after.
+                log.info("llmlog: feedback for call %s kept in the spool", item.call_id)
             except Exception as exc:
                 self._store_failed(exc)
         self._spool_feedback([item])
