@@ -90,4 +90,7 @@ def _shareable_transport(http: httpx2.Client | httpx2.AsyncClient) -> Any:
         return None
     if getattr(http, "_mounts", None):
         return None  # proxies (or custom mounts) pick the transport per URL
-    return getattr(http, "_transport", None)
+    transport = getattr(http, "_transport", None)
+    if isinstance(transport, TeeTransport | AsyncTeeTransport):
+        return transport.inner  # wrapping a wrapped client: replace the tee, never stack two
+    return transport

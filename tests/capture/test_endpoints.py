@@ -418,3 +418,12 @@ def test_async_abandoned_stream_and_async_decorator(
     (row,) = rows(store)
     assert row["feature"] == "async-deco"
     assert row["metadata"]["abandoned"] is True and row["output_text"]
+
+
+def test_wrapping_twice_records_once_with_the_newest_fields(
+    capture: Path, store: psycopg.Connection, stub: StubServer
+) -> None:
+    client = llmlog.wrap(llmlog.wrap(openai_client(stub), feature="old"), feature="new")
+    client.chat.completions.create(model=GPT, messages=USER)
+    (row,) = rows(store)
+    assert row["feature"] == "new"
