@@ -178,8 +178,12 @@ def _plain_usage(response: dict[str, Any]) -> bool:
         "ephemeral_1h_input_tokens"
     ):
         return False
-    details = [usage.get(k) or {} for k in usage if k.endswith("_details")]
-    return not any(v for d in details if isinstance(d, dict) for k, v in d.items() if "audio" in k)
+    for section in ("prompt_tokens_details", "completion_tokens_details", "input_tokens_details",
+                    "output_tokens_details"):  # fmt: skip
+        details = usage.get(section)
+        if details and (details.get("audio_tokens") or details.get("input_audio_tokens")):
+            return False
+    return True
 
 
 def _flat(model_price: Any) -> OverridePrice | None:

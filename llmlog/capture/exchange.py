@@ -24,15 +24,17 @@ FIRST_CONTENT = re.compile(
 _TAIL = 64
 
 # Response headers worth keeping (never auth): request ids and rate-limit state.
-KEPT_HEADERS = (
-    "x-request-id",
-    "request-id",
-    "openai-processing-ms",
-    "retry-after",
-    "x-ratelimit-remaining-requests",
-    "x-ratelimit-remaining-tokens",
-    "anthropic-ratelimit-requests-remaining",
-    "anthropic-ratelimit-tokens-remaining",
+KEPT_HEADERS = frozenset(
+    (
+        "x-request-id",
+        "request-id",
+        "openai-processing-ms",
+        "retry-after",
+        "x-ratelimit-remaining-requests",
+        "x-ratelimit-remaining-tokens",
+        "anthropic-ratelimit-requests-remaining",
+        "anthropic-ratelimit-tokens-remaining",
+    )
 )
 
 
@@ -76,8 +78,12 @@ class Exchange:
         return None
 
     def kept_headers(self) -> dict[str, str]:
-        found = {k: self.header(self.response_headers, k) for k in KEPT_HEADERS}
-        return {k: v for k, v in found.items() if v is not None}
+        kept = {}
+        for key, value in self.response_headers:
+            name = key.decode("latin-1").lower()
+            if name in KEPT_HEADERS:
+                kept[name] = value.decode("latin-1")
+        return kept
 
     def attempt(self) -> int | None:
         """1 for the first attempt; the SDKs number their retries in a header."""
