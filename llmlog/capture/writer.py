@@ -20,6 +20,7 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import queue
 import threading
 import time
 import uuid
@@ -85,9 +86,13 @@ class Writer:
         self._batch_writer: Any = None
         self._retry_at = 0.0
         self._backoff = 1.0
-        self._inflight: list[Record] = []
-        self._thread = threading.Thread(target=self._run, name="llmlog-writer", daemon=True)
-        self._thread.start()
+        self._inflight: list[Record] = []  # the batch the store thread is writing
+        self._building: list[Record] = []  # the batch the build thread is filling
+        # Built batches wait here for the store thread (two at most: back-pressure on the
+        # build thread, never on the application).
+        self._built: queue.Queue[Any] = queue.Queue(maxsize=2)
+        for target, name in ((self._run, "llmlog-writer"), (self._store_loop, "llmlog-store")):
+            threading.Thread(target=target, name=name, daemon=True).start()
 
     # --- the application's side ---------------------------------------------------
 
@@ -122,7 +127,14 @@ class Writer:
     def at_exit(self) -> None:
         if self.flush(self.settings.exit_timeout):
             return
-        leftovers = list(self._inflight)
+        leftovers = list(self._inflight) + list(self._building)
+        while True:
+            try:
+                built = self._built.get_nowait()
+            except queue.Empty:
+                break
+            if isinstance(built, list):
+                leftovers.extend(built)
         while self._items:
             item = self._items.popleft()
             if isinstance(item, Exchange):
@@ -135,12 +147,14 @@ class Writer:
             )
             self._spool_records(leftovers, count=False)
 
-    # --- the writer thread ---------------------------------------------------------
+    # --- the threads ---------------------------------------------------------------
     #
-    # The thread wakes every flush_interval (or when a batch's worth is queued, or on
-    # flush) and works through the queue in one burst, handing the GIL over every
+    # The build thread wakes every flush_interval (or when a batch's worth is queued, or
+    # on flush) and works through the queue in one burst, handing the GIL over every
     # millisecond. Working in bursts rather than per call keeps most of the application's
-    # calls free of any competition for the interpreter.
+    # calls free of any competition for the interpreter. Built batches go to the store
+    # thread, so parsing the next batch overlaps PostgreSQL ingesting the last one.
+    # Markers (flush, stop) and feedback follow the batches in order.
 
     def _run(self) -> None:
         while True:
@@ -155,6 +169,7 @@ class Writer:
     def _drain(self) -> bool:
         """Process everything queued; False once a stop marker was handled."""
         batch: list[Record] = []
+        self._building = batch
         yielded = time.perf_counter()
         while self._items:
             item = self._items.popleft()
@@ -164,21 +179,38 @@ class Writer:
                     time.sleep(0)  # hand the GIL over: an application thread may be waiting
                     yielded = time.perf_counter()
                 if len(batch) >= self.settings.batch_size:
-                    self._write(batch)
-                    batch = []
+                    self._hand(batch)
+                    batch = self._building = []
                 continue
-            self._write(batch)
-            batch = []
-            if isinstance(item, Feedback):
-                self._apply_feedback(item)
-            elif isinstance(item, _Stop):
-                self._close()
-                item.done.set()
+            self._hand(batch)
+            batch = self._building = []
+            self._built.put(item)
+            if isinstance(item, _Stop):
                 return False
-            elif isinstance(item, _Flush):
-                item.done.set()
-        self._write(batch)
+        self._hand(batch)
+        self._building = []
         return True
+
+    def _hand(self, batch: list[Record]) -> None:
+        if batch:
+            self._built.put(batch)
+
+    def _store_loop(self) -> None:
+        while True:
+            item = self._built.get()
+            try:
+                if isinstance(item, list):
+                    self._write(item)
+                elif isinstance(item, Feedback):
+                    self._apply_feedback(item)
+                elif isinstance(item, _Stop):
+                    self._close()
+                    item.done.set()
+                    return
+                elif isinstance(item, _Flush):
+                    item.done.set()
+            except Exception:  # the writer must survive anything
+                log.exception("llmlog: writer error")
 
     def _record(self, exchange: Exchange) -> Record:
         from llmlog.capture.build import build, fallback
