@@ -18,7 +18,7 @@ from llmlog.capture.exchange import Exchange
 from llmlog.capture.parsers import Parsed, error_from_body, module_for
 from llmlog.ids import ts_of
 from llmlog.settings import Settings
-from llmlog.store.records import Record
+from llmlog.store.records import JsonText, Record
 
 log = logging.getLogger("llmlog")
 
@@ -51,9 +51,10 @@ def _response_text(exchange: Exchange) -> str:
 
 def build(exchange: Exchange, settings: Settings) -> Record:
     """The record for one exchange, ready for the store."""
-    request = _json_or_raw(
-        redact.scrub_keys_bytes(exchange.request_body, exchange.secrets).decode("utf-8", "replace")
+    request_text = redact.scrub_keys_bytes(exchange.request_body, exchange.secrets).decode(
+        "utf-8", "replace"
     )
+    request = _json_or_raw(request_text)
     if not isinstance(request, dict):
         request = {"llmlog_raw": request}
     parser = module_for(exchange.endpoint)
@@ -81,7 +82,18 @@ def build(exchange: Exchange, settings: Settings) -> Record:
             ),
             at=record["ts"],
         )
-    return apply_privacy(record, settings)
+    record = apply_privacy(record, settings)
+    if settings.redact is None:  # a hook may change the bodies in place: re-encode then
+        _keep_text(record, "request", request, request_text)
+        if not exchange.streamed:
+            _keep_text(record, "response", response, text)
+    return record
+
+
+def _keep_text(record: Record, column: str, parsed: Any, text: str) -> None:
+    """Store the body's own (scrubbed) text when privacy left the parsed body as it was."""
+    if record[column] is parsed and isinstance(parsed, dict) and "llmlog_raw" not in parsed:
+        record[column] = JsonText(parsed, text)
 
 
 def fallback(exchange: Exchange) -> Record:

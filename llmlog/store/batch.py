@@ -22,6 +22,7 @@ from llmlog.store.records import (
     COLUMNS,
     JSON_COLUMNS,
     TRUNCATED,
+    JsonText,
     Record,
     complete,
     escape_poison,
@@ -133,7 +134,7 @@ def to_row(
     for name in COLUMNS:
         value = record.get(name)
         if name in JSON_COLUMNS and name != "metadata":
-            value = _dump(value)
+            value = _json_text(value)
             if value is not None and _oversize(value, max_payload_bytes):
                 value = _dump(truncated_payload(value, max_payload_bytes))
                 truncated.append(name)
@@ -151,6 +152,12 @@ def to_row(
     ):
         return to_row(escape_poison(record), max_payload_bytes, escaped=True)
     return tuple(values[name] for name in COLUMNS)
+
+
+def _json_text(value: object) -> str | None:
+    if isinstance(value, JsonText) and "\\ud" not in value.text and "\\uD" not in value.text:
+        return value.text  # as received (surrogate escapes go the escaping way instead)
+    return _dump(value)
 
 
 def _oversize(text: str, limit: int) -> bool:

@@ -29,6 +29,20 @@ REQUIRED = ("id", "ts", "trace_id", "provider", "endpoint")
 DEFAULTS: Record = {"status": "ok", "metadata": {}, "streamed": False}
 
 
+class JsonText(dict):  # type: ignore[type-arg]
+    """A JSON object that keeps the text it was parsed from: COPY sends that text as is.
+
+    Capture uses it for bodies it stores unchanged, saving a re-encoding per call. Any
+    change makes a plain dict (never mutate one in place).
+    """
+
+    __slots__ = ("text",)
+
+    def __init__(self, value: dict[str, Any], text: str) -> None:
+        super().__init__(value)
+        self.text = text
+
+
 def complete(record: Record) -> Record:
     """``record`` with defaults filled in for the columns that have one."""
     return {**DEFAULTS, **{k: v for k, v in record.items() if v is not None}}
