@@ -161,6 +161,8 @@ def _columns(exchange: Exchange, request: dict[str, Any], response: Any, parsed:
 
 
 def _mark_error(record: Record, exchange: Exchange, response: Any, parsed: Parsed) -> None:
+    kind: str | None
+    message: str | None
     if exchange.error_type is not None:
         kind, message = exchange.error_type, exchange.error_message
     elif exchange.status_code is not None and exchange.status_code >= 400:

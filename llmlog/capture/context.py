@@ -110,7 +110,11 @@ class context:
 
     def __call__(self, func: F) -> F:
         """Decorator form: each call of ``func`` runs inside a fresh copy of this context."""
-        options = {**self._given, "trace_id": self._trace_id, "metadata": self._metadata}
+        options: dict[str, Any] = {
+            **self._given,
+            "trace_id": self._trace_id,
+            "metadata": self._metadata,
+        }
 
         if inspect.iscoroutinefunction(func):
 

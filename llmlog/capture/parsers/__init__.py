@@ -50,8 +50,8 @@ def text_of(content: Any) -> str | None:
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        parts = [
-            p.get("text") for p in content if isinstance(p, dict) and isinstance(p.get("text"), str)
+        parts: list[str] = [
+            p["text"] for p in content if isinstance(p, dict) and isinstance(p.get("text"), str)
         ]
         return "\n".join(parts) if parts else None
     return None

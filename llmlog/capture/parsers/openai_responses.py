@@ -32,7 +32,8 @@ def reassemble(body: str) -> dict[str, Any]:
 
 
 def _error_of(event: dict[str, Any]) -> dict[str, Any]:
-    inner = event.get("error") if isinstance(event.get("error"), dict) else event
+    error = event.get("error")
+    inner: dict[str, Any] = error if isinstance(error, dict) else event
     return {"code": inner.get("code") or inner.get("type"), "message": inner.get("message")}
 
 
