@@ -140,3 +140,28 @@ def test_recost_dry_run_then_for_real(
         ("gpt-4o-mini", Decimal("0.0013")),
         ("gpt-4o-mini", Decimal("0.0013")),
     ]
+
+
+def test_ingest_spool_with_a_torn_last_line_and_a_refused_row(
+    store_url: str, store: psycopg.Connection, tmp_path: Path
+) -> None:
+    now = datetime.now(UTC)
+    good = make_record(now)
+    refused = make_record(now, input_tokens=2**40)  # valid JSON, out of range for the column
+    torn = to_json(make_record(now))[:40]  # a writer killed mid-line
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    (spool / "calls-20260101T000000-1-abc.jsonl").write_text(
+        f"{to_json(good)}\n{to_json(refused)}\n{torn}"
+    )
+    result = run_llmlog(
+        "--db", store_url, "ingest", "--spool", env={"LLMLOG_SPOOL_DIR": str(spool)}
+    )
+    assert result.code == 0, result.stderr
+    assert ":2: the store refused it: " in result.stderr and "out of range" in result.stderr
+    assert ":3: not JSON" in result.stderr
+    assert "1 stored, 0 already stored, 2 rejected" in result.stderr
+    assert [r[0] for r in store.execute("SELECT id FROM llm_calls")] == [good["id"]]
+    kept = (spool / "rejects" / "calls-20260101T000000-1-abc.jsonl").read_text().splitlines()
+    assert sorted(kept) == sorted([to_json(refused), torn])
+    assert list(spool.glob("*.jsonl")) == []
