@@ -88,13 +88,14 @@ def _unlocked(path: Path) -> IO[str] | None:
 
 
 def pending(directory: Path) -> dict[str, int]:
-    """Spool files and lines waiting for ``llmlog ingest --spool``."""
+    """Spool files, calls and feedback lines waiting for ``llmlog ingest --spool``."""
     files = sorted(directory.glob("*.jsonl")) if directory.is_dir() else []
-    lines = 0
+    counts = {"spool_files": len(files), "spool_records": 0, "spool_feedback": 0}
     for path in files:
+        key = "spool_feedback" if path.name.startswith("feedback-") else "spool_records"
         with path.open("rb") as handle:
-            lines += sum(1 for _ in handle)
-    return {"spool_files": len(files), "spool_records": lines}
+            counts[key] += sum(1 for _ in handle)
+    return counts
 
 
 @dataclass
