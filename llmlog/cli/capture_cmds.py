@@ -39,8 +39,9 @@ def ingest(
 ) -> None:
     """Load call records (llmlog's JSON lines) into the store, each call exactly once.
 
-    Bad lines are reported with their line number and kept in a rejects file; the good
-    lines are stored. Example: llmlog ingest --spool
+    Bad lines are reported by line number and kept in a rejects file; good lines are stored.
+
+    Example: llmlog ingest --spool
     """
     from llmlog import settings
     from llmlog import spool as spool_mod
