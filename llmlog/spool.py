@@ -98,6 +98,36 @@ def pending(directory: Path) -> dict[str, int]:
     return counts
 
 
+def publish_stats(directory: Path, stats: dict[str, Any]) -> None:
+    """Write a capturing process's counters to ``stats/<pid>.json`` (atomically)."""
+    folder = directory / "stats"
+    folder.mkdir(parents=True, exist_ok=True)
+    temp = folder / f".{os.getpid()}.tmp"
+    temp.write_text(json.dumps({**stats, "pid": os.getpid(), "at": time.time()}))
+    temp.replace(folder / f"{os.getpid()}.json")
+
+
+def capture_stats(directory: Path) -> dict[str, Any]:
+    """Counters of the processes capturing now (files of ended processes are removed)."""
+    totals = dict.fromkeys(("made", "stored", "spooled", "dropped"), 0)
+    live = 0
+    for path in (directory / "stats").glob("*.json") if directory.is_dir() else []:
+        try:
+            data = json.loads(path.read_text())
+            os.kill(int(data["pid"]), 0)
+        except ProcessLookupError:
+            path.unlink(missing_ok=True)
+            continue
+        except PermissionError:
+            pass  # alive, run by another user
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        live += 1
+        for key in totals:
+            totals[key] += int(data.get(key, 0))
+    return {"capturing_processes": live, **{f"capture_{k}": v for k, v in totals.items()}}
+
+
 @dataclass
 class IngestResult:
     lines: int = 0

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from llmlog import settings as settings_mod
+from llmlog import spool as spool_mod
 from llmlog.capture.exchange import Exchange
 from llmlog.settings import Settings
 from llmlog.spool import Spool
@@ -245,6 +246,14 @@ class Writer:
             self.spool.close()
         finally:
             self._inflight = []
+            self._publish()
+
+    def _publish(self) -> None:
+        """Leave this process's counters where ``llmlog status`` finds them."""
+        try:
+            spool_mod.publish_stats(self.spool.directory, self.stats())
+        except OSError:
+            log.debug("llmlog: cannot write capture stats", exc_info=True)
 
     def _store(self) -> Any:
         """The batch writer on a live connection, or None while the store is down."""

@@ -69,10 +69,11 @@ def status(cli_db: str | None = None) -> dict[str, Any]:
 
 
 def _spool() -> dict[str, Any]:
-    """Calls waiting in the local spool for ``llmlog ingest --spool``."""
+    """Calls waiting in the local spool, and the counters of processes capturing now."""
     from llmlog import settings, spool
 
-    return spool.pending(settings.current().spool_path())
+    directory = settings.current().spool_path()
+    return {**spool.pending(directory), **spool.capture_stats(directory)}
 
 
 def _contents(conn: Any) -> dict[str, Any]:

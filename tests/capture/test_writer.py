@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -117,7 +118,9 @@ def test_app_starting_while_store_unreachable(
     status = run_llmlog(
         "--db", store_url, "status", "--format", "json", env={"LLMLOG_SPOOL_DIR": str(spool)}
     )
-    assert '"spool_records": 10' in status.stdout
+    info = json.loads(status.stdout)
+    assert (info["spool_records"], info["capturing_processes"]) == (10, 1)
+    assert (info["capture_made"], info["capture_spooled"], info["capture_stored"]) == (10, 10, 0)
     result = run_llmlog(
         "--db", store_url, "ingest", "--spool", env={"LLMLOG_SPOOL_DIR": str(spool)}
     )
