@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -211,3 +212,48 @@ def test_capture_can_be_switched_off(
     llmlog.configure(enabled=False)
     ask(llmlog.wrap(openai_client(stub)))
     assert rows(store) == []
+
+
+FLUSH_AT_EXIT = """
+import sys
+import openai, llmlog
+llmlog.configure(database_url=sys.argv[2], spool_dir=sys.argv[3], flush_interval=30)
+client = llmlog.wrap(openai.OpenAI(api_key="sk-x", base_url=sys.argv[1] + "/v1", max_retries=0))
+for _ in range(5):
+    client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "."}])
+"""
+
+
+def test_calls_still_queued_at_exit_are_stored(
+    store_url: str, store: psycopg.Connection, tmp_path: Path, stub: StubServer
+) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(FLUSH_AT_EXIT), stub.url, store_url, str(tmp_path)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert store.execute("SELECT count(*) FROM llm_calls").fetchone() == (5,)
+
+
+def test_many_threads_every_call_stored_once(
+    capture: Path, store: psycopg.Connection, stub: StubServer
+) -> None:
+    llmlog.configure(batch_size=7, flush_interval=0.01)
+    client = llmlog.wrap(openai_client(stub))
+    made: list[object] = []
+
+    def worker() -> None:
+        for _ in range(25):
+            made.append(ask(client))
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    found = rows(store)
+    assert len(found) == 200 and {r["id"] for r in found} == set(made)
+    assert llmlog.stats() | {"store_up": True} == {
+        "made": 200, "stored": 200, "spooled": 0, "dropped": 0, "rejected": 0, "queued": 0,
+        "store_up": True,
+    }  # fmt: skip
