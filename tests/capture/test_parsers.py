@@ -146,3 +146,17 @@ def test_anthropic_tool_arguments_cut_off_mid_json() -> None:
     )
     parsed = anthropic_messages.normalise({}, body)
     assert parsed.tool_calls == [{"id": "t", "name": "f", "arguments": '{"city": "Pa'}]
+
+
+def test_every_mapped_finish_reason_is_in_the_vocabulary() -> None:
+    from llmlog.capture.parsers import FINISH_REASONS
+
+    mapped = {
+        *openai_chat.FINISH.values(),
+        *openai_responses.INCOMPLETE.values(),
+        *anthropic_messages.FINISH.values(),
+    }
+    assert mapped <= set(FINISH_REASONS)
+    assert FINISH_REASONS == (
+        "stop", "length", "tool_calls", "content_filter", "refusal", "error", "other",
+    )  # fmt: skip
