@@ -24,8 +24,10 @@ log = logging.getLogger("llmlog")
 
 CONTENT_COLUMNS = ("request", "response", "system_prompt", "output_text", "tool_calls")
 # Request keys that carry prompt text; dropped in ``metadata`` content mode.
-PROMPT_KEYS = ("messages", "input", "instructions", "system", "prompt", "tools", "tool_choice")
-RESPONSE_CONTENT_KEYS = ("choices", "output", "content", "output_text")
+PROMPT_KEYS = (
+    "messages", "input", "instructions", "system", "prompt", "tools", "tool_choice", "llmlog_raw",
+)  # fmt: skip
+RESPONSE_CONTENT_KEYS = ("choices", "output", "content", "output_text", "llmlog_raw")
 
 
 def _json_or_raw(text: str) -> Any:
