@@ -65,20 +65,18 @@ def fresh_table(url: str) -> None:
 # --- 1. per-call overhead ------------------------------------------------------------
 
 
-def naive_insert(conn: Any, response: Any, started: float) -> None:
+def naive_insert(conn: Any, model: str, body: str, text: str | None, started: float) -> None:
     """The seeds' pattern: build a row from the response, INSERT it, commit, per call."""
     from llmlog.ids import new_id, ts_of
 
     call_id = new_id()
-    usage = response.usage
     conn.execute(
         "INSERT INTO llm_calls (id, ts, trace_id, provider, endpoint, model, request, response, "
-        "output_text, input_tokens, output_tokens, latency_ms, status) "
-        "VALUES (%s, %s, %s, 'openai', 'chat.completions', %s, %s, %s, %s, %s, %s, %s, 'ok')",
+        "output_text, latency_ms, status) "
+        "VALUES (%s, %s, %s, 'openai', 'chat.completions', %s, %s, %s, %s, %s, 'ok')",
         (
-            call_id, ts_of(call_id), str(call_id), response.model,
-            json.dumps({"model": "gpt-4o-mini", "messages": MSG}), response.model_dump_json(),
-            response.choices[0].message.content, usage.prompt_tokens, usage.completion_tokens,
+            call_id, ts_of(call_id), str(call_id), model,
+            json.dumps({"model": "gpt-4o-mini", "messages": MSG}), body, text,
             (time.perf_counter() - started) * 1000,
         ),
     )  # fmt: skip
@@ -113,15 +111,29 @@ def overhead(url: str, calls: int, block: int = 50) -> None:
 
         return run
 
-    def naive() -> None:
-        started = time.perf_counter()
-        response = bare.chat.completions.create(model="gpt-4o-mini", messages=MSG)
-        naive_insert(naive_conn, response, started)
+    def naive(stream: bool) -> Callable[[], None]:
+        def run() -> None:
+            started = time.perf_counter()
+            if not stream:
+                response = bare.chat.completions.create(model="gpt-4o-mini", messages=MSG)
+                text = response.choices[0].message.content
+                naive_insert(naive_conn, response.model, response.model_dump_json(), text, started)
+                return
+            chunks = list(
+                bare.chat.completions.create(model="gpt-4o-mini", messages=MSG, stream=True)
+            )
+            text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+            body = json.dumps([c.model_dump() for c in chunks])
+            naive_insert(naive_conn, chunks[0].model, body, text, started)
+
+        return run
 
     for stream in (False, True):
-        variants = {"bare": plain(bare, stream), "wrapped": plain(wrapped, stream)}
-        if not stream:
-            variants["naive INSERT"] = naive
+        variants = {
+            "bare": plain(bare, stream),
+            "wrapped": plain(wrapped, stream),
+            "naive INSERT": naive(stream),
+        }
         times: dict[str, list[float]] = {name: [] for name in variants}
         for run in variants.values():  # warm-up: connections, imports, caches
             for _ in range(block):
