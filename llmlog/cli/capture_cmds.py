@@ -94,7 +94,10 @@ def feedback(
     _, conn = common.open_store()
     with conn:
         if parsed_id.version != 7 or not set_feedback(conn, parsed_id, score, note):
-            raise NotFoundError(f"no stored call has id {call_id}")
+            raise NotFoundError(
+                f"no stored call has id {call_id}",
+                hint="calls spooled while the store was down appear after `llmlog ingest --spool`",
+            )
     message(f"feedback {score:+d} recorded on {call_id}")
 
 
