@@ -147,10 +147,11 @@ def to_row(
     if truncated:
         record["metadata"] = {**(record.get("metadata") or {}), TRUNCATED: truncated}
     values["metadata"] = _dump(record.get("metadata"))
-    if not escaped and any(
-        is_poisoned(v) or "\\u0000" in v for v in values.values() if isinstance(v, str)
-    ):
-        return to_row(escape_poison(record), max_payload_bytes, escaped=True)
+    if not escaped:
+        # One pass over all text: NUL (raw, or as a JSON escape) or a lone surrogate.
+        blob = "".join(v for v in values.values() if isinstance(v, str))
+        if "\\u0000" in blob or is_poisoned(blob):
+            return to_row(escape_poison(record), max_payload_bytes, escaped=True)
     return tuple(values[name] for name in COLUMNS)
 
 
