@@ -152,7 +152,8 @@ def test_exit_is_bounded_when_the_store_hangs(tmp_path: Path, stub: StubServer) 
     )  # fmt: skip
     ended = time.time()
     assert proc.returncode == 0, proc.stderr
-    assert ended - float(proc.stdout.strip()) < 3.0  # exit_timeout 1 s, plus interpreter exit
+    # exit_timeout is 1 s; without the bound the hung connect alone would take 5 s.
+    assert ended - float(proc.stdout.strip()) < 4.0
     lines = [line for p in spool.glob("calls-*.jsonl") for line in p.read_text().splitlines()]
     assert len(lines) == 3
     assert "spooling 3 call(s)" in proc.stderr
