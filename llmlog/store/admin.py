@@ -61,7 +61,16 @@ def status(cli_db: str | None = None) -> dict[str, Any]:
         }
         if revision is not None:
             info.update(_contents(conn))
+    info.update(_spool())
     return info
+
+
+def _spool() -> dict[str, Any]:
+    """Calls waiting in the local spool, and the counters of processes capturing now."""
+    from llmlog import settings, spool
+
+    directory = settings.current().spool_path()
+    return {**spool.pending(directory), **spool.capture_stats(directory)}
 
 
 def _contents(conn: Any) -> dict[str, Any]:
