@@ -11,12 +11,20 @@ models, which wins when it names the model::
     output_mtok = 1.20
 
 An unknown model costs None and logs one warning per model per process, never raises.
+
+Speed: the writer prices every call, and a full genai-prices calculation takes ~0.2 ms.
+The first call of a (provider, endpoint, model, UTC day) runs it and keeps the model's
+resolved per-token prices; later calls with plain text usage (no audio, no server tools,
+no 1-hour cache writes, default service tier) and flat prices (no tiers) are priced by the
+same arithmetic directly. Anything else takes the full calculation every time.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
+import time
 import tomllib
 from dataclasses import dataclass
 from datetime import datetime
@@ -71,10 +79,30 @@ def overrides_file() -> Path:
     return config.home() / "prices.toml"
 
 
+_RECHECK_SECONDS = 1.0
+_checked: tuple[str, float, dict[str, OverridePrice]] | None = None
+
+
 def load_overrides(path: Path | None = None) -> dict[str, OverridePrice]:
-    """The overrides file's prices by model name; ConfigError when it is malformed."""
+    """The overrides file's prices by model name; ConfigError when it is malformed.
+
+    The default file is looked at again at most once a second (the writer asks per call).
+    """
+    global _checked
+    if path is None:
+        home = os.environ.get("LLMLOG_HOME", "")
+        now = time.monotonic()
+        seen = _checked
+        if seen is not None and seen[0] == home and now - seen[1] < _RECHECK_SECONDS:
+            return seen[2]
+        prices = _load_overrides(overrides_file())
+        _checked = (home, now, prices)
+        return prices
+    return _load_overrides(path)
+
+
+def _load_overrides(path: Path) -> dict[str, OverridePrice]:
     global _overrides_cache
-    path = path or overrides_file()
     try:
         mtime = path.stat().st_mtime
     except FileNotFoundError:
@@ -134,20 +162,67 @@ def cost_usd(
         return override.cost(tokens)
     if not response or "usage" not in response:
         return None
-    return _catalogue_cost(provider, endpoint, name, response, at)
+    return _catalogue_cost(provider, endpoint, name, response, at, tokens)
+
+
+_FLAT_KEYS = ("input_mtok", "output_mtok", "cache_read_mtok", "cache_write_mtok")
+_flat_prices: dict[tuple[str, str, str, object], OverridePrice | None] = {}
+
+
+def _plain_usage(response: dict[str, Any]) -> bool:
+    """Usage that flat per-token prices cover exactly (text tokens, default tier)."""
+    if response.get("service_tier") not in (None, "default", "auto", "standard"):
+        return False
+    usage = response.get("usage") or {}
+    if usage.get("server_tool_use") or (usage.get("cache_creation") or {}).get(
+        "ephemeral_1h_input_tokens"
+    ):
+        return False
+    for section in ("prompt_tokens_details", "completion_tokens_details", "input_tokens_details",
+                    "output_tokens_details"):  # fmt: skip
+        details = usage.get(section)
+        if details and (details.get("audio_tokens") or details.get("input_audio_tokens")):
+            return False
+    return True
+
+
+def _flat(model_price: Any) -> OverridePrice | None:
+    values = {k: getattr(model_price, k, None) for k in _FLAT_KEYS}
+    if not all(v is None or isinstance(v, Decimal) for v in values.values()):
+        return None  # tiered prices: no shortcut
+    if values["input_mtok"] is None or values["output_mtok"] is None:
+        return None
+    return OverridePrice(
+        input_mtok=values["input_mtok"],
+        output_mtok=values["output_mtok"],
+        cache_read_mtok=values["cache_read_mtok"] or values["input_mtok"],
+        cache_write_mtok=values["cache_write_mtok"] or values["input_mtok"],
+    )
 
 
 def _catalogue_cost(
-    provider: str, endpoint: str, name: str, response: dict[str, Any], at: datetime
+    provider: str,
+    endpoint: str,
+    name: str,
+    response: dict[str, Any],
+    at: datetime,
+    tokens: Tokens | None = None,
 ) -> Decimal | None:
     import genai_prices
 
+    key = (provider, endpoint, name, at.date())
+    plain = tokens is not None and _plain_usage(response)
+    if plain and _flat_prices.get(key) is not None:
+        return _flat_prices[key].cost(tokens)  # type: ignore[union-attr,arg-type]
     body = response if response.get("model") else {**response, "model": name}
     try:
         extracted = genai_prices.extract_usage(
             body, provider_id=provider, api_flavor=API_FLAVOR.get(endpoint, "default")
         )
-        return Decimal(extracted.calc_price(genai_request_timestamp=at).total_price)
+        calculation = extracted.calc_price(genai_request_timestamp=at)
+        if plain:
+            _flat_prices[key] = _flat(calculation.model_price)
+        return Decimal(calculation.total_price)
     except (LookupError, ValueError, TypeError, KeyError) as exc:
         _warn_once(
             name,

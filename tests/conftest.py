@@ -6,6 +6,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -99,22 +100,29 @@ def template_url(pg_admin_url: str) -> str:
     return url
 
 
+@contextmanager
+def fresh_database(admin_url: str, template: str | None = None) -> Iterator[str]:
+    """A database of its own (a clone of ``template`` if given), dropped afterwards."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    url = create_database(admin_url, name, template=template)
+    try:
+        yield url
+    finally:
+        drop_database(admin_url, name)
+
+
 @pytest.fixture
 def empty_db_url(pg_admin_url: str) -> Iterator[str]:
     """A fresh empty database (no schema)."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    url = create_database(pg_admin_url, name)
-    yield url
-    drop_database(pg_admin_url, name)
+    with fresh_database(pg_admin_url) as url:
+        yield url
 
 
 @pytest.fixture
 def store_url(pg_admin_url: str, template_url: str) -> Iterator[str]:
     """A fresh database at schema head, private to one test."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    url = create_database(pg_admin_url, name, template=TEMPLATE)
-    yield url
-    drop_database(pg_admin_url, name)
+    with fresh_database(pg_admin_url, TEMPLATE) as url:
+        yield url
 
 
 @pytest.fixture

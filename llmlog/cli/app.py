@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from llmlog.__about__ import __version__
-from llmlog.cli import common, report_cmds, store_cmds
+from llmlog.cli import capture_cmds, common, demo_cmd, report_cmds, store_cmds
 
 app = typer.Typer(
     name="llmlog",
@@ -47,6 +47,8 @@ def main_options(
 
 
 store_cmds.register(app)
+demo_cmd.register(app)
+capture_cmds.register(app)
 report_cmds.register(app)
 
 

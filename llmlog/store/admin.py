@@ -14,6 +14,16 @@ def init(cli_db: str | None = None) -> dict[str, Any]:
     """Create the store if needed (embedded server, database) and migrate it to head."""
     url = db.resolve_url(cli_db)
     created = db.ensure_database(url)
+    return {"created_database": created, **_to_head(url)}
+
+
+def migrate(cli_db: str | None = None) -> dict[str, Any]:
+    """Migrate an existing store to head (refuses a store whose database is missing)."""
+    return _to_head(db.resolve_url(cli_db))
+
+
+def _to_head(url: str) -> dict[str, Any]:
+    """Upgrade to head when behind, then make sure the days ahead have partitions."""
     with db.connect(url) as conn:
         before = db.schema_revision(conn)
     if before != HEAD:
@@ -22,23 +32,10 @@ def init(cli_db: str | None = None) -> dict[str, Any]:
         made = partitions.ensure_ahead(conn)
     return {
         "database_url": db.mask(url),
-        "created_database": created,
         "from_revision": before,
         "schema_revision": HEAD,
         "partitions_created": len(made),
     }
-
-
-def migrate(cli_db: str | None = None) -> dict[str, Any]:
-    """Migrate an existing store to head (refuses a store whose database is missing)."""
-    url = db.resolve_url(cli_db)
-    with db.connect(url) as conn:
-        before = db.schema_revision(conn)
-    if before != HEAD:
-        migrations.upgrade(url)
-    with db.connect(url) as conn:
-        partitions.ensure_ahead(conn)
-    return {"database_url": db.mask(url), "from_revision": before, "schema_revision": HEAD}
 
 
 def current_revision(cli_db: str | None = None) -> tuple[str, str | None]:
@@ -64,7 +61,16 @@ def status(cli_db: str | None = None) -> dict[str, Any]:
         }
         if revision is not None:
             info.update(_contents(conn))
+    info.update(_spool())
     return info
+
+
+def _spool() -> dict[str, Any]:
+    """Calls waiting in the local spool, and the counters of processes capturing now."""
+    from llmlog import settings, spool
+
+    directory = settings.current().spool_path()
+    return {**spool.pending(directory), **spool.capture_stats(directory)}
 
 
 def _contents(conn: Any) -> dict[str, Any]:

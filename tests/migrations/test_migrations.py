@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import psycopg
@@ -10,15 +9,14 @@ import pytest
 
 from llmlog.store import migrations, revision
 from tests.cli.run import llmlog
-from tests.conftest import create_database, drop_database
+from tests.conftest import fresh_database
 
 
 @pytest.fixture(params=["pg18", "pg15"])
 def fresh_url(request: pytest.FixtureRequest) -> Iterator[str]:
     admin = request.getfixturevalue("pg_admin_url" if request.param == "pg18" else "pg15_admin_url")
-    name = f"m_{uuid.uuid4().hex[:10]}"
-    yield create_database(admin, name)
-    drop_database(admin, name)
+    with fresh_database(admin) as url:
+        yield url
 
 
 def tables(url: str) -> set[str]:

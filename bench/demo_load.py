@@ -1,0 +1,188 @@
+"""How fast ``llmlog demo`` loads, against raw COPY of the same rows, in one run.
+
+    python bench/demo_load.py [--calls 100000] [--rounds 1] [--db URL]
+
+Without --db it starts a throw-away embedded PostgreSQL in a temporary LLMLOG_HOME (and
+stops and removes it at the end). Each round empties ``llm_calls`` before each way of
+loading and prints calls/s (median over rounds):
+
+- generate: making the records only (not kept), no database;
+- demo xN: ``llmlog.demo.load.load`` with N writer connections (``llmlog demo`` uses 2):
+  generate + ``BatchWriter`` (the capture writer's path: records -> COPY rows -> COPY);
+- writer x1: ``BatchWriter.write`` of pre-generated records on one connection;
+- raw COPY xN: ``COPY llm_calls FROM STDIN`` of the same rows already serialised, 5,000
+  per transaction on N connections: the floor the server sets.
+
+demo x2 / raw COPY x2 near 1 would mean generation and serialisation cost nothing.
+Wall-clock rates depend on what else the machine runs, so each way also reports CPU time
+per call: this process (all threads) and, for the embedded server, its backends (read
+from /proc: the postmaster's children plus the exited ones it accounts for).
+
+Measured 2026-11-23 on the 2-core development machine (busy with other work), embedded
+PostgreSQL 18.6 without lz4, 100,000 calls (3.9 KB of content each):
+
+    generate      38,402 calls/s   CPU µs/call: python 26, server  0
+    demo x1        6,818           python 86, server 68
+    demo x2        7,589           python 86, server 72
+    writer x1      9,490           python 46, server 65
+    raw COPY x1   13,865           python 11, server 66
+    raw COPY x2   18,978           python 12, server 73
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import queue
+import shutil
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+DAYS = 14
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--calls", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--db", help="database URL (default: a temporary embedded store)")
+    args = parser.parse_args()
+    if args.db:
+        measure(args.calls, args.rounds, args.db)
+        return
+    home = tempfile.mkdtemp(prefix="llmlog-bench-")
+    os.environ["LLMLOG_HOME"] = home
+    from llmlog.store import embedded
+
+    try:
+        measure(args.calls, args.rounds, None, postmaster=embedded.ensure_running().pid)
+    finally:
+        embedded.stop()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def measure(calls: int, rounds: int, db: str | None, postmaster: int | None = None) -> None:
+    from llmlog.demo import load
+    from llmlog.demo.traffic import Traffic
+    from llmlog.store import connect
+    from llmlog.store.batch import BatchWriter, to_row
+    from llmlog.store.records import COLUMNS, complete
+
+    url, conn = load.open_store(db)
+    end = datetime.now(UTC)
+    version = conn.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
+    print(f"PostgreSQL {version}, {calls:,} calls over {DAYS} days, {rounds} round(s)")
+    records = list(Traffic(calls=calls, days=DAYS, seed=1, end=end))
+    rows = [to_row(complete(r)) for r in records]
+    text = statistics.fmean(sum(len(str(v)) for v in row if v is not None) for row in rows)
+    copy_sql = f"COPY llm_calls ({', '.join(COLUMNS)}) FROM STDIN"
+
+    def generate() -> None:
+        for _ in Traffic(calls=calls, days=DAYS, seed=1, end=end):
+            pass
+
+    def demo(writers: int) -> Callable[[], object]:
+        return lambda: load.load(url, calls=calls, days=DAYS, seed=1, end=end, writers=writers)
+
+    def writer() -> None:
+        out = BatchWriter(conn)
+        for i in range(0, len(records), load.BATCH):
+            out.write(records[i : i + load.BATCH])
+
+    def raw_copy(connections: int) -> Callable[[], None]:
+        def run() -> None:
+            idle: queue.SimpleQueue[Any] = queue.SimpleQueue()
+            opened = [connect.connect(url) for _ in range(connections)]
+            for target in opened:
+                idle.put(target)
+
+            def copy(batch: Sequence[tuple[object, ...]]) -> None:
+                target = idle.get()
+                with target.transaction(), target.cursor() as cur, cur.copy(copy_sql) as out:
+                    for row in batch:
+                        out.write_row(row)
+                idle.put(target)
+
+            batches = [rows[i : i + load.BATCH] for i in range(0, len(rows), load.BATCH)]
+            with ThreadPoolExecutor(connections) as pool:
+                list(pool.map(copy, batches))
+            for target in opened:
+                target.close()
+
+        return run
+
+    ways: dict[str, Callable[[], object]] = {
+        "generate": generate,
+        "demo x1": demo(1),
+        "demo x2": demo(2),
+        "writer x1": writer,
+        "raw COPY x1": raw_copy(1),
+        "raw COPY x2": raw_copy(2),
+    }
+    gc.set_threshold(50_000, *gc.get_threshold()[1:])  # as the demo loader does, for all
+    rates: dict[str, list[float]] = {name: [] for name in ways}
+    cpu: dict[str, list[tuple[float, float]]] = {name: [] for name in ways}
+    for _ in range(rounds):
+        for name, run in ways.items():
+            conn.execute("TRUNCATE llm_calls")
+            conn.execute("CHECKPOINT")
+            started, client, server = (
+                time.perf_counter(),
+                time.process_time(),
+                server_cpu(postmaster),
+            )
+            run()
+            rates[name].append(calls / (time.perf_counter() - started))
+            client = time.process_time() - client
+            time.sleep(1)  # closed connections' backends exit and are accounted to the server
+            cpu[name].append(
+                (client / calls * 1e6, (server_cpu(postmaster) - server) / calls * 1e6)
+            )
+    conn.execute("TRUNCATE llm_calls")
+    conn.close()
+    report(rates, cpu, text)
+
+
+def report(
+    rates: dict[str, list[float]], cpu: dict[str, list[tuple[float, float]]], text: float
+) -> None:
+    med = {name: statistics.median(values) for name, values in rates.items()}
+    print(f"average row: {text:,.0f} characters of content")
+    print(f"{'':>12}  {'calls/s':>8}  {'x raw COPY x2':>13}  CPU µs/call: python  server")
+    for name, rate in med.items():
+        python_us = statistics.median(c for c, _ in cpu[name])
+        server_us = statistics.median(s for _, s in cpu[name])
+        print(f"{name:>12}  {rate:>8,.0f}  {rate / med['raw COPY x2']:>13.2f}  "
+              f"{python_us:>18.0f}  {server_us:>6.0f}")  # fmt: skip
+    print(f"demo x2 / raw COPY x2 = {med['demo x2'] / med['raw COPY x2']:.2f}; "
+          f"demo x1 / raw COPY x1 = {med['demo x1'] / med['raw COPY x1']:.2f}")  # fmt: skip
+
+
+def server_cpu(postmaster: int | None) -> float:
+    """CPU seconds used so far by a local PostgreSQL's processes (0 when not local)."""
+    if postmaster is None:
+        return 0.0
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if pid == postmaster:
+            total += sum(int(f) for f in fields[11:15])  # own and exited children's time
+        elif ppid == postmaster:
+            total += int(fields[11]) + int(fields[12])
+    return total / TICK
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Capture: the httpx2 tee, provider parsers, call context, and the background writer."""

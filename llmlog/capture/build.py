@@ -1,0 +1,226 @@
+"""An ``Exchange`` (raw wire facts) to a call record: runs on the writer thread.
+
+Order matters for privacy: keys are scrubbed from the raw bytes before anything is
+parsed; then PII redaction, the content mode and the ``redact=`` hook run on the record
+before it is queued for the store or written to the spool.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from typing import Any
+
+from llmlog import pricing, redact
+from llmlog.capture.exchange import Exchange
+from llmlog.capture.parsers import Parsed, error_from_body, module_for
+from llmlog.ids import ts_of
+from llmlog.settings import Settings
+from llmlog.store.records import JsonText, Record
+
+log = logging.getLogger("llmlog")
+
+CONTENT_COLUMNS = ("request", "response", "system_prompt", "output_text", "tool_calls")
+# Request keys that carry prompt text; dropped in ``metadata`` content mode.
+PROMPT_KEYS = (
+    "messages", "input", "instructions", "system", "prompt", "tools", "tool_choice", "llmlog_raw",
+)  # fmt: skip
+RESPONSE_CONTENT_KEYS = ("choices", "output", "content", "output_text", "llmlog_raw")
+
+
+def _json_or_raw(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return {"llmlog_raw": text} if text else None
+
+
+def _response_text(exchange: Exchange) -> str:
+    raw = b"".join(exchange.chunks)
+    encoding = exchange.header(exchange.response_headers, "content-encoding")
+    if encoding and encoding != "identity":
+        import httpx2
+
+        try:
+            raw = httpx2.Response(200, headers={"content-encoding": encoding}, content=raw).read()
+        except Exception:
+            log.debug("llmlog: cannot decode %s body", encoding)
+    raw = redact.scrub_keys_bytes(raw, exchange.secrets)
+    return raw.decode("utf-8", "replace")
+
+
+def build(exchange: Exchange, settings: Settings) -> Record:
+    """The record for one exchange, ready for the store."""
+    request_text = redact.scrub_keys_bytes(exchange.request_body, exchange.secrets).decode(
+        "utf-8", "replace"
+    )
+    request = _json_or_raw(request_text)
+    if not isinstance(request, dict):
+        request = {"llmlog_raw": request}
+    parser = module_for(exchange.endpoint)
+    text = _response_text(exchange)
+    ok_http = exchange.status_code is not None and exchange.status_code < 400
+    response = parser.reassemble(text) if exchange.streamed and ok_http else _json_or_raw(text)
+    if response is not None and not isinstance(response, dict):
+        response = {"llmlog_raw": response}
+    if exchange.abandoned and parser.finished(text):
+        exchange.abandoned = False  # the SDK stops reading at the end marker
+    parsed = parser.normalise(request, response if ok_http else None)
+    record = _columns(exchange, request, response, parsed)
+    _mark_error(record, exchange, response, parsed)
+    if record["status"] == "ok":
+        record["cost_usd"] = pricing.cost_usd(
+            provider=exchange.provider,
+            endpoint=exchange.endpoint,
+            model=record["model"],
+            response=response,
+            tokens=pricing.Tokens(
+                input=parsed.input_tokens or 0,
+                output=parsed.output_tokens or 0,
+                cache_read=parsed.cache_read_tokens or 0,
+                cache_write=parsed.cache_write_tokens or 0,
+            ),
+            at=record["ts"],
+        )
+    record = apply_privacy(record, settings)
+    if settings.redact is None:  # a hook may change the bodies in place: re-encode then
+        _keep_text(record, "request", request, request_text)
+        if not exchange.streamed:
+            _keep_text(record, "response", response, text)
+    return record
+
+
+def _keep_text(record: Record, column: str, parsed: Any, text: str) -> None:
+    """Store the body's own (scrubbed) text when privacy left the parsed body as it was."""
+    if record[column] is parsed and isinstance(parsed, dict) and "llmlog_raw" not in parsed:
+        record[column] = JsonText(parsed, text)
+
+
+def fallback(exchange: Exchange) -> Record:
+    """The outline stored for a call whose body could not be parsed (never lose a call)."""
+    failed = exchange.error_type is not None or (exchange.status_code or 0) >= 400
+    return {
+        "id": exchange.call_id,
+        "ts": ts_of(exchange.call_id),
+        "trace_id": exchange.context.trace_id,
+        "parent_id": exchange.context.parent_id,
+        **exchange.context.fields,
+        "provider": exchange.provider,
+        "endpoint": exchange.endpoint,
+        "status": "error" if failed else "ok",
+        "http_status": exchange.status_code,
+        "latency_ms": exchange.latency_ms,
+        "ttft_ms": exchange.ttft_ms,
+        "streamed": exchange.streamed,
+        "metadata": {**exchange.context.metadata, "llmlog_parse_failed": True},
+    }
+
+
+def _columns(exchange: Exchange, request: dict[str, Any], response: Any, parsed: Parsed) -> Record:
+    call = exchange.context
+    metadata: dict[str, Any] = dict(call.metadata)
+    attempt = exchange.attempt()
+    if attempt is not None:
+        metadata["attempt"] = attempt
+    key = exchange.header(exchange.request_headers, "idempotency-key")
+    if key:
+        metadata["idempotency_key"] = key
+    headers = exchange.kept_headers()
+    if headers:
+        metadata["headers"] = headers
+    if exchange.abandoned:
+        metadata["abandoned"] = True
+    return {
+        "id": exchange.call_id,
+        "ts": ts_of(exchange.call_id),
+        "trace_id": call.trace_id,
+        "parent_id": call.parent_id,
+        **call.fields,
+        "provider": exchange.provider,
+        "endpoint": exchange.endpoint,
+        "model": request.get("model") if isinstance(request.get("model"), str) else None,
+        "response_model": parsed.response_model,
+        "request": request,
+        "response": response,
+        "system_prompt": parsed.system_prompt,
+        "output_text": parsed.output_text,
+        "tool_calls": parsed.tool_calls,
+        "finish_reason": parsed.finish_reason,
+        "input_tokens": parsed.input_tokens,
+        "output_tokens": parsed.output_tokens,
+        "cache_read_tokens": parsed.cache_read_tokens,
+        "cache_write_tokens": parsed.cache_write_tokens,
+        "reasoning_tokens": parsed.reasoning_tokens,
+        "ttft_ms": exchange.ttft_ms,
+        "latency_ms": exchange.latency_ms,
+        "status": "ok",
+        "http_status": exchange.status_code,
+        "metadata": metadata,
+        "streamed": exchange.streamed,
+    }
+
+
+def _mark_error(record: Record, exchange: Exchange, response: Any, parsed: Parsed) -> None:
+    kind: str | None
+    message: str | None
+    if exchange.error_type is not None:
+        kind, message = exchange.error_type, exchange.error_message
+    elif exchange.status_code is not None and exchange.status_code >= 400:
+        kind, message = error_from_body(response)
+        kind = kind or f"http_{exchange.status_code}"
+    elif parsed.error_type is not None:
+        kind, message = parsed.error_type, parsed.error_message
+    else:
+        return
+    record.update(
+        status="error",
+        error_type=kind,
+        error_message=redact.scrub_keys(message, exchange.secrets) if message else None,
+        finish_reason="error",
+    )
+
+
+def hash_user_id(user_id: str, key: str) -> str:
+    """The keyed hash stored instead of ``user_id``: HMAC-SHA256, first 32 hex digits."""
+    return hmac.new(key.encode(), user_id.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def apply_privacy(record: Record, settings: Settings) -> Record:
+    if settings.user_id_key and record.get("user_id"):
+        record["user_id"] = hash_user_id(str(record["user_id"]), settings.user_id_key)
+    if settings.content_mode_for(record.get("feature")) == "metadata":
+        strip_content(record)
+    elif settings.redact_pii:
+        for name in (*CONTENT_COLUMNS, "error_message"):
+            record[name] = redact.redact_pii(record.get(name))
+    if settings.redact is not None:
+        try:
+            changed = settings.redact(record)
+            record = changed if isinstance(changed, dict) else record
+        except Exception as exc:
+            # Fail closed: a broken hook must not let content through.
+            log.warning(
+                "llmlog: redact hook failed (%s); storing metadata only", type(exc).__name__
+            )
+            strip_content(record)
+    return record
+
+
+def strip_content(record: Record) -> None:
+    """``metadata`` content mode: keep parameters, usage and shape, drop all text."""
+    request = record.get("request") or {}
+    response = record.get("response") or {}
+    record["request"] = {k: v for k, v in request.items() if k not in PROMPT_KEYS}
+    record["response"] = (
+        {k: v for k, v in response.items() if k not in RESPONSE_CONTENT_KEYS}
+        if isinstance(response, dict)
+        else None
+    )
+    record["system_prompt"] = record["output_text"] = None
+    if record.get("tool_calls"):
+        record["tool_calls"] = [
+            {"id": c.get("id"), "name": c.get("name")} for c in record["tool_calls"]
+        ]
+    record["metadata"] = {**(record.get("metadata") or {}), "content_mode": "metadata"}

@@ -1,0 +1,112 @@
+"""One HTTP attempt as seen on the wire: the raw facts the tee collects on the request path.
+
+Only cheap work happens here (appending bytes, one regex until the first content delta,
+clock reads). Parsing, cost, redaction and serialisation happen on the writer thread.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from llmlog.capture.context import CallContext
+
+# The first *content* delta of any supported stream: text, tool-call arguments or a
+# refusal (not the role chunk, not an empty string, not a ping).
+FIRST_CONTENT = re.compile(
+    rb'"(?:content|arguments|refusal|text|thinking|partial_json)"\s*:\s*"[^"]'
+    rb"|output_text\.delta|function_call_arguments\.delta|refusal\.delta"
+)
+_TAIL = 64
+
+# Response headers worth keeping (never auth): request ids and rate-limit state.
+KEPT_HEADERS = frozenset(
+    (
+        "x-request-id",
+        "request-id",
+        "openai-processing-ms",
+        "retry-after",
+        "x-ratelimit-remaining-requests",
+        "x-ratelimit-remaining-tokens",
+        "anthropic-ratelimit-requests-remaining",
+        "anthropic-ratelimit-tokens-remaining",
+    )
+)
+
+
+@dataclass
+class Exchange:
+    call_id: uuid.UUID
+    provider: str
+    endpoint: str
+    context: CallContext
+    request_body: bytes
+    secrets: tuple[str, ...]
+    request_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
+    status_code: int | None = None
+    response_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    streamed: bool = False
+    chunks: list[bytes] = field(default_factory=list)
+    ttft_ms: float | None = None
+    latency_ms: float | None = None
+    abandoned: bool = False
+    error_type: str | None = None
+    error_message: str | None = None
+    _tail: bytes = b""
+    _done: bool = False
+
+    def elapsed_ms(self) -> float:
+        return (time.perf_counter() - self.started) * 1000
+
+    def on_response(self, status: int, headers: Any) -> None:
+        """Keep the raw header list; it is read on the writer thread (``header``)."""
+        self.status_code = status
+        self.response_headers = headers.raw
+        self.streamed = headers.get("content-type", "").startswith("text/event-stream")
+
+    @staticmethod
+    def header(raw: list[tuple[bytes, bytes]], name: str) -> str | None:
+        wanted = name.encode()
+        for key, value in raw:
+            if key.lower() == wanted:
+                return value.decode("latin-1")
+        return None
+
+    def kept_headers(self) -> dict[str, str]:
+        kept = {}
+        for key, value in self.response_headers:
+            name = key.decode("latin-1").lower()
+            if name in KEPT_HEADERS:
+                kept[name] = value.decode("latin-1")
+        return kept
+
+    def attempt(self) -> int | None:
+        """1 for the first attempt; the SDKs number their retries in a header."""
+        retries = self.header(self.request_headers, "x-stainless-retry-count")
+        return int(retries) + 1 if retries and retries.isdigit() else None
+
+    def on_chunk(self, chunk: bytes) -> None:
+        self.chunks.append(chunk)
+        if self.streamed and self.ttft_ms is None:
+            window = self._tail + chunk
+            if FIRST_CONTENT.search(window):
+                self.ttft_ms = self.elapsed_ms()
+            self._tail = window[-_TAIL:]
+
+    def on_error(self, exc: BaseException) -> None:
+        self.error_type = type(exc).__name__
+        self.error_message = str(exc) or type(exc).__name__
+
+    def finish(self, submit: Callable[[Exchange], None], *, complete: bool) -> None:
+        """Stamp the end (first call wins) and hand the exchange to the writer."""
+        if self._done:
+            return
+        self._done = True
+        self.latency_ms = self.elapsed_ms()
+        self.abandoned = self.streamed and not complete and self.error_type is None
+        submit(self)

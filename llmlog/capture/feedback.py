@@ -1,0 +1,44 @@
+"""Feedback on a stored call: ``feedback`` (-1/0/1) and ``feedback_note``, found by id.
+
+The row's ``ts`` is the id's own timestamp, so the UPDATE names its day partition and
+prunes the others at plan time.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+from llmlog.ids import ts_of
+
+if TYPE_CHECKING:
+    import psycopg
+
+VALUES = {"up": 1, "down": -1, "clear": 0, "+1": 1, "-1": -1, "1": 1, "0": 0}
+
+
+def parse_value(value: int | str) -> int:
+    """-1, 0 or 1 from an int or ``up``/``down``/``clear``; ValueError otherwise."""
+    if isinstance(value, bool):
+        raise ValueError("feedback is -1, 0 or 1 (or up/down)")
+    if isinstance(value, int):
+        if value in (-1, 0, 1):
+            return value
+        raise ValueError(f"feedback {value} is not -1, 0 or 1")
+    try:
+        return VALUES[str(value).strip().lower()]
+    except KeyError:
+        raise ValueError(f"feedback {value!r} is not up, down or clear") from None
+
+
+def set_feedback(
+    conn: psycopg.Connection, call_id: uuid.UUID, value: int | str, note: str | None = None
+) -> bool:
+    """Set a call's feedback (and note, when given); False when no stored call has that id."""
+    at = ts_of(call_id)
+    cur = conn.execute(
+        "UPDATE llm_calls SET feedback = %s, feedback_note = coalesce(%s, feedback_note) "
+        "WHERE id = %s AND ts = %s",
+        (parse_value(value), note, call_id, at),
+    )
+    return cur.rowcount > 0

@@ -1,0 +1,81 @@
+"""Provider parsers: a captured body (JSON or SSE) to the non-streaming shape + columns.
+
+Each endpoint module offers ``reassemble(sse_body) -> dict`` (the stream rebuilt into the
+body the non-streaming endpoint returns) and ``normalise(request, response) -> Parsed``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+FINISH_REASONS = ("stop", "length", "tool_calls", "content_filter", "refusal", "error", "other")
+
+
+@dataclass
+class Parsed:
+    """The normalised columns of one response (all optional)."""
+
+    system_prompt: str | None = None
+    output_text: str | None = None
+    tool_calls: list[dict[str, Any]] | None = None
+    finish_reason: str | None = None
+    response_model: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cache_read_tokens: int | None = None
+    cache_write_tokens: int | None = None
+    reasoning_tokens: int | None = None
+    error_type: str | None = None
+    error_message: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def module_for(endpoint: str) -> ModuleType:
+    from llmlog.capture.parsers import anthropic_messages, openai_chat, openai_responses
+
+    return {
+        "chat.completions": openai_chat,
+        "responses": openai_responses,
+        "messages": anthropic_messages,
+    }[endpoint]
+
+
+def text_of(content: Any) -> str | None:
+    """Plain text of a message ``content``: a string, or the text parts of a list."""
+    if content is None:
+        return None
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts: list[str] = [
+            p["text"] for p in content if isinstance(p, dict) and isinstance(p.get("text"), str)
+        ]
+        return "\n".join(parts) if parts else None
+    return None
+
+
+def joined(parts: list[str | None]) -> str | None:
+    kept = [p for p in parts if p]
+    return "\n\n".join(kept) if kept else None
+
+
+def error_from_body(body: Any) -> tuple[str | None, str | None]:
+    """(type, message) of an error body from either provider."""
+    if not isinstance(body, dict):
+        return None, None
+    error = body.get("error", body)
+    if not isinstance(error, dict):
+        return None, str(error)
+    kind = error.get("type") or error.get("code")
+    message = error.get("message")
+    return (str(kind) if kind else None), (str(message) if message is not None else None)
+
+
+def arguments_text(value: Any) -> str:
+    """Tool-call arguments as the JSON text OpenAI uses (Anthropic sends an object)."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,108 @@
+"""Anthropic messages: ``message_start`` ... ``message_stop`` streams and ``message`` bodies."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+from llmlog.capture import sse
+from llmlog.capture.parsers import Parsed, arguments_text, text_of
+
+FINISH = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "max_tokens": "length",
+    "model_context_window_exceeded": "length",
+    "tool_use": "tool_calls",
+    "refusal": "refusal",
+}
+DELTA_KEYS = {
+    "text_delta": "text",
+    "thinking_delta": "thinking",
+    "signature_delta": "signature",
+}
+
+
+def reassemble(body: str) -> dict[str, Any]:
+    """The ``message`` body a stream of events adds up to."""
+    message: dict[str, Any] = {}
+    blocks: dict[int, dict[str, Any]] = {}
+    partial_json: dict[int, str] = {}
+    for _, event in sse.json_events(body):
+        kind = event.get("type")
+        if kind == "message_start":
+            message = copy.deepcopy(event.get("message") or {})
+        elif kind == "content_block_start":
+            blocks[event.get("index", 0)] = copy.deepcopy(event.get("content_block") or {})
+        elif kind == "content_block_delta":
+            _apply_delta(blocks, partial_json, event)
+        elif kind == "message_delta":
+            message.update(event.get("delta") or {})
+            usage = {k: v for k, v in (event.get("usage") or {}).items() if v is not None}
+            message["usage"] = {**(message.get("usage") or {}), **usage}
+        elif kind == "error":
+            message["error"] = event.get("error")
+    for index, text in partial_json.items():
+        try:
+            blocks[index]["input"] = json.loads(text) if text else {}
+        except ValueError:
+            blocks[index]["input"] = text  # a stream cut off mid-arguments
+    if message or blocks:
+        message["content"] = [blocks[i] for i in sorted(blocks)]
+    return message
+
+
+def _apply_delta(
+    blocks: dict[int, dict[str, Any]], partial_json: dict[int, str], event: dict[str, Any]
+) -> None:
+    index = event.get("index", 0)
+    block = blocks.setdefault(index, {})
+    delta = event.get("delta") or {}
+    kind = delta.get("type")
+    if kind == "input_json_delta":
+        partial_json[index] = partial_json.get(index, "") + (delta.get("partial_json") or "")
+    elif kind == "citations_delta":
+        block.setdefault("citations", []).append(delta.get("citation"))
+    elif kind in DELTA_KEYS:
+        key = DELTA_KEYS[kind]
+        block[key] = block.get(key, "") + (delta.get(key) or "")
+
+
+def normalise(request: dict[str, Any], response: dict[str, Any] | None) -> Parsed:
+    parsed = Parsed(system_prompt=text_of(request.get("system")))
+    if not response:
+        return parsed
+    parsed.response_model = response.get("model")
+    blocks = response.get("content") or []
+    texts = [
+        b["text"] for b in blocks if b.get("type") == "text" and isinstance(b.get("text"), str)
+    ]
+    parsed.output_text = "".join(texts) if texts else None
+    parsed.tool_calls = [
+        {"id": b.get("id"), "name": b.get("name"), "arguments": arguments_text(b.get("input"))}
+        for b in blocks
+        if b.get("type") in ("tool_use", "server_tool_use")
+    ] or None
+    reason = response.get("stop_reason")
+    if reason is not None:
+        parsed.finish_reason = FINISH.get(reason, "other")
+    if response.get("error"):
+        parsed.finish_reason = "error"
+        error = response["error"] if isinstance(response["error"], dict) else {}
+        parsed.error_type = error.get("type") or "stream_error"
+        parsed.error_message = error.get("message")
+    usage = response.get("usage")
+    if isinstance(usage, dict):
+        read = usage.get("cache_read_input_tokens") or 0
+        write = usage.get("cache_creation_input_tokens") or 0
+        parsed.input_tokens = (usage.get("input_tokens") or 0) + read + write
+        parsed.output_tokens = usage.get("output_tokens")
+        parsed.cache_read_tokens = read
+        parsed.cache_write_tokens = write
+    return parsed
+
+
+def finished(body: str) -> bool:
+    """Whether the stream reached ``message_stop`` (else the caller abandoned it)."""
+    return "message_stop" in body

@@ -1,0 +1,134 @@
+"""OpenAI responses: ``response.*`` event streams and ``response`` bodies."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from llmlog.capture import sse
+from llmlog.capture.parsers import Parsed, joined, text_of
+
+TERMINAL = ("response.completed", "response.incomplete", "response.failed")
+INCOMPLETE = {"max_output_tokens": "length", "content_filter": "content_filter"}
+
+
+def reassemble(body: str) -> dict[str, Any]:
+    """The final ``response`` object; for a cut-off stream, what had arrived of it."""
+    snapshot: dict[str, Any] = {}
+    items: dict[int, dict[str, Any]] = {}
+    for _, event in sse.json_events(body):
+        kind = event.get("type", "")
+        if kind in TERMINAL:
+            return dict(event.get("response") or {})
+        if kind == "error":
+            snapshot = {**snapshot, "status": "failed", "error": _error_of(event)}
+        elif isinstance(event.get("response"), dict):
+            snapshot = dict(event["response"])
+        else:
+            _apply(items, kind, event)
+    if items:
+        snapshot["output"] = [items[i] for i in sorted(items)]
+    return snapshot
+
+
+def _error_of(event: dict[str, Any]) -> dict[str, Any]:
+    error = event.get("error")
+    inner: dict[str, Any] = error if isinstance(error, dict) else event
+    return {"code": inner.get("code") or inner.get("type"), "message": inner.get("message")}
+
+
+def _apply(items: dict[int, dict[str, Any]], kind: str, event: dict[str, Any]) -> None:
+    index = event.get("output_index", 0)
+    if kind in ("response.output_item.added", "response.output_item.done"):
+        items[index] = copy.deepcopy(event.get("item") or {})
+        return
+    item = items.setdefault(index, {})
+    if kind == "response.content_part.added":
+        parts = item.setdefault("content", [])
+        while len(parts) <= event.get("content_index", 0):
+            parts.append({})
+        parts[event.get("content_index", 0)] = dict(event.get("part") or {})
+    elif kind in ("response.output_text.delta", "response.refusal.delta"):
+        key = "text" if kind == "response.output_text.delta" else "refusal"
+        parts = item.setdefault("content", [])
+        while len(parts) <= event.get("content_index", 0):
+            parts.append({"type": "output_text" if key == "text" else "refusal"})
+        part = parts[event.get("content_index", 0)]
+        part[key] = part.get(key, "") + (event.get("delta") or "")
+    elif kind == "response.function_call_arguments.delta":
+        item["arguments"] = item.get("arguments", "") + (event.get("delta") or "")
+
+
+def _system_prompt(request: dict[str, Any]) -> str | None:
+    parts = [request.get("instructions") if isinstance(request.get("instructions"), str) else None]
+    entries = request.get("input")
+    if isinstance(entries, list):
+        parts += [
+            text_of(e.get("content"))
+            for e in entries
+            if isinstance(e, dict) and e.get("role") in ("system", "developer")
+        ]
+    return joined(parts)
+
+
+def normalise(request: dict[str, Any], response: dict[str, Any] | None) -> Parsed:
+    parsed = Parsed(system_prompt=_system_prompt(request))
+    if not response:
+        return parsed
+    parsed.response_model = response.get("model")
+    texts: list[str] = []
+    calls: list[dict[str, Any]] = []
+    refused = False
+    for item in response.get("output") or []:
+        kind = item.get("type")
+        if kind == "message":
+            for part in item.get("content") or []:
+                if part.get("type") == "refusal" or "refusal" in part:
+                    refused = True
+                    texts.append(part.get("refusal") or "")
+                elif isinstance(part.get("text"), str):
+                    texts.append(part["text"])
+        elif kind in ("function_call", "custom_tool_call"):
+            calls.append(
+                {
+                    "id": item.get("call_id") or item.get("id"),
+                    "name": item.get("name"),
+                    "arguments": item.get("arguments", item.get("input")),
+                }
+            )
+    parsed.output_text = "".join(texts) if texts else None
+    parsed.tool_calls = calls or None
+    parsed.finish_reason = _finish(response, refused=refused, called=bool(calls))
+    if response.get("status") == "failed":
+        error = response.get("error") or {}
+        parsed.error_type = error.get("code") or error.get("type") or "response.failed"
+        parsed.error_message = error.get("message")
+    usage = response.get("usage")
+    if isinstance(usage, dict):
+        parsed.input_tokens = usage.get("input_tokens")
+        parsed.output_tokens = usage.get("output_tokens")
+        parsed.cache_read_tokens = (usage.get("input_tokens_details") or {}).get("cached_tokens", 0)
+        parsed.cache_write_tokens = 0
+        parsed.reasoning_tokens = (usage.get("output_tokens_details") or {}).get("reasoning_tokens")
+    return parsed
+
+
+def _finish(response: dict[str, Any], *, refused: bool, called: bool) -> str | None:
+    status = response.get("status")
+    if status == "completed":
+        if refused:
+            return "refusal"
+        return "tool_calls" if called else "stop"
+    if status == "incomplete":
+        reason = (response.get("incomplete_details") or {}).get("reason")
+        return INCOMPLETE.get(reason or "", "other")
+    if status == "failed":
+        return "error"
+    if status in ("cancelled",):
+        return "other"
+    return None
+
+
+def finished(body: str) -> bool:
+    """Whether the stream reached a terminal event (else the caller abandoned it)."""
+    return any(f'"{kind}"' in body for kind in TERMINAL)

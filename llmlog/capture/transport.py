@@ -1,0 +1,224 @@
+"""The tee: an httpx2 transport that forwards to the SDK's own client and records the traffic.
+
+The wrapped SDK client gets a new ``httpx2.Client`` whose transport is ``TeeTransport``;
+it sends each request through the original client's public ``send(..., stream=True)``, so
+the original's connection pool, proxies, TLS settings, auth and redirects all still apply.
+Every request to a captured endpoint becomes an ``Exchange``: the request body, the
+response bytes as they stream through, timings. Anything that goes wrong inside llmlog is
+logged and swallowed; the application's own errors are re-raised unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx2
+
+from llmlog import settings
+from llmlog.capture import context as ctx
+from llmlog.capture.exchange import Exchange
+from llmlog.ids import new_id
+
+log = logging.getLogger("llmlog")
+
+# URL path suffix -> endpoint name; anything else passes through unrecorded.
+ENDPOINTS = (
+    ("/chat/completions", "chat.completions"),
+    ("/responses", "responses"),
+    ("/messages", "messages"),
+)
+
+
+def endpoint_of(request: httpx2.Request) -> str | None:
+    if request.method != "POST":
+        return None
+    path = request.url.path.rstrip("/")
+    return next((name for suffix, name in ENDPOINTS if path.endswith(suffix)), None)
+
+
+@dataclass(frozen=True)
+class Tap:
+    """What a wrapped client records with: its provider, wrap() fields, keys to scrub."""
+
+    provider: str
+    defaults: dict[str, Any] = field(default_factory=dict)
+    secrets: tuple[str, ...] = ()
+
+    def start(self, request: httpx2.Request) -> Exchange | None:
+        """A new exchange for a captured request, or None (never raises)."""
+        try:
+            endpoint = endpoint_of(request)
+            if endpoint is None:
+                return None
+            if not settings.current().enabled:
+                return None
+            call_id = new_id()
+            return Exchange(
+                call_id=call_id,
+                provider=self.provider,
+                endpoint=endpoint,
+                context=ctx.begin_call(call_id, self.defaults),
+                request_body=request.content,
+                secrets=self.secrets,
+                request_headers=request.headers.raw,
+            )
+        except Exception:
+            log.debug("llmlog: could not start capturing a request", exc_info=True)
+            return None
+
+
+def submit(exchange: Exchange) -> None:
+    try:
+        from llmlog.capture import writer
+
+        writer.submit(exchange)
+    except Exception:
+        log.debug("llmlog: could not queue a call", exc_info=True)
+
+
+class _TeeStream(httpx2.SyncByteStream):
+    def __init__(self, inner: httpx2.SyncByteStream, exchange: Exchange) -> None:
+        self._inner = inner
+        self._exchange = exchange
+        self._complete = False
+        if exchange.streamed:
+            # A stream the caller drops without closing still gets recorded (abandoned).
+            # (A non-streamed body is always read to the end and closed by the client.)
+            weakref.finalize(self, exchange.finish, submit, complete=False)
+
+    def __iter__(self) -> Iterator[bytes]:
+        try:
+            for chunk in self._inner:
+                self._exchange.on_chunk(chunk)
+                yield chunk
+        except Exception as exc:
+            self._exchange.on_error(exc)
+            raise
+        self._complete = True
+        self._exchange.finish(submit, complete=True)
+
+    def close(self) -> None:
+        try:
+            self._inner.close()
+        finally:
+            self._exchange.finish(submit, complete=self._complete)
+
+
+class _AsyncTeeStream(httpx2.AsyncByteStream):
+    def __init__(self, inner: httpx2.AsyncByteStream, exchange: Exchange) -> None:
+        self._inner = inner
+        self._exchange = exchange
+        self._complete = False
+        if exchange.streamed:
+            weakref.finalize(self, exchange.finish, submit, complete=False)
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self._inner:
+                self._exchange.on_chunk(chunk)
+                yield chunk
+        except Exception as exc:
+            self._exchange.on_error(exc)
+            raise
+        self._complete = True
+        self._exchange.finish(submit, complete=True)
+
+    async def aclose(self) -> None:
+        try:
+            await self._inner.aclose()
+        finally:
+            self._exchange.finish(submit, complete=self._complete)
+
+
+class ClientForward(httpx2.BaseTransport):
+    """Sends through a whole ``httpx2.Client`` (its auth, hooks, proxies, redirects)."""
+
+    def __init__(self, client: httpx2.Client) -> None:
+        self.client = client
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        response = self.client.send(request, stream=True)
+        return httpx2.Response(
+            response.status_code,
+            headers=response.headers,
+            stream=response.stream,
+            extensions=response.extensions,
+        )
+
+    def close(self) -> None:
+        self.client.close()
+
+
+class AsyncClientForward(httpx2.AsyncBaseTransport):
+    def __init__(self, client: httpx2.AsyncClient) -> None:
+        self.client = client
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        response = await self.client.send(request, stream=True)
+        return httpx2.Response(
+            response.status_code,
+            headers=response.headers,
+            stream=response.stream,
+            extensions=response.extensions,
+        )
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+class TeeTransport(httpx2.BaseTransport):
+    """Records captured endpoints' traffic on its way through ``inner``.
+
+    ``owner`` is only kept alive: the SDK's default HTTP client closes its pool when it
+    is collected, and ``inner`` may be that pool.
+    """
+
+    def __init__(self, inner: httpx2.BaseTransport, tap: Tap, owner: object = None) -> None:
+        self.inner = inner
+        self.tap = tap
+        self.owner = owner
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        exchange = self.tap.start(request)
+        if exchange is None:
+            return self.inner.handle_request(request)
+        try:
+            response = self.inner.handle_request(request)
+        except Exception as exc:
+            exchange.on_error(exc)
+            exchange.finish(submit, complete=False)
+            raise
+        exchange.on_response(response.status_code, response.headers)
+        response.stream = _TeeStream(response.stream, exchange)  # type: ignore[arg-type]
+        return response
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class AsyncTeeTransport(httpx2.AsyncBaseTransport):
+    def __init__(self, inner: httpx2.AsyncBaseTransport, tap: Tap, owner: object = None) -> None:
+        self.inner = inner
+        self.tap = tap
+        self.owner = owner
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        exchange = self.tap.start(request)
+        if exchange is None:
+            return await self.inner.handle_async_request(request)
+        try:
+            response = await self.inner.handle_async_request(request)
+        except Exception as exc:
+            exchange.on_error(exc)
+            exchange.finish(submit, complete=False)
+            raise
+        exchange.on_response(response.status_code, response.headers)
+        response.stream = _AsyncTeeStream(response.stream, exchange)  # type: ignore[arg-type]
+        return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()

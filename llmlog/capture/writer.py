@@ -1,0 +1,408 @@
+"""The process-wide background writer: queue -> records -> batched COPY, or the spool.
+
+- ``submit`` never blocks and never raises: a full queue spills the call to the spool
+  in the caller's thread (the overload path), and a spool that cannot be written counts
+  the call as dropped.
+- A build thread turns exchanges into records (parse, cost, privacy) in bursts, every
+  ``flush_interval`` or as soon as ``batch_size`` calls are queued; a store thread writes
+  the built batches with COPY (see "the threads" below).
+- Store unreachable -> the batch goes to the spool; the store is retried after a back-off
+  (1 s doubling to 30 s). Rows the store refuses go to ``spool/rejects`` (counted dropped).
+- Accounting: ``made = stored + spooled + dropped + queued`` at any moment (``stats()``).
+- At interpreter exit the queue is flushed with a bounded wait (``exit_timeout``); what
+  is still queued then is spooled from the exiting thread (storing it twice later is
+  harmless: rows are idempotent on id).
+- After ``os.fork`` the child starts its own writer on first use; it never touches the
+  parent's queue, thread or connection.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import queue
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from llmlog import settings as settings_mod
+from llmlog import spool as spool_mod
+from llmlog.capture.exchange import Exchange
+from llmlog.settings import Settings
+from llmlog.spool import Spool
+from llmlog.store.records import Record, to_json
+
+log = logging.getLogger("llmlog")
+
+BACKOFF_MAX = 30.0
+# While working through a burst, let a waiting application thread have the interpreter at
+# least this often (s). CPython's own switch interval is 5 ms; a sleep(0) costs ~80 us.
+YIELD_EVERY = 0.001
+
+
+@dataclass(frozen=True)
+class Feedback:
+    call_id: uuid.UUID
+    value: int
+    note: str | None
+
+
+class _Flush:
+    def __init__(self) -> None:
+        self.done = threading.Event()
+
+
+class _Stop(_Flush):
+    """Write what is queued, close the connection, end the thread."""
+
+
+class Counters:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.values = dict.fromkeys(("made", "stored", "spooled", "dropped", "rejected"), 0)
+
+    def add(self, **amounts: int) -> None:
+        with self._lock:
+            for key, amount in amounts.items():
+                self.values[key] += amount
+
+    def snapshot(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self.values)
+
+
+class Writer:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._items: deque[Any] = deque()
+        self._wake = threading.Event()
+        self.counters = Counters()
+        self.spool = Spool(settings.spool_path())
+        self.feedback_spool = Spool(settings.spool_path(), kind="feedback")
+        self.store_up: bool | None = None
+        self._conn: Any = None
+        self._batch_writer: Any = None
+        self._retry_at = 0.0
+        self._backoff = 1.0
+        self._inflight: list[Record] = []  # the batch the store thread is writing
+        self._building: list[Record] = []  # the batch the build thread is filling
+        # Built batches wait here for the store thread (two at most: back-pressure on the
+        # build thread, never on the application).
+        self._built: queue.Queue[Any] = queue.Queue(maxsize=2)
+        for target, name in ((self._run, "llmlog-writer"), (self._store_loop, "llmlog-store")):
+            threading.Thread(target=target, name=name, daemon=True).start()
+
+    # --- the application's side ---------------------------------------------------
+
+    def submit(self, exchange: Exchange) -> None:
+        self.counters.add(made=1)
+        if len(self._items) >= self.settings.queue_size:
+            self._spool_records([self._record(exchange)])
+            return
+        self._items.append(exchange)
+        if len(self._items) >= self.settings.batch_size:
+            self._wake.set()
+
+    def feedback(self, item: Feedback) -> None:
+        if len(self._items) >= self.settings.queue_size:
+            self._spool_feedback([item])
+            return
+        self._items.append(item)
+
+    def flush(self, timeout: float | None = None, *, stop: bool = False) -> bool:
+        """Wait until everything queued before now is stored or spooled."""
+        marker = _Stop() if stop else _Flush()
+        self._items.append(marker)
+        self._wake.set()
+        return marker.done.wait(timeout)
+
+    def stats(self) -> dict[str, Any]:
+        values: dict[str, Any] = self.counters.snapshot()
+        values["queued"] = values["made"] - values["stored"] - values["spooled"] - values["dropped"]
+        values["store_up"] = self.store_up
+        return values
+
+    def at_exit(self) -> None:
+        if self.flush(self.settings.exit_timeout):
+            return
+        leftovers = list(self._inflight) + list(self._building)
+        while True:
+            try:
+                built = self._built.get_nowait()
+            except queue.Empty:
+                break
+            if isinstance(built, list):
+                leftovers.extend(built)
+        while self._items:
+            item = self._items.popleft()
+            if isinstance(item, Exchange):
+                leftovers.append(self._record(item))
+        if leftovers:
+            log.warning(
+                "llmlog: the store did not answer within %.1f s at exit; spooling %d call(s)",
+                self.settings.exit_timeout,
+                len(leftovers),
+            )
+            self._spool_records(leftovers, count=False)
+
+    # --- the threads ---------------------------------------------------------------
+    #
+    # The build thread wakes every flush_interval (or when a batch's worth is queued, or
+    # on flush) and works through the queue in one burst, handing the GIL over every
+    # millisecond. Working in bursts rather than per call keeps most of the application's
+    # calls free of any competition for the interpreter. Built batches go to the store
+    # thread, so parsing the next batch overlaps PostgreSQL ingesting the last one.
+    # Markers (flush, stop) and feedback follow the batches in order.
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait(self.settings.flush_interval)
+            self._wake.clear()
+            try:
+                if not self._drain():
+                    return
+            except Exception:  # the writer must survive anything
+                log.exception("llmlog: writer error")
+
+    def _drain(self) -> bool:
+        """Process everything queued; False once a stop marker was handled."""
+        batch: list[Record] = []
+        self._building = batch
+        yielded = time.perf_counter()
+        while self._items:
+            item = self._items.popleft()
+            if isinstance(item, Exchange):
+                batch.append(self._record(item))
+                if time.perf_counter() - yielded > YIELD_EVERY:
+                    time.sleep(0)  # hand the GIL over: an application thread may be waiting
+                    yielded = time.perf_counter()
+                if len(batch) >= self.settings.batch_size:
+                    self._hand(batch)
+                    batch = self._building = []
+                continue
+            self._hand(batch)
+            batch = self._building = []
+            self._built.put(item)
+            if isinstance(item, _Stop):
+                return False
+        self._hand(batch)
+        self._building = []
+        return True
+
+    def _hand(self, batch: list[Record]) -> None:
+        if batch:
+            self._built.put(batch)
+
+    def _store_loop(self) -> None:
+        while True:
+            item = self._built.get()
+            try:
+                if isinstance(item, list):
+                    self._write(item)
+                elif isinstance(item, Feedback):
+                    self._apply_feedback(item)
+                elif isinstance(item, _Stop):
+                    self._close()
+                    item.done.set()
+                    return
+                elif isinstance(item, _Flush):
+                    item.done.set()
+            except Exception:  # the writer must survive anything
+                log.exception("llmlog: writer error")
+
+    def _record(self, exchange: Exchange) -> Record:
+        from llmlog.capture.build import build, fallback
+
+        try:
+            return build(exchange, settings_mod.current())
+        except Exception:
+            log.warning("llmlog: could not parse a %s call; storing its outline", exchange.endpoint)
+            log.debug("llmlog: parse failure", exc_info=True)
+            return fallback(exchange)
+
+    def _write(self, batch: list[Record]) -> None:
+        if not batch:
+            return
+        self._inflight = batch
+        try:
+            writer = self._store()
+            if writer is None:
+                self._spool_records(batch)
+                return
+            refused: list[tuple[Record, str]] = []
+            try:
+                writer.write(batch, refused)
+            except Exception as exc:
+                self._store_failed(exc)
+                self._spool_records(batch)
+                return
+            self.counters.add(stored=len(batch) - len(refused))
+            if refused:
+                self._reject(refused)
+            self.spool.close()
+        finally:
+            self._inflight = []
+            self._publish()
+
+    def _publish(self) -> None:
+        """Leave this process's counters where ``llmlog status`` finds them."""
+        try:
+            spool_mod.publish_stats(self.spool.directory, self.stats())
+        except OSError:
+            log.debug("llmlog: cannot write capture stats", exc_info=True)
+
+    def _store(self) -> Any:
+        """The batch writer on a live connection, or None while the store is down."""
+        if self._batch_writer is not None and not self._conn.closed:
+            return self._batch_writer
+        if time.monotonic() < self._retry_at:
+            return None
+        from llmlog.store import connect
+        from llmlog.store.batch import BatchWriter
+
+        try:
+            url = connect.resolve_url(self.settings.database_url)
+            conn = connect.connect(url)
+            connect.check_schema(conn, url)
+        except Exception as exc:
+            self._store_failed(exc)
+            return None
+        self._conn = conn
+        self._batch_writer = BatchWriter(conn, max_payload_bytes=self.settings.max_payload_bytes)
+        if self.store_up is False:
+            log.warning("llmlog: the store is back; new calls are stored again")
+        self.store_up = True
+        self._backoff = 1.0
+        return self._batch_writer
+
+    def _close(self) -> None:
+        self.spool.close()
+        self.feedback_spool.close()
+        if self._conn is not None:
+            self._conn.close()
+        self._conn = self._batch_writer = None
+
+    def _store_failed(self, exc: Exception) -> None:
+        if self.store_up is not False:
+            log.warning(
+                "llmlog: cannot store calls (%s); spooling to %s until it is back "
+                "(load them with `llmlog ingest --spool`)",
+                getattr(exc, "message", None) or type(exc).__name__,
+                self.spool.directory,
+            )
+        self.store_up = False
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except Exception:
+                log.debug("llmlog: closing a broken connection failed", exc_info=True)
+        self._conn = self._batch_writer = None
+        self._retry_at = time.monotonic() + self._backoff
+        self._backoff = min(self._backoff * 2, BACKOFF_MAX)
+
+    def _spool_records(self, records: list[Record], *, count: bool = True) -> None:
+        try:
+            self.spool.append_records(records)
+        except Exception:
+            log.exception("llmlog: cannot write the spool in %s", self.spool.directory)
+            if count:
+                self.counters.add(dropped=len(records))
+            return
+        if count:
+            self.counters.add(spooled=len(records))
+
+    def _reject(self, refused: list[tuple[Record, str]]) -> None:
+        log.warning(
+            "llmlog: the store refused %d call(s) (%s); kept in %s",
+            len(refused),
+            refused[0][1],
+            self.spool.directory / "rejects",
+        )
+        try:
+            Spool(self.spool.directory / "rejects", kind="rejected").append(
+                to_json(r) for r, _ in refused
+            )
+        except Exception:
+            log.exception("llmlog: cannot write rejected calls")
+        self.counters.add(dropped=len(refused), rejected=len(refused))
+
+    def _apply_feedback(self, item: Feedback) -> None:
+        from llmlog.capture.feedback import set_feedback
+
+        writer = self._store()
+        if writer is not None:
+            try:
+                if set_feedback(self._conn, item.call_id, item.value, item.note):
+                    return
+                # Not stored (yet): the call may be in the spool; ingest applies it after.
+                log.info("llmlog: feedback for call %s kept in the spool", item.call_id)
+            except Exception as exc:
+                self._store_failed(exc)
+        self._spool_feedback([item])
+
+    def _spool_feedback(self, items: list[Feedback]) -> None:
+        import json
+
+        lines = (
+            json.dumps({"id": str(i.call_id), "feedback": i.value, "feedback_note": i.note})
+            for i in items
+        )
+        try:
+            self.feedback_spool.append(lines)
+        except Exception:
+            log.exception("llmlog: cannot spool feedback")
+
+
+_lock = threading.Lock()
+_writer: Writer | None = None
+_orphans: list[Writer] = []
+
+
+def get() -> Writer:
+    global _writer
+    found = _writer
+    if found is not None:
+        return found
+    with _lock:
+        if _writer is None:
+            _writer = Writer(settings_mod.current())
+            atexit.register(_writer.at_exit)
+        return _writer
+
+
+def current() -> Writer | None:
+    return _writer
+
+
+def submit(exchange: Exchange) -> None:
+    get().submit(exchange)
+
+
+def shutdown() -> None:
+    """Flush and forget the writer (tests; ``configure`` applies to the next one)."""
+    global _writer
+    with _lock:
+        old, _writer = _writer, None
+    if old is not None:
+        atexit.unregister(old.at_exit)
+        if not old.flush(old.settings.exit_timeout, stop=True):
+            old.at_exit()
+            _orphans.append(old)
+
+
+def _after_fork_in_child() -> None:
+    global _writer, _lock
+    _lock = threading.Lock()
+    if _writer is not None:
+        # Keep the parent's writer referenced: collecting it would close the parent's
+        # database connection from here (libpq sends Terminate on the shared socket).
+        _orphans.append(_writer)
+        atexit.unregister(_writer.at_exit)
+        _writer = None
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -1,0 +1,139 @@
+"""Commands around capture: ingest, feedback, recost."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from llmlog.cli import common
+from llmlog.cli.output import Col, emit_rows, message, resolve_format
+from llmlog.errors import NotFoundError, UsageError
+
+_AGO = re.compile(r"^(\d+)(m|h|d|w)$")
+
+
+def since_time(text: str) -> datetime:
+    """``15m``/``24h``/``7d``/``2w`` ago, or an ISO date/time (UTC when it has no zone)."""
+    match = _AGO.match(text.strip())
+    if match:
+        unit = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[match.group(2)]
+        return datetime.now(UTC) - timedelta(**{unit: int(match.group(1))})
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"not a time: {text!r}", hint="use 24h, 7d or 2026-11-01") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def ingest(
+    file: Annotated[
+        Path | None, typer.Argument(help="A JSONL file of call records.", show_default=False)
+    ] = None,
+    spool: Annotated[
+        bool, typer.Option("--spool", help="Load the spool left by writers that lost the store.")
+    ] = False,
+) -> None:
+    """Load call records (llmlog's JSON lines) into the store, each call exactly once.
+
+    Bad lines are reported by line number and kept in a rejects file; good lines are stored.
+
+    Example: llmlog ingest --spool
+    """
+    from llmlog import settings
+    from llmlog import spool as spool_mod
+
+    if (file is None) == (not spool):
+        raise UsageError("give a FILE or --spool (one of the two)")
+    _, conn = common.open_store()
+    with conn:
+        if spool:
+            directory = settings.current().spool_path()
+            result = spool_mod.ingest_spool(conn, directory)
+            rejects_at = directory / "rejects"
+        else:
+            assert file is not None
+            if not file.is_file():
+                raise NotFoundError(f"no such file: {file}")
+            rejects_at = file.with_name(file.name + ".rejects")
+            result = spool_mod.ingest_file(conn, file, rejects_at)
+    for source, line, reason in result.rejected:
+        message(f"{source}:{line}: {reason}")
+    for path in result.skipped_files:
+        message(f"skipped {path}: a running writer still holds it")
+    summary = f"{result.stored} stored, {result.duplicates} already stored"
+    if result.feedback:
+        summary += f", {result.feedback} feedback applied"
+    if result.rejected:
+        summary += f", {len(result.rejected)} rejected (kept in {rejects_at})"
+    message(summary)
+
+
+def feedback(
+    call_id: Annotated[str, typer.Argument(help="The call's id.", show_default=False)],
+    value: Annotated[str, typer.Argument(help="up, down or clear.", show_default=False)],
+    note: Annotated[str | None, typer.Option("--note", help="A note to keep with it.")] = None,
+) -> None:
+    """Record a thumbs up or down (and a note) on a stored call.
+
+    Example: llmlog feedback 01934f0e-... down --note "wrong city"
+    """
+    import uuid
+
+    from llmlog.capture.feedback import parse_value, set_feedback
+
+    try:
+        parsed_id = uuid.UUID(call_id)
+        score = parse_value(value)
+    except ValueError as exc:
+        text = str(exc) if "feedback" in str(exc) else f"not a call id: {call_id!r}"
+        raise UsageError(text) from None
+    _, conn = common.open_store()
+    with conn:
+        if parsed_id.version != 7 or not set_feedback(conn, parsed_id, score, note):
+            raise NotFoundError(
+                f"no stored call has id {call_id}",
+                hint="calls spooled while the store was down appear after `llmlog ingest --spool`",
+            )
+    message(f"feedback {score:+d} recorded on {call_id}")
+
+
+def recost(
+    since: Annotated[str, typer.Option("--since", help="From when: 24h, 7d or a date.")] = "30d",
+    model: Annotated[str | None, typer.Option("--model", help="Only this model.")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would change; change nothing.")
+    ] = False,
+    format: common.FormatOpt = None,
+) -> None:
+    """Recompute stored costs from current prices and overrides; report what changed.
+
+    Example: llmlog recost --since 7d --model ft:gpt-4o-mini:acme --dry-run
+    """
+    from llmlog.capture.recost import recost as run
+
+    _, conn = common.open_store()
+    with conn:
+        rows = run(conn, since=since_time(since), model=model, dry_run=dry_run)
+    emit_rows(
+        rows,
+        resolve_format(format),
+        columns=[
+            Col("model"),
+            Col("calls", kind="int"),
+            Col("changed", kind="int"),
+            Col("old_usd", "before", kind="usd"),
+            Col("new_usd", "after", kind="usd"),
+        ],
+    )
+    changed = sum(r["changed"] for r in rows)
+    message(f"{changed} cost(s) {'would change' if dry_run else 'updated'}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(ingest)
+    app.command()(feedback)
+    app.command()(recost)

@@ -1,0 +1,1 @@
+"""``llmlog demo``: realistic LLM traffic for a store, written the way capture writes it."""

@@ -1,0 +1,77 @@
+"""The public API: exact exports, a light import, settings from keywords and environment."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import llmlog
+from llmlog import settings
+from llmlog.errors import ConfigError
+
+
+def test_exact_public_api() -> None:
+    assert llmlog.__all__ == [
+        "__version__", "configure", "context", "feedback", "flush", "last_call_id", "stats", "wrap",
+    ]  # fmt: skip
+    for name in llmlog.__all__:
+        assert getattr(llmlog, name) is not None
+
+
+def test_import_is_light() -> None:
+    code = (
+        "import sys, llmlog\n"
+        "heavy = {'openai', 'anthropic', 'sqlalchemy', 'alembic', 'genai_prices', 'psycopg',"
+        " 'httpx2', 'typer', 'rich'}\n"
+        "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_wrap_refuses_other_objects() -> None:
+    with pytest.raises(TypeError, match="OpenAI, AsyncOpenAI, Anthropic or AsyncAnthropic"):
+        llmlog.wrap(object())
+
+
+def test_settings_from_environment_and_keywords(
+    monkeypatch: pytest.MonkeyPatch, isolated_env: Path
+) -> None:
+    monkeypatch.setenv("LLMLOG_QUEUE_SIZE", "42")
+    monkeypatch.setenv("LLMLOG_CONTENT_MODES", "summarise=metadata, chat=full")
+    monkeypatch.setenv("LLMLOG_REDACT_PII", "1")
+    settings.reset()
+    try:
+        current = settings.current()
+        assert current.queue_size == 42 and current.redact_pii is True
+        assert current.content_mode_for("summarise") == "metadata"
+        assert current.content_mode_for("other") == "full"
+        assert current.spool_path() == isolated_env / "spool"
+        assert settings.configure(queue_size=7).queue_size == 7
+        with pytest.raises(ConfigError, match="unknown capture option"):
+            settings.configure(queue_sise=7)
+        with pytest.raises(ConfigError, match="content mode"):
+            settings.configure(content_mode="none")
+        monkeypatch.setenv("LLMLOG_BATCH_SIZE", "lots")
+        with pytest.raises(ConfigError, match="LLMLOG_BATCH_SIZE"):
+            settings.configure()
+    finally:
+        settings.reset()
+
+
+def test_feedback_rejects_bad_values() -> None:
+    with pytest.raises(ValueError, match="sideways"):
+        llmlog.feedback("01934f0e-0000-7000-8000-000000000000", "sideways")
+    with pytest.raises(ValueError):
+        llmlog.feedback("not-an-id", 1)
+
+
+def test_stats_before_any_call() -> None:
+    from llmlog.capture import writer
+
+    writer.shutdown()
+    assert llmlog.stats()["made"] == 0
+    assert llmlog.flush(1) is True

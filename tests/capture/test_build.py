@@ -1,0 +1,58 @@
+"""From raw exchange to record: compressed bodies, unparseable bodies never lose a call."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import httpx2
+
+from llmlog.capture.build import build, fallback
+from llmlog.capture.context import CallContext
+from llmlog.capture.exchange import Exchange
+from llmlog.ids import new_id
+from llmlog.settings import Settings
+from tests import stub_provider as stub_mod
+
+
+def exchange(body: bytes, headers: dict[str, str]) -> Exchange:
+    call_id = new_id()
+    request = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
+    result = Exchange(
+        call_id=call_id,
+        provider="openai",
+        endpoint="chat.completions",
+        context=CallContext(str(call_id), None, {}, {}),
+        request_body=json.dumps(request).encode(),
+        secrets=(),
+    )
+    result.on_response(200, httpx2.Headers(headers))
+    result.on_chunk(body)
+    result.latency_ms = 5.0
+    return result
+
+
+def test_gzip_body_is_decoded() -> None:
+    body = stub_mod.chat_body("gpt-4o-mini", "text")
+    raw = gzip.compress(json.dumps(body).encode())
+    record = build(
+        exchange(raw, {"content-type": "application/json", "content-encoding": "gzip"}),
+        Settings(),
+    )
+    assert record["response"] == body
+    assert record["output_text"] == stub_mod.TEXT
+
+
+def test_a_body_that_is_not_json_is_kept_raw() -> None:
+    record = build(exchange(b"<html>gateway</html>", {"content-type": "text/html"}), Settings())
+    assert record["response"] == {"llmlog_raw": "<html>gateway</html>"}
+    assert record["status"] == "ok" and record["output_text"] is None
+
+
+def test_fallback_keeps_the_outline() -> None:
+    item = exchange(b"{}", {"content-type": "application/json"})
+    item.status_code = 502
+    record = fallback(item)
+    assert (record["status"], record["http_status"], record["metadata"]) == (
+        "error", 502, {"llmlog_parse_failed": True},
+    )  # fmt: skip

@@ -1,0 +1,162 @@
+"""Provider parsers on their own: cut-off streams, stream errors, several choices."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from llmlog.capture.parsers import anthropic_messages, openai_chat, openai_responses
+
+
+def sse(*events: tuple[str | None, Any]) -> str:
+    parts = []
+    for name, data in events:
+        text = data if isinstance(data, str) else json.dumps(data)
+        parts.append((f"event: {name}\n" if name else "") + f"data: {text}\n\n")
+    return "".join(parts)
+
+
+def test_chat_stream_with_two_choices_and_logprobs() -> None:
+    def chunk(index: int, delta: dict[str, Any], finish: str | None = None) -> Any:
+        choice = {"index": index, "delta": delta, "finish_reason": finish,
+                  "logprobs": {"content": [{"token": "x"}]}}  # fmt: skip
+        return (None, {"id": "c", "model": "m", "choices": [choice]})
+
+    body = openai_chat.reassemble(
+        sse(
+            chunk(0, {"content": "a"}),
+            chunk(1, {"content": "b"}),
+            chunk(0, {"content": "c"}, "stop"),
+            chunk(1, {}, "length"),
+            (None, "[DONE]"),
+        )
+    )
+    assert [c["message"]["content"] for c in body["choices"]] == ["ac", "b"]
+    assert [c["finish_reason"] for c in body["choices"]] == ["stop", "length"]
+    assert len(body["choices"][0]["logprobs"]["content"]) == 2
+    assert openai_chat.normalise({}, body).finish_reason == "stop"
+
+
+def test_responses_stream_cut_off_keeps_what_arrived() -> None:
+    created = {"id": "r", "model": "m", "status": "in_progress", "output": []}
+    body = openai_responses.reassemble(
+        sse(
+            ("response.created", {"type": "response.created", "response": created}),
+            (
+                "response.output_item.added",
+                {
+                    "type": "response.output_item.added",
+                    "output_index": 0,
+                    "item": {"type": "message", "content": []},
+                },
+            ),
+            (
+                "response.output_text.delta",
+                {
+                    "type": "response.output_text.delta",
+                    "output_index": 0,
+                    "content_index": 0,
+                    "delta": "Hel",
+                },
+            ),
+            (
+                "response.output_text.delta",
+                {
+                    "type": "response.output_text.delta",
+                    "output_index": 0,
+                    "content_index": 0,
+                    "delta": "lo",
+                },
+            ),
+        )
+    )
+    assert body["status"] == "in_progress"
+    parsed = openai_responses.normalise({"instructions": "sys"}, body)
+    assert (parsed.output_text, parsed.finish_reason, parsed.system_prompt) == (
+        "Hello",
+        None,
+        "sys",
+    )
+    assert not openai_responses.finished("")
+
+
+def test_responses_incomplete_and_failed() -> None:
+    incomplete = {"status": "incomplete", "incomplete_details": {"reason": "max_output_tokens"}}
+    assert openai_responses.normalise({}, incomplete).finish_reason == "length"
+    failed = {"status": "failed", "error": {"code": "server_error", "message": "boom"}}
+    parsed = openai_responses.normalise({}, failed)
+    assert (parsed.finish_reason, parsed.error_type, parsed.error_message) == (
+        "error", "server_error", "boom",
+    )  # fmt: skip
+
+
+def test_anthropic_stream_error_event_and_thinking() -> None:
+    start = {"type": "message_start", "message": {"id": "m", "model": "c", "content": [],
+             "usage": {"input_tokens": 5, "output_tokens": 1}}}  # fmt: skip
+    body = anthropic_messages.reassemble(
+        sse(
+            ("message_start", start),
+            (
+                "content_block_start",
+                {
+                    "type": "content_block_start",
+                    "index": 0,
+                    "content_block": {"type": "thinking", "thinking": ""},
+                },
+            ),
+            (
+                "content_block_delta",
+                {
+                    "type": "content_block_delta",
+                    "index": 0,
+                    "delta": {"type": "thinking_delta", "thinking": "hmm"},
+                },
+            ),
+            ("error", {"type": "error", "error": {"type": "overloaded_error", "message": "busy"}}),
+        )
+    )
+    assert body["content"] == [{"type": "thinking", "thinking": "hmm"}]
+    parsed = anthropic_messages.normalise({"system": [{"type": "text", "text": "S"}]}, body)
+    assert (parsed.finish_reason, parsed.error_type, parsed.system_prompt) == (
+        "error", "overloaded_error", "S",
+    )  # fmt: skip
+    assert parsed.input_tokens == 5 and parsed.output_text is None
+
+
+def test_anthropic_tool_arguments_cut_off_mid_json() -> None:
+    body = anthropic_messages.reassemble(
+        sse(
+            (
+                "content_block_start",
+                {
+                    "type": "content_block_start",
+                    "index": 0,
+                    "content_block": {"type": "tool_use", "id": "t", "name": "f", "input": {}},
+                },
+            ),
+            (
+                "content_block_delta",
+                {
+                    "type": "content_block_delta",
+                    "index": 0,
+                    "delta": {"type": "input_json_delta", "partial_json": '{"city": "Pa'},
+                },
+            ),
+        )
+    )
+    parsed = anthropic_messages.normalise({}, body)
+    assert parsed.tool_calls == [{"id": "t", "name": "f", "arguments": '{"city": "Pa'}]
+
+
+def test_every_mapped_finish_reason_is_in_the_vocabulary() -> None:
+    from llmlog.capture.parsers import FINISH_REASONS
+
+    mapped = {
+        *openai_chat.FINISH.values(),
+        *openai_responses.INCOMPLETE.values(),
+        *anthropic_messages.FINISH.values(),
+    }
+    assert mapped <= set(FINISH_REASONS)
+    assert FINISH_REASONS == (
+        "stop", "length", "tool_calls", "content_filter", "refusal", "error", "other",
+    )  # fmt: skip

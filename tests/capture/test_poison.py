@@ -1,0 +1,77 @@
+"""Poison text stored losslessly, oversize payloads cut with a marker, bad rows isolated."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+
+import llmlog
+from llmlog.store.batch import BatchWriter
+from llmlog.store.records import ESCAPED, TRUNCATED, escape_text, unescape, unescape_text
+from tests import stub_provider as stub_mod
+from tests.capture.conftest import anthropic_client, openai_client, rows
+from tests.integration.test_batch import make_record
+from tests.stub_provider import StubServer
+
+
+def test_escape_round_trips() -> None:
+    for text in ["plain", "nul\x00here", "lone \ud800 half", "back\\slash \\u0000 literal\x00"]:
+        assert unescape_text(escape_text(text)) == text
+    assert escape_text("a\x00b") == "a\\u0000b"
+    assert escape_text("a\\u0000b\x00") == "a\\\\u0000b\\u0000"
+
+
+def test_model_output_with_nul_and_lone_surrogate_is_stored_losslessly(
+    capture: Path, store: psycopg.Connection, stub: StubServer
+) -> None:
+    chat = llmlog.wrap(openai_client(stub))
+    result = chat.chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "poison"}]
+    )
+    assert result.choices[0].message.content == stub_mod.POISON
+    with llmlog.wrap(anthropic_client(stub)).messages.stream(
+        model="claude-haiku-4-5", max_tokens=5, messages=[{"role": "user", "content": "poison"}]
+    ) as stream:
+        stream.until_done()
+    found = rows(store)
+    assert len(found) == 2
+    for row in found:
+        assert row["output_text"] == escape_text(stub_mod.POISON)
+        assert "output_text" in row["metadata"][ESCAPED]
+        assert unescape(row)["output_text"] == stub_mod.POISON
+    chat_row = unescape(found[0])
+    assert chat_row["response"]["choices"][0]["message"]["content"] == stub_mod.POISON
+
+
+def test_one_bad_row_does_not_lose_the_batch(store: psycopg.Connection) -> None:
+    now = datetime.now(UTC)
+    batch = [make_record(now, input_tokens=10) for _ in range(9)]
+    bad = make_record(now, input_tokens=2**40)  # out of range for integer
+    batch.insert(4, bad)
+    refused: list[tuple[dict[str, object], str]] = []
+    assert BatchWriter(store).write(batch, refused) == 9
+    assert [r for r, _ in refused] == [bad]
+    assert "out of range" in refused[0][1]
+    assert store.execute("SELECT count(*) FROM llm_calls").fetchone()[0] == 9
+
+
+def test_oversize_payload_is_cut_with_a_marker(store: psycopg.Connection) -> None:
+    now = datetime.now(UTC)
+    big = "x" * 5000
+    record = make_record(
+        now,
+        request={"model": "m", "messages": [{"role": "user", "content": big}]},
+        output_text=big,
+    )
+    assert BatchWriter(store, max_payload_bytes=1000).write([record]) == 1
+    request, output, metadata = store.execute(
+        "SELECT request, output_text, metadata FROM llm_calls"
+    ).fetchone()
+    assert request[TRUNCATED] is True and request["bytes"] > 5000
+    assert len(request["head"]) == 1000
+    assert output.startswith("x" * 1000) and output.endswith(
+        "[llmlog: truncated, 5000 bytes in all]"
+    )
+    assert metadata[TRUNCATED] == ["request", "output_text"]
