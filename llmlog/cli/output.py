@@ -65,7 +65,9 @@ def human(value: Any, kind: str) -> str:
         amount = float(value)
         if amount == 0:
             return "$0"
-        return f"${amount:,.2f}" if abs(amount) >= 1 else f"${amount:.4g}"
+        if abs(amount) >= 1:
+            return f"${amount:,.2f}"
+        return f"${Decimal(f'{amount:.4g}'):f}"  # 4 significant digits, never 1e-05
     if kind == "ms":
         amount = float(value)
         return f"{amount:,.0f} ms" if amount >= 100 else f"{amount:.1f} ms"
