@@ -43,7 +43,7 @@ def cases(conn: Any) -> list[Case]:
     trace_at = datetime.fromisoformat(
         conn.execute("SELECT llmlog_id_ts(%s::uuid)", (trace_id,)).fetchone()[0].isoformat()
     )
-    word = "kudebubu"
+    word = "refund"
     prefix = str(call_id).replace("-", "")[:16]
     return [
         Case("tail (24h, 50)", "tail", {"since": day}, f"SELECT {CALL} FROM llm_calls "

@@ -1,7 +1,7 @@
 """Benchmarks for the report queries: `python bench/queries.py build|ingest|reports`.
 
-build    1,000,000 synthetic calls over 60 days into the embedded store of $LLMLOG_HOME
-         (default /tmp/llmlog-qbench), the days older than 25 rolled up into
+build    1,000,000 `llmlog demo` calls over 60 days into the embedded store of $LLMLOG_HOME
+         (default /tmp/llmlog-qbench-demo), the days older than 25 rolled up into
          llm_calls_daily, closed days text-indexed. Run once; later runs reuse it.
 ingest   COPY throughput of ~4.9 KB calls: 0001's indexes, + 0002's covering index, + a
          GIN text index on the open day (why --grep indexes closed days only).
@@ -24,12 +24,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from psycopg.rows import dict_row
 
 from bench import cases as bench_cases
-from bench.synth import Synth
+from llmlog.demo.traffic import Traffic
 from llmlog.reports.run import execute, tune_session
 from llmlog.store.batch import BatchWriter, to_row
 from llmlog.store.records import COLUMNS, complete
 
-HOME = os.environ.setdefault("LLMLOG_HOME", "/tmp/llmlog-qbench")
+HOME = os.environ.setdefault("LLMLOG_HOME", "/tmp/llmlog-qbench-demo")
 ROWS = 1_000_000
 DAYS = 60
 ROLLED_AFTER_DAYS = 25
@@ -51,18 +51,12 @@ def build() -> None:
     if have >= ROWS:
         print(f"store at {url} already holds {have:,} calls")
         return
+    from llmlog.demo.load import load, reset
+
+    reset(conn)
     end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    writer = BatchWriter(conn)
-    started = time.perf_counter()
-    batch = []
-    for record in Synth().records(ROWS, start=end - timedelta(days=DAYS), end=end):
-        batch.append(record)
-        if len(batch) == BATCH:
-            writer.write(batch)
-            batch = []
-    writer.write(batch)
-    took = time.perf_counter() - started
-    print(f"built {ROWS:,} calls in {took:.0f} s ({ROWS / took:,.0f} calls/s incl. generation)")
+    loaded = load(url, calls=ROWS, days=DAYS, seed=42, end=end)
+    print(f"llmlog demo: {loaded.calls:,} calls in {loaded.seconds:.0f} s")
     roll_up(conn, end.date() - timedelta(days=ROLLED_AFTER_DAYS))
     conn.execute("VACUUM ANALYZE")
     from llmlog.reports import textindex
@@ -134,7 +128,7 @@ def ingest(rows: int = 30_000, runs: int = 3) -> None:
     from llmlog.store.connect import connect, ensure_database, resolve_url
 
     end = datetime.now(UTC)
-    records = list(Synth(seed=7).records(rows, start=end - timedelta(minutes=30), end=end))
+    records = list(Traffic(calls=rows, days=0.02, seed=7, end=end))
     prepared = [to_row(complete(r)) for r in records]  # JSON made before timing, as PG_BASELINE
     size = sum(len(str(v)) for r in prepared[:1000] for v in r if v is not None) / 1000
     print(f"ingest: {rows:,} calls of ~{size:,.0f} B (text of values) per run, {runs} runs")
