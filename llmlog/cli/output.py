@@ -157,13 +157,16 @@ def _write_csv(rows: Sequence[dict[str, Any]]) -> None:
 
 
 def write_csv(rows: Sequence[dict[str, Any]], *, header: bool = True) -> None:
-    """CSV rows (JSON for nested values); ``header=False`` to continue an earlier block."""
+    """CSV rows (JSON for nested values and booleans); ``header=False`` continues a block."""
     writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
     if header:
         writer.writeheader()
     for row in rows:
         writer.writerow(
-            {k: (dumps(v) if isinstance(v, dict | list) else jsonable(v)) for k, v in row.items()}
+            {
+                k: (dumps(v) if isinstance(v, dict | list | bool) else jsonable(v))
+                for k, v in row.items()
+            }
         )
     sys.stdout.flush()
 

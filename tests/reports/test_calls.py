@@ -246,3 +246,44 @@ def test_follow_prints_a_call_inserted_after_it_started(
         proc.send_signal(signal.SIGINT)
         code = proc.wait(timeout=10)
     assert code == 0
+
+
+REPORTS = [
+    ("tail", "--since", "30d"),
+    ("errors", "--since", "30d"),
+    ("errors", "--list", "--since", "30d"),
+    ("cost-by-feature",),
+    ("cost-by-model",),
+    ("top-users",),
+    ("top-tenants",),
+    ("latency",),
+    ("drift",),
+]
+
+
+@pytest.mark.parametrize("args", REPORTS, ids=lambda a: " ".join(a))
+def test_every_report_in_every_format(calls: dict[str, Record], llmlog: Any, args: tuple) -> None:
+    as_json = json.loads(llmlog(*args, "--format", "json").out)
+    assert as_json and all(isinstance(row, dict) for row in as_json)
+    as_jsonl = [json.loads(line) for line in llmlog(*args, "--format", "jsonl").out.splitlines()]
+    assert as_jsonl == as_json
+    as_csv = list(csv.DictReader(io.StringIO(llmlog(*args, "--format", "csv").out)))
+    assert [list(r) for r in as_csv] == [list(r) for r in as_json]
+    assert [r[k] for r in as_csv for k in r] == [
+        "" if v is None else str(v).lower() if isinstance(v, bool) else str(v)
+        for r in as_json for v in r.values()
+    ]  # fmt: skip
+    table = llmlog(*args, "--format", "table")
+    assert table.code == 0 and table.out.count("\n") >= len(as_json) + 3
+
+
+def test_show_and_trace_in_every_format(calls: dict[str, Record], llmlog: Any) -> None:
+    a = str(calls["a"]["id"])
+    shown = json.loads(llmlog("show", a, "-f", "json").out)
+    assert json.loads(llmlog("show", a, "-f", "jsonl").out) == shown
+    (row,) = csv.DictReader(io.StringIO(llmlog("show", a, "-f", "csv").out))
+    assert row["id"] == a and json.loads(row["request"]) == shown["request"]
+    traced = json.loads(llmlog("trace", a, "-f", "json").out)
+    assert [r["id"] for r in traced] == [a]
+    (trace_row,) = csv.DictReader(io.StringIO(llmlog("trace", a, "-f", "csv").out))
+    assert trace_row["id"] == a and trace_row["depth"] == "0"
