@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from llmlog.errors import UsageError
-from llmlog.reports.window import parse_time
+from llmlog.reports.window import is_relative, parse_time
 
 if TYPE_CHECKING:
     from llmlog.reports.sqlfile import Query
@@ -80,4 +80,15 @@ def bind(query: Query, given: Mapping[str, Any], *, strict: bool = True) -> dict
         values[param.name] = (
             convert(param.name, param.type, value) if isinstance(value, str) else value
         )
+    _count_back_from_until(query, given, values)
     return values
+
+
+def _count_back_from_until(query: Query, given: Mapping[str, Any], values: dict[str, Any]) -> None:
+    """A default ``since`` such as ``30d`` counts back from a given past ``until``, not now."""
+    since = next((p for p in query.params if p.name == "since"), None)
+    until = values.get("until")
+    if since is None or since.default is None or "since" in given or "until" not in given:
+        return
+    if isinstance(until, datetime) and until < datetime.now(UTC) and is_relative(since.default):
+        values["since"] = parse_time(since.default, until)

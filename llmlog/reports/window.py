@@ -18,6 +18,11 @@ _UNITS = {"s": "seconds", "m": "minutes", "min": "minutes", "h": "hours", "d": "
 HINT = "use a duration like 15m, 24h, 7d, 2w, or a date/time like 2026-11-01 or 2026-11-01T09:30"
 
 
+def is_relative(text: str) -> bool:
+    """Whether ``text`` is a duration ago (``15m``, ``7d``…) rather than a moment."""
+    return bool(_RELATIVE.match(text.strip().lower()))
+
+
 def parse_time(text: str, now: datetime | None = None) -> datetime:
     """The moment ``text`` names: a duration ago, ``now``, or an ISO date/time."""
     now = now or datetime.now(UTC)

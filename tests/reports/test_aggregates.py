@@ -251,3 +251,9 @@ def test_drift_counts_rolled_up_days(march: None, llmlog: Any, store: psycopg.Co
     assert v1["avg_cost_usd"] == 0.5
     assert 10**2.9 <= v1["p95_ms"] < 10**3.0
     assert got[None]["calls"] == 4  # the march fixture's hot calls, unversioned
+
+
+def test_default_window_ends_at_until(march: None, llmlog: Any) -> None:
+    # 30 days back from 2 Apr 00:00 reaches 3 Mar 00:00: 3 Mar, 9 Mar and 1 Apr, not 2 Mar
+    got = rows(llmlog("cost-by-feature", "--by", "total", "--until", "2026-04-02", "-f", "json"))
+    assert [(r["calls"], r["cost_usd"]) for r in got] == [(3, 14.0)]

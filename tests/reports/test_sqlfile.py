@@ -37,6 +37,18 @@ def test_header_gives_name_description_and_typed_params() -> None:
     ]
 
 
+def test_default_window_counts_back_from_a_past_until() -> None:
+    query = sqlfile.parse(
+        TEXT.replace("-- param day: date\n", "-- param until: timestamptz = infinity\n"),
+        Path("x.sql"),
+    )
+    values = params.bind(query, {"until": "2026-03-31"})
+    assert values["since"] == datetime(2026, 3, 24, tzinfo=UTC)
+    assert params.bind(query, {"until": "2026-03-31", "since": "2026-03-01"})["since"] == datetime(
+        2026, 3, 1, tzinfo=UTC
+    )
+
+
 def test_bind_converts_text_and_fills_defaults() -> None:
     query = sqlfile.parse(TEXT, Path("spend.sql"))
     values = params.bind(query, {"day": "2026-11-01", "limit": "3"})
