@@ -11,14 +11,14 @@ import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from llmlog import pricing
 from llmlog.demo import catalogue, pools, prompts, shapes, texts, words
 from llmlog.demo.catalogue import FEATURES, FLOWS, MODELS, Feature, Model
 from llmlog.demo.pools import Prepared
 from llmlog.demo.population import Population, Tenant, Weighted, timeline
-from llmlog.demo.prices import RateCard
 from llmlog.demo.texts import Turn
 from llmlog.ids import new_id, ts_of
 from llmlog.store.records import Record
@@ -87,7 +87,6 @@ class Traffic:
         self.period = self.end - self.start
         self.population = Population(self.rng)
         self.pools = pools.build(seed)
-        self.rates = RateCard()
         self._flows = Weighted.of(FLOWS)
         self._models = {name: Weighted.of(f.models) for name, f in FEATURES.items()}
         self._models_before = {
@@ -276,7 +275,7 @@ class Traffic:
         if error:
             record.update(self._failure(model, error))
         else:
-            record.update(self._success(p, t, record["ts"].date(), stream))
+            record.update(self._success(p, t, record["ts"], stream))
         return record
 
     def _request(self, p: Planned, stream: bool) -> dict[str, Any]:
@@ -339,7 +338,7 @@ class Traffic:
             "error_message": message,
         }
 
-    def _success(self, p: Planned, t: float, day: date, stream: bool) -> Record:
+    def _success(self, p: Planned, t: float, at: datetime, stream: bool) -> Record:
         model = p.model
         answer, out_tokens = self._answer(p)
         reasoning = 64 * int(_lognormal(self.rng, 5, 0.8)) if model.reasoning else 0
@@ -364,7 +363,16 @@ class Traffic:
             "cache_read_tokens": usage.cache_read,
             "cache_write_tokens": usage.cache_write,
             "reasoning_tokens": usage.reasoning,
-            "cost_usd": self.rates.cost(model, usage, day),
+            "cost_usd": pricing.cost_usd(
+                provider=model.provider,
+                endpoint=model.endpoint,
+                model=model.name,
+                response=body,
+                tokens=pricing.Tokens(
+                    usage.input, usage.output, usage.cache_read, usage.cache_write
+                ),
+                at=at,
+            ),
             "ttft_ms": round(ttft, 1) if stream else None,
             "latency_ms": round(latency, 1),
             "status": "ok",
