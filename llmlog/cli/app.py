@@ -48,8 +48,8 @@ def main_options(
 
 store_cmds.register(app)
 demo_cmd.register(app)
-capture_cmds.register(app)
 report_cmds.register(app)
+capture_cmds.register(app)
 
 
 def main() -> None:
