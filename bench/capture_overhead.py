@@ -250,6 +250,7 @@ def throughput(store: Store, records: int, rounds: int) -> None:
     wire = sum(len(e.request_body) + len(e.chunks[0]) for e in exchanges) / records
     prebuilt = [build(e, settings.current()) for e in exchanges]
     rows = [to_row(r) for r in prebuilt]
+    fresh_table(url)
     conn = psycopg.connect(url, autocommit=True)
     batch_writer = BatchWriter(conn)
     batch_writer.write(prebuilt)  # partitions exist before timing; and the floor's text:
