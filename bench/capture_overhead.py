@@ -241,7 +241,7 @@ def throughput(store: Store, records: int, rounds: int) -> None:
     from llmlog import settings
     from llmlog.capture import writer
     from llmlog.capture.build import build
-    from llmlog.store.batch import BatchWriter, to_row
+    from llmlog.store.batch import BatchWriter, row_values
     from llmlog.store.records import COLUMNS
 
     url = store.url
@@ -249,7 +249,7 @@ def throughput(store: Store, records: int, rounds: int) -> None:
     exchanges = [realistic_exchange(i) for i in range(records)]
     wire = sum(len(e.request_body) + len(e.chunks[0]) for e in exchanges) / records
     prebuilt = [build(e, settings.current()) for e in exchanges]
-    rows = [to_row(r) for r in prebuilt]
+    rows = [row_values(r) for r in prebuilt]
     fresh_table(url)
     conn = psycopg.connect(url, autocommit=True)
     batch_writer = BatchWriter(conn)

@@ -73,15 +73,15 @@ def measure(calls: int, rounds: int, db: str | None, postmaster: int | None = No
     from llmlog.demo import load
     from llmlog.demo.traffic import Traffic
     from llmlog.store import connect
-    from llmlog.store.batch import BatchWriter, to_row
-    from llmlog.store.records import COLUMNS, complete
+    from llmlog.store.batch import BatchWriter, row_values
+    from llmlog.store.records import COLUMNS
 
     url, conn = load.open_store(db)
     end = datetime.now(UTC)
     version = conn.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
     print(f"PostgreSQL {version}, {calls:,} calls over {DAYS} days, {rounds} round(s)")
     records = list(Traffic(calls=calls, days=DAYS, seed=1, end=end))
-    rows = [to_row(complete(r)) for r in records]
+    rows = [row_values(r) for r in records]
     text = statistics.fmean(sum(len(str(v)) for v in row if v is not None) for row in rows)
     copy_sql = f"COPY llm_calls ({', '.join(COLUMNS)}) FROM STDIN"
 
