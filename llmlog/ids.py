@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import uuid_utils
 
@@ -16,12 +16,15 @@ def new_id(at: datetime | None = None) -> uuid.UUID:
     return uuid.UUID(bytes=uuid_utils.uuid7(nanoseconds=nanos).bytes)
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def id_time(call_id: uuid.UUID) -> datetime | None:
     """The millisecond timestamp inside a UUIDv7, or None for any other kind of UUID."""
-    if call_id.version != 7:
+    value = call_id.int
+    if (value >> 76) & 0xF != 7 or (value >> 62) & 0x3 != 0x2:  # version 7, RFC 4122 variant
         return None
-    millis = int.from_bytes(call_id.bytes[:6], "big")
-    return datetime.fromtimestamp(millis / 1000, tz=UTC)
+    return _EPOCH + timedelta(milliseconds=value >> 80)
 
 
 def ts_of(call_id: uuid.UUID) -> datetime:
