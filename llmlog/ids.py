@@ -11,12 +11,21 @@ import uuid_utils
 def new_id(at: datetime | None = None) -> uuid.UUID:
     """A fresh UUIDv7, stamped with ``at`` (default: now)."""
     if at is None:
-        return uuid.UUID(bytes=uuid_utils.uuid7().bytes)
+        return _uuid_of(uuid_utils.uuid7().int)
     nanos = int(at.timestamp() * 1_000_000) * 1000
     return uuid.UUID(bytes=uuid_utils.uuid7(nanoseconds=nanos).bytes)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _uuid_of(value: int) -> uuid.UUID:
+    """``uuid.UUID(int=value)`` without its argument checks (a call id is made per call,
+    on the application's thread)."""
+    made = object.__new__(uuid.UUID)
+    object.__setattr__(made, "int", value)
+    object.__setattr__(made, "is_safe", uuid.SafeUUID.unknown)
+    return made
 
 
 def id_time(call_id: uuid.UUID) -> datetime | None:

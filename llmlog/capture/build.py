@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from llmlog import pricing, redact
+from llmlog.capture.context import resolved
 from llmlog.capture.exchange import Exchange
 from llmlog.capture.parsers import Parsed, error_from_body, module_for
 from llmlog.ids import ts_of
@@ -111,12 +112,13 @@ def _keep_text(record: Record, column: str, parsed: Any, text: str) -> None:
 def fallback(exchange: Exchange) -> Record:
     """The outline stored for a call whose body could not be parsed (never lose a call)."""
     failed = exchange.error_type is not None or (exchange.status_code or 0) >= 400
+    call = resolved(exchange.context)
     return {
         "id": exchange.call_id,
         "ts": ts_of(exchange.call_id),
-        "trace_id": exchange.context.trace_id,
-        "parent_id": exchange.context.parent_id,
-        **exchange.context.fields,
+        "trace_id": call.trace_id,
+        "parent_id": call.parent_id,
+        **call.fields,
         "provider": exchange.provider,
         "endpoint": exchange.endpoint,
         "status": "error" if failed else "ok",
@@ -124,12 +126,12 @@ def fallback(exchange: Exchange) -> Record:
         "latency_ms": exchange.latency_ms,
         "ttft_ms": exchange.ttft_ms,
         "streamed": exchange.streamed,
-        "metadata": {**exchange.context.metadata, "llmlog_parse_failed": True},
+        "metadata": {**call.metadata, "llmlog_parse_failed": True},
     }
 
 
 def _columns(exchange: Exchange, request: dict[str, Any], response: Any, parsed: Parsed) -> Record:
-    call = exchange.context
+    call = resolved(exchange.context)
     metadata: dict[str, Any] = dict(call.metadata)
     attempt = exchange.attempt()
     if attempt is not None:

@@ -37,7 +37,10 @@ def endpoint_of(request: httpx2.Request) -> str | None:
     if request.method != "POST":
         return None
     path = request.url.path.rstrip("/")
-    return next((name for suffix, name in ENDPOINTS if path.endswith(suffix)), None)
+    for suffix, name in ENDPOINTS:
+        if path.endswith(suffix):
+            return name
+    return None
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,7 @@ class Tap:
                 context=ctx.begin_call(call_id, self.defaults),
                 request_body=request.content,
                 secrets=self.secrets,
-                request_headers=request.headers.raw,
+                request_headers=request.headers,
             )
         except Exception:
             log.debug("llmlog: could not start capturing a request", exc_info=True)
