@@ -38,7 +38,7 @@ KEPT_HEADERS = frozenset(
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class Exchange:
     call_id: uuid.UUID
     provider: str
@@ -68,7 +68,10 @@ class Exchange:
         """Keep the headers object; it is read on the writer thread (``header``)."""
         self.status_code = status
         self.response_headers = headers
-        self.streamed = headers.get("content-type", "").startswith("text/event-stream")
+        for key, value in headers.raw:  # (Headers.get works out the headers' encoding first)
+            if key.lower() == b"content-type":
+                self.streamed = value.startswith(b"text/event-stream")
+                break
 
     @staticmethod
     def header(headers: Any, name: str) -> str | None:

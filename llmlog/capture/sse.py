@@ -28,6 +28,8 @@ def events(body: str) -> Iterator[tuple[str | None, str]]:
 def json_events(body: str) -> Iterator[tuple[str | None, dict[str, Any]]]:
     """The events whose data is a JSON object (``[DONE]`` and broken tails are skipped)."""
     for name, data in events(body):
+        if data == "[DONE]":
+            continue
         try:
             payload = loads(data)
         except ValueError:

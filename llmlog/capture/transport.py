@@ -20,6 +20,7 @@ import httpx2
 
 from llmlog import settings
 from llmlog.capture import context as ctx
+from llmlog.capture import writer
 from llmlog.capture.exchange import Exchange
 from llmlog.ids import new_id
 
@@ -76,8 +77,6 @@ class Tap:
 
 def submit(exchange: Exchange) -> None:
     try:
-        from llmlog.capture import writer
-
         writer.submit(exchange)
     except Exception:
         log.debug("llmlog: could not queue a call", exc_info=True)

@@ -65,6 +65,10 @@ class Counters:
         self._lock = threading.Lock()
         self.values = dict.fromkeys(("made", "stored", "spooled", "dropped", "rejected"), 0)
 
+    def made(self) -> None:
+        with self._lock:
+            self.values["made"] += 1
+
     def add(self, **amounts: int) -> None:
         with self._lock:
             for key, amount in amounts.items():
@@ -99,7 +103,7 @@ class Writer:
     # --- the application's side ---------------------------------------------------
 
     def submit(self, exchange: Exchange) -> None:
-        self.counters.add(made=1)
+        self.counters.made()
         if len(self._items) >= self.settings.queue_size:
             self._spool_records([self._record(exchange)])
             return
