@@ -34,7 +34,7 @@ from llmlog import spool as spool_mod
 from llmlog.capture.exchange import Exchange
 from llmlog.settings import Settings
 from llmlog.spool import Spool
-from llmlog.store.records import Record, to_json
+from llmlog.store.records import Record, lean, to_json
 
 log = logging.getLogger("llmlog")
 
@@ -222,7 +222,7 @@ class Writer:
         from llmlog.capture.build import build, fallback
 
         try:
-            return build(exchange, settings_mod.current())
+            return lean(build(exchange, settings_mod.current()))
         except Exception:
             log.warning("llmlog: could not parse a %s call; storing its outline", exchange.endpoint)
             log.debug("llmlog: parse failure", exc_info=True)

@@ -28,6 +28,7 @@ from llmlog.store.records import (
     JSON_COLUMNS,
     TRUNCATED,
     JsonText,
+    RawJson,
     Record,
     complete,
     dumps,
@@ -250,10 +251,12 @@ _WRITERS: dict[type, Callable[[Any], str]] = {
 
 
 def _json_text(value: object) -> str | None:
-    if isinstance(value, JsonText):
-        text = value.text
+    if isinstance(value, JsonText | RawJson):
+        text = value.text if isinstance(value, JsonText) else str(value)
         if "\\u" not in text or ("\\ud" not in text and "\\uD" not in text):
             return text  # as received (surrogate escapes go the escaping way instead)
+        if isinstance(value, RawJson):
+            return dumps(value.value())
     return dumps(value)
 
 
