@@ -63,6 +63,7 @@ def _response_body(exchange: Exchange) -> bytes:
 
 def build(exchange: Exchange, settings: Settings) -> Record:
     """The record for one exchange, ready for the store."""
+    exchange.raw_headers()
     request_raw = redact.scrub_keys_bytes(exchange.request_body, exchange.secrets)
     request_text = request_raw.decode("utf-8", "replace")
     request = _json_or_raw(request_raw, request_text)

@@ -94,6 +94,11 @@ class Exchange:
         retries = self.header(self.request_headers, "x-stainless-retry-count")
         return int(retries) + 1 if retries and retries.isdigit() else None
 
+    def raw_headers(self) -> None:
+        """Turn the kept header objects into their (name, value) lists (writer thread)."""
+        self.request_headers = _raw(self.request_headers)
+        self.response_headers = _raw(self.response_headers)
+
     def on_chunk(self, chunk: bytes) -> None:
         self.chunks.append(chunk)
         if self.streamed and self.ttft_ms is None:
@@ -118,4 +123,4 @@ class Exchange:
 
 def _raw(headers: Any) -> list[tuple[bytes, bytes]]:
     """(name, value) byte pairs of an httpx2 ``Headers`` or of such a list."""
-    return headers.raw if hasattr(headers, "raw") else list(headers)
+    return headers if isinstance(headers, list) else list(getattr(headers, "raw", headers))
