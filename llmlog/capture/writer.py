@@ -39,6 +39,7 @@ from llmlog.store.records import Record, lean, to_json
 log = logging.getLogger("llmlog")
 
 BACKOFF_MAX = 30.0
+PUBLISH_EVERY = 1.0  # s between two writes of this process's counters for ``llmlog status``
 # While working through a burst, let a waiting application thread have the interpreter at
 # least this often (s). CPython's own switch interval is 5 ms; a sleep(0) costs ~80 us.
 YIELD_EVERY = 0.001
@@ -92,6 +93,7 @@ class Writer:
         self._batch_writer: Any = None
         self._retry_at = 0.0
         self._backoff = 1.0
+        self._published = 0.0
         self._inflight: list[Record] = []  # the batch the store thread is writing
         self._building: list[Record] = []  # the batch the build thread is filling
         # Built batches wait here for the store thread (two at most: back-pressure on the
@@ -210,10 +212,12 @@ class Writer:
                 elif isinstance(item, Feedback):
                     self._apply_feedback(item)
                 elif isinstance(item, _Stop):
+                    self._publish(force=True)
                     self._close()
                     item.done.set()
                     return
                 elif isinstance(item, _Flush):
+                    self._publish(force=True)
                     item.done.set()
             except Exception:  # the writer must survive anything
                 log.exception("llmlog: writer error")
@@ -252,8 +256,13 @@ class Writer:
             self._inflight = []
             self._publish()
 
-    def _publish(self) -> None:
-        """Leave this process's counters where ``llmlog status`` finds them."""
+    def _publish(self, *, force: bool = False) -> None:
+        """Leave this process's counters where ``llmlog status`` finds them (at most once
+        every ``PUBLISH_EVERY`` seconds, and at every flush)."""
+        now = time.monotonic()
+        if not force and now - self._published < PUBLISH_EVERY:
+            return
+        self._published = now
         try:
             spool_mod.publish_stats(self.spool.directory, self.stats())
         except OSError:
