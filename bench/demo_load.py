@@ -19,15 +19,18 @@ Wall-clock rates depend on what else the machine runs, so each way also reports 
 per call: this process (all threads) and, for a local server, its backends (read
 from /proc: the postmaster's children plus the exited ones it accounts for).
 
-Measured 2026-11-23 on the 2-core development machine (busy with other work), embedded
-PostgreSQL 18.6 without lz4, 100,000 calls (3.9 KB of content each):
+Measured 2026-11-23 13:10-13:15 on the 2-core development machine (shared with other
+work), 100,000 calls (3.9 KB of content each), this code and, right after, the code before
+the perf branch (calls/s, then Python µs/call):
 
-    generate      38,402 calls/s   CPU µs/call: python 26, server  0
-    demo x1        6,818           python 86, server 68
-    demo x2        7,589           python 86, server 72
-    writer x1      9,490           python 46, server 65
-    raw COPY x1   13,865           python 11, server 66
-    raw COPY x2   18,978           python 12, server 73
+                  PostgreSQL 18.6 (pglz)          PostgreSQL 15.18 (lz4)
+                  now            before           now            before
+    generate      40,962  24     30,632  33       40,286  25     40,052  25
+    demo x1        7,503  65      6,089  99        8,719  64      7,487  92
+    demo x2       10,588  62      7,738  95       11,106  66      8,450  93
+    writer x1     10,938  26      8,532  57       13,450  26     11,317  52
+    raw COPY x1   15,100  11     13,678  12       21,033  11     20,827  16
+    raw COPY x2   20,293  11     18,922  12       24,452  12     26,026  11
 """
 
 from __future__ import annotations
