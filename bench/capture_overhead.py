@@ -1,24 +1,47 @@
 """What capture costs the application, and how many calls per second the writer stores.
 
-Usage: python bench/capture_overhead.py [--calls 2000] [--records 30000] [--db URL]
+Usage: python bench/capture_overhead.py [--calls 2000] [--records 30000] [--rounds 3]
+                                        [--db URL] [--no-pg15] [--skip-overhead]
 
-1. Added time per call against the local stub (tests/stub_provider.py), one run:
+1. Added time per call against the local stub (tests/stub_provider.py, its own process):
    bare client vs ``llmlog.wrap``'d client vs the seeds' naive pattern (a synchronous
-   INSERT + commit per call), streamed and not. Variants are interleaved in small blocks
-   so drift on a shared machine hits all of them alike. Prints median and p99 per call
-   and the median added time over bare (ms and %).
-2. Writer throughput: realistic calls (~4 KB of prompt and response on the wire) into
-   the partitioned, indexed table: raw COPY of ready rows (the baseline), the
-   BatchWriter (row making + COPY), and the whole writer (parse, cost, privacy, COPY).
+   INSERT + commit per call), streamed and not. The variants alternate in rounds of a few
+   calls each, the order reversed every other round, so drift and noise on a shared
+   machine hit all of them alike. Prints median and p99 per call, the median added time
+   over bare (ms and %), the median of the per-round ratios wrapped/bare, and the CPU the
+   writer's threads spent per captured call (off the application's thread).
+2. Writer throughput per store: realistic calls (~4 KB of prompt and response on the wire)
+   into the partitioned, indexed table, in rounds that alternate the ways of writing:
+   raw COPY of ready rows with psycopg's ``write_row`` (the baseline, as in
+   ../shared/PG_BASELINE.md), the same rows' COPY text sent as is (the server's floor),
+   the BatchWriter (records -> rows -> COPY) and the whole writer (parse, cost, privacy,
+   COPY). Prints calls/s (median over rounds), the ratio to raw COPY in the same round,
+   and CPU per call: this process and the server's backends.
 
-Without ``--db`` an embedded PostgreSQL is created in a temporary ``LLMLOG_HOME``.
+Stores: the embedded PostgreSQL 18 (pglz) and, when installed, Debian's PostgreSQL 15
+(lz4), both started in temporary directories; or only ``--db URL``.
+
+Measured 2026-11-23 13:07-13:11 on the 2-core development machine (shared with other
+work), defaults (2,000 calls per variant, 30,000 calls x 3 rounds), this code and, right
+after, the code before the perf branch:
+
+    added per call (median, wrapped - bare)   now                 before
+      non-streamed, bare 1.19 ms              +0.061 ms (+5.1%)   +0.065 ms (+5.5%)
+      streamed, bare 2.06-2.11 ms             +0.069 ms (+3.3%)   +0.085 ms (+4.1%)
+      writer threads' CPU per captured call   79 / 121 µs         109 / 159 µs
+    writer, calls/s (x raw COPY; Python µs/call)
+      PG 18 raw COPY (write_row)              23,682              23,297
+      PG 18 BatchWriter                       15,450 (0.66; 24)   14,942 (0.64; 35)
+      PG 18 whole writer                       9,988 (0.42; 82)    7,798 (0.34; 115)
+      PG 15 raw COPY (write_row)              27,457              26,991
+      PG 15 BatchWriter                       16,491 (0.60; 28)   16,293 (0.60; 37)
+      PG 15 whole writer                      10,593 (0.40; 85)    8,037 (0.32; 114)
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -28,31 +51,22 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from stores import ROOT, Store, server_cpu, stores, thread_cpu
 
 MSG = [{"role": "user", "content": "hi"}]
 STUB = (
     "import time\nfrom tests.stub_provider import StubServer\n"
     "s = StubServer().start()\nprint(s.url, flush=True)\ntime.sleep(3600)\n"
 )
+WRITER_THREADS = ("llmlog-writer", "llmlog-store")
+BATCH = 1000  # calls per COPY transaction in the throughput runs
 
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-def store_url(cli: str | None) -> str:
-    if cli:
-        return cli
-    os.environ.setdefault("LLMLOG_HOME", tempfile.mkdtemp(prefix="llmlog-bench-"))
-    from llmlog.store import admin, embedded
-
-    admin.init()
-    info = embedded.running()
-    assert info is not None
-    return info.url()
 
 
 def fresh_table(url: str) -> None:
@@ -83,7 +97,7 @@ def naive_insert(conn: Any, model: str, body: str, text: str | None, started: fl
     conn.commit()
 
 
-def overhead(url: str, calls: int, block: int = 50) -> None:
+def overhead(url: str, calls: int, block: int = 10) -> None:
     import openai
     import psycopg
 
@@ -94,7 +108,7 @@ def overhead(url: str, calls: int, block: int = 50) -> None:
     )  # its own process, as a real provider would be: no share of our GIL
     assert stub.stdout is not None
     stub_url = stub.stdout.readline().strip()
-    llmlog.configure(database_url=url, spool_dir=Path(tempfile.mkdtemp()) / "spool")
+    llmlog_configure(url)
     bare = openai.OpenAI(api_key="sk-bench", base_url=f"{stub_url}/v1", max_retries=0)
     wrapped = llmlog.wrap(bare)
     naive_conn = psycopg.connect(url)
@@ -135,19 +149,32 @@ def overhead(url: str, calls: int, block: int = 50) -> None:
             "naive INSERT": naive(stream),
         }
         times: dict[str, list[float]] = {name: [] for name in variants}
+        ratios: list[float] = []  # per round: median wrapped / median bare
         for run in variants.values():  # warm-up: connections, imports, caches
-            for _ in range(block):
+            for _ in range(50):
                 run()
-        for _ in range(max(1, calls // block)):
-            for name, run in variants.items():
+        llmlog.flush(30)
+        made, writer_cpu = llmlog.stats()["made"], thread_cpu(WRITER_THREADS)
+        order = list(variants)
+        for round_no in range(max(1, calls // block)):
+            current: dict[str, list[float]] = {}
+            for name in order if round_no % 2 == 0 else order[::-1]:
+                run = variants[name]
+                current[name] = []
                 for _ in range(block):
                     started = time.perf_counter()
                     run()
-                    times[name].append((time.perf_counter() - started) * 1000)
+                    current[name].append((time.perf_counter() - started) * 1000)
+                times[name] += current[name]
+            ratios.append(
+                statistics.median(current["wrapped"]) / statistics.median(current["bare"])
+            )
         llmlog.flush(30)
+        captured = llmlog.stats()["made"] - made
+        writer_us = (thread_cpu(WRITER_THREADS) - writer_cpu) / max(captured, 1) * 1e6
         base = statistics.median(times["bare"])
         print(f"\n{'streamed' if stream else 'non-streamed'} chat completion, "
-              f"{len(times['bare'])} calls per variant")  # fmt: skip
+              f"{len(times['bare'])} calls per variant, alternating rounds of {block}")  # fmt: skip
         print(f"  {'variant':<14}{'median ms':>10}{'p99 ms':>10}{'added ms':>10}{'added %':>9}")
         for name, values in times.items():
             median = statistics.median(values)
@@ -155,6 +182,9 @@ def overhead(url: str, calls: int, block: int = 50) -> None:
                 f"  {name:<14}{median:>10.3f}{percentile(values, 0.99):>10.3f}"
                 f"{median - base:>+10.3f}{(median - base) / base * 100:>+8.1f}%"
             )
+        print(f"  wrapped/bare, median of {len(ratios)} per-round ratios: "
+              f"{statistics.median(ratios):.3f}; writer threads' CPU per captured call: "
+              f"{writer_us:.0f} µs")  # fmt: skip
     print(f"  writer stats: {llmlog.stats()}")
     naive_conn.close()
     stub.terminate()
@@ -221,59 +251,91 @@ def realistic_exchange(i: int) -> Any:
     return exchange
 
 
-def throughput(url: str, records: int) -> None:
+def throughput(store: Store, records: int, rounds: int) -> None:
     import psycopg
 
     from llmlog import settings
     from llmlog.capture import writer
     from llmlog.capture.build import build
-    from llmlog.store.batch import BatchWriter, to_row
+    from llmlog.store.batch import BatchWriter, row_values
     from llmlog.store.records import COLUMNS
 
-    copy_sql = f"COPY llm_calls ({', '.join(COLUMNS)}) FROM STDIN"
-
+    url = store.url
+    columns = ", ".join(COLUMNS)
     exchanges = [realistic_exchange(i) for i in range(records)]
     wire = sum(len(e.request_body) + len(e.chunks[0]) for e in exchanges) / records
-    print(f"\nwriter throughput, {records} calls of {wire / 1024:.1f} KB on the wire")
-
-    fresh_table(url)
     prebuilt = [build(e, settings.current()) for e in exchanges]
-    rows = [to_row(r) for r in prebuilt]
-    with psycopg.connect(url, autocommit=True) as conn:
-        batch_writer = BatchWriter(conn)
-        batch_writer.write(prebuilt[:10])  # partitions exist before timing
-        fresh_table(url)
-        started = time.perf_counter()
-        for i in range(0, records, 1000):
-            with conn.cursor() as cur, cur.copy(copy_sql) as copy:
-                for row in rows[i : i + 1000]:
-                    copy.write_row(row)
-        raw_rate = records / (time.perf_counter() - started)
-        fresh_table(url)
-        started = time.perf_counter()
-        for i in range(0, records, 1000):
-            batch_writer.write(prebuilt[i : i + 1000])
-        copy_rate = records / (time.perf_counter() - started)
-    print(f"  raw COPY of ready rows (baseline):     {raw_rate:>9,.0f} calls/s")
-    print(f"  BatchWriter (rows made, COPY):         {copy_rate:>9,.0f} calls/s "
-          f"({copy_rate / raw_rate * 100:.0f}% of raw COPY)")  # fmt: skip
-
+    rows = [row_values(r) for r in prebuilt]
     fresh_table(url)
+    conn = psycopg.connect(url, autocommit=True)
+    batch_writer = BatchWriter(conn)
+    batch_writer.write(prebuilt)  # partitions exist before timing; and the floor's text:
+    with conn.cursor() as cur, cur.copy(f"COPY (SELECT {columns} FROM llm_calls) TO STDOUT") as out:
+        text = b"".join(bytes(data) for data in out).splitlines(keepends=True)
+    assert len(text) == records
+
+    def raw_copy() -> None:
+        for i in range(0, records, BATCH):
+            with conn.cursor() as cur, cur.copy(f"COPY llm_calls ({columns}) FROM STDIN") as copy:
+                for row in rows[i : i + BATCH]:
+                    copy.write_row(row)
+
+    def floor() -> None:
+        for i in range(0, records, BATCH):
+            with conn.cursor() as cur, cur.copy(f"COPY llm_calls ({columns}) FROM STDIN") as copy:
+                copy.write(b"".join(text[i : i + BATCH]))
+
+    def batch() -> None:
+        for i in range(0, records, BATCH):
+            batch_writer.write(prebuilt[i : i + BATCH])
+
+    def whole() -> None:
+        target = writer.get()
+        for exchange in exchanges:
+            target.submit(exchange)
+        assert target.flush(600)
+
+    ways: dict[str, Callable[[], None]] = {
+        "raw COPY, write_row (baseline)": raw_copy,
+        "raw COPY, text as is (floor)": floor,
+        "BatchWriter (rows made, COPY)": batch,
+        "llmlog writer (parse, cost, COPY)": whole,
+    }
+    rates: dict[str, list[float]] = {name: [] for name in ways}
+    cpu: dict[str, list[tuple[float, float]]] = {name: [] for name in ways}
+    for _ in range(rounds):
+        for name, run in ways.items():
+            fresh_table(url)
+            if run is whole:
+                writer.shutdown()
+                llmlog_configure(url, queue_size=records + 10, batch_size=BATCH)
+                writer.get()
+            conn.execute("CHECKPOINT")
+            started, client, server = (
+                time.perf_counter(),
+                time.process_time(),
+                server_cpu(store.postmaster),
+            )
+            run()
+            rates[name].append(records / (time.perf_counter() - started))
+            client = time.process_time() - client
+            cpu[name].append(
+                (client / records * 1e6, (server_cpu(store.postmaster) - server) / records * 1e6)
+            )
+    stored = conn.execute("SELECT count(*) FROM llm_calls").fetchone()
+    conn.close()
     writer.shutdown()
-    llmlog_configure(url, queue_size=records + 10, batch_size=1000)
-    target = writer.get()
-    started = time.perf_counter()
-    for exchange in exchanges:
-        target.submit(exchange)
-    assert target.flush(600)
-    rate = records / (time.perf_counter() - started)
-    stats = target.stats()
-    print(f"  llmlog writer (parse, cost, COPY):     {rate:>9,.0f} calls/s "
-          f"({rate / raw_rate * 100:.0f}% of raw COPY)")  # fmt: skip
-    print(f"  stats: {stats}")
-    with psycopg.connect(url) as conn:
-        stored = conn.execute("SELECT count(*) FROM llm_calls").fetchone()
-    print(f"  rows in llm_calls: {stored[0] if stored else 0}")
+    base = rates["raw COPY, write_row (baseline)"]
+    print(f"\nwriter throughput into {store.label}: {records} calls of {wire / 1024:.1f} KB "
+          f"on the wire, {BATCH} per COPY, {rounds} round(s)")  # fmt: skip
+    print(f"  {'':<36}{'calls/s':>9}{'x raw COPY':>11}  CPU µs/call: python  server")
+    for name, values in rates.items():
+        ratio = statistics.median(v / b for v, b in zip(values, base, strict=True))
+        python_us = statistics.median(c for c, _ in cpu[name])
+        server_us = statistics.median(s for _, s in cpu[name])
+        print(f"  {name:<36}{statistics.median(values):>9,.0f}{ratio:>11.2f}"
+              f"{python_us:>21.0f}{server_us:>8.0f}")  # fmt: skip
+    print(f"  rows in llm_calls after the last way: {stored[0] if stored else 0} of {records}")
 
 
 def llmlog_configure(url: str, **options: Any) -> None:
@@ -285,13 +347,19 @@ def llmlog_configure(url: str, **options: Any) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=2000, help="calls per variant")
-    parser.add_argument("--records", type=int, default=30000, help="calls for the writer run")
-    parser.add_argument("--db", help="PostgreSQL URL (default: a temporary embedded store)")
+    parser.add_argument("--records", type=int, default=30000, help="calls per throughput way")
+    parser.add_argument("--rounds", type=int, default=3, help="throughput rounds")
+    parser.add_argument("--db", help="PostgreSQL URL (default: temporary local servers)")
+    parser.add_argument("--no-pg15", action="store_true", help="skip Debian's PostgreSQL 15")
+    parser.add_argument("--skip-overhead", action="store_true")
     args = parser.parse_args()
-    url = store_url(args.db)
-    fresh_table(url)
-    overhead(url, args.calls)
-    throughput(url, args.records)
+    with stores(args.db, pg15=not args.no_pg15) as found:
+        if not args.skip_overhead:
+            fresh_table(found[0].url)
+            print(f"per-call overhead, writer storing into {found[0].label}")
+            overhead(found[0].url, args.calls)
+        for store in found:
+            throughput(store, args.records, args.rounds)
 
 
 if __name__ == "__main__":

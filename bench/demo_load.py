@@ -1,9 +1,10 @@
 """How fast ``llmlog demo`` loads, against raw COPY of the same rows, in one run.
 
-    python bench/demo_load.py [--calls 100000] [--rounds 1] [--db URL]
+    python bench/demo_load.py [--calls 100000] [--rounds 1] [--db URL] [--no-pg15]
 
-Without --db it starts a throw-away embedded PostgreSQL in a temporary LLMLOG_HOME (and
-stops and removes it at the end). Each round empties ``llm_calls`` before each way of
+Without --db it starts throw-away servers (bench/stores.py): the embedded PostgreSQL 18
+(pglz) and, when installed, Debian's PostgreSQL 15 (lz4), and stops and removes them at
+the end. Each round empties ``llm_calls`` before each way of
 loading and prints calls/s (median over rounds):
 
 - generate: making the records only (not kept), no database;
@@ -15,29 +16,30 @@ loading and prints calls/s (median over rounds):
 
 demo x2 / raw COPY x2 near 1 would mean generation and serialisation cost nothing.
 Wall-clock rates depend on what else the machine runs, so each way also reports CPU time
-per call: this process (all threads) and, for the embedded server, its backends (read
+per call: this process (all threads) and, for a local server, its backends (read
 from /proc: the postmaster's children plus the exited ones it accounts for).
 
-Measured 2026-11-23 on the 2-core development machine (busy with other work), embedded
-PostgreSQL 18.6 without lz4, 100,000 calls (3.9 KB of content each):
+Measured 2026-11-23 13:10-13:15 on the 2-core development machine (shared with other
+work), 100,000 calls (3.9 KB of content each), this code and, right after, the code before
+the perf branch (calls/s, then Python µs/call):
 
-    generate      38,402 calls/s   CPU µs/call: python 26, server  0
-    demo x1        6,818           python 86, server 68
-    demo x2        7,589           python 86, server 72
-    writer x1      9,490           python 46, server 65
-    raw COPY x1   13,865           python 11, server 66
-    raw COPY x2   18,978           python 12, server 73
+                  PostgreSQL 18.6 (pglz)          PostgreSQL 15.18 (lz4)
+                  now            before           now            before
+    generate      40,962  24     30,632  33       40,286  25     40,052  25
+    demo x1        7,503  65      6,089  99        8,719  64      7,487  92
+    demo x2       10,588  62      7,738  95       11,106  66      8,450  93
+    writer x1     10,938  26      8,532  57       13,450  26     11,317  52
+    raw COPY x1   15,100  11     13,678  12       21,033  11     20,827  16
+    raw COPY x2   20,293  11     18,922  12       24,452  12     26,026  11
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
-import os
 import queue
-import shutil
 import statistics
-import tempfile
+import sys
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -45,43 +47,38 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from stores import Store, server_cpu, stores
+
 DAYS = 14
-TICK = os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=1)
-    parser.add_argument("--db", help="database URL (default: a temporary embedded store)")
+    parser.add_argument("--db", help="database URL (default: temporary local servers)")
+    parser.add_argument("--no-pg15", action="store_true", help="skip Debian's PostgreSQL 15")
     args = parser.parse_args()
-    if args.db:
-        measure(args.calls, args.rounds, args.db)
-        return
-    home = tempfile.mkdtemp(prefix="llmlog-bench-")
-    os.environ["LLMLOG_HOME"] = home
-    from llmlog.store import embedded
-
-    try:
-        measure(args.calls, args.rounds, None, postmaster=embedded.ensure_running().pid)
-    finally:
-        embedded.stop()
-        shutil.rmtree(home, ignore_errors=True)
+    with stores(args.db, pg15=not args.no_pg15) as found:
+        for store in found:
+            measure(args.calls, args.rounds, store)
 
 
-def measure(calls: int, rounds: int, db: str | None, postmaster: int | None = None) -> None:
+def measure(calls: int, rounds: int, store: Store) -> None:
     from llmlog.demo import load
     from llmlog.demo.traffic import Traffic
     from llmlog.store import connect
-    from llmlog.store.batch import BatchWriter, to_row
-    from llmlog.store.records import COLUMNS, complete
+    from llmlog.store.batch import BatchWriter, row_values
+    from llmlog.store.records import COLUMNS
 
-    url, conn = load.open_store(db)
+    url, conn = load.open_store(store.url)
+    postmaster = store.postmaster
     end = datetime.now(UTC)
-    version = conn.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
-    print(f"PostgreSQL {version}, {calls:,} calls over {DAYS} days, {rounds} round(s)")
+    print(f"\n{store.label}, {calls:,} calls over {DAYS} days, {rounds} round(s)")
     records = list(Traffic(calls=calls, days=DAYS, seed=1, end=end))
-    rows = [to_row(complete(r)) for r in records]
+    rows = [row_values(r) for r in records]
     text = statistics.fmean(sum(len(str(v)) for v in row if v is not None) for row in rows)
     copy_sql = f"COPY llm_calls ({', '.join(COLUMNS)}) FROM STDIN"
 
@@ -164,24 +161,6 @@ def report(
               f"{python_us:>18.0f}  {server_us:>6.0f}")  # fmt: skip
     print(f"demo x2 / raw COPY x2 = {med['demo x2'] / med['raw COPY x2']:.2f}; "
           f"demo x1 / raw COPY x1 = {med['demo x1'] / med['raw COPY x1']:.2f}")  # fmt: skip
-
-
-def server_cpu(postmaster: int | None) -> float:
-    """CPU seconds used so far by a local PostgreSQL's processes (0 when not local)."""
-    if postmaster is None:
-        return 0.0
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # the process ended meanwhile
-        pid, ppid = int(stat.parent.name), int(fields[1])
-        if pid == postmaster:
-            total += sum(int(f) for f in fields[11:15])  # own and exited children's time
-        elif ppid == postmaster:
-            total += int(fields[11]) + int(fields[12])
-    return total / TICK
 
 
 if __name__ == "__main__":

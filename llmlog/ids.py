@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import uuid_utils
 
@@ -11,17 +11,29 @@ import uuid_utils
 def new_id(at: datetime | None = None) -> uuid.UUID:
     """A fresh UUIDv7, stamped with ``at`` (default: now)."""
     if at is None:
-        return uuid.UUID(bytes=uuid_utils.uuid7().bytes)
+        return _uuid_of(uuid_utils.uuid7().int)
     nanos = int(at.timestamp() * 1_000_000) * 1000
     return uuid.UUID(bytes=uuid_utils.uuid7(nanoseconds=nanos).bytes)
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _uuid_of(value: int) -> uuid.UUID:
+    """``uuid.UUID(int=value)`` without its argument checks (a call id is made per call,
+    on the application's thread)."""
+    made = object.__new__(uuid.UUID)
+    object.__setattr__(made, "int", value)
+    object.__setattr__(made, "is_safe", uuid.SafeUUID.unknown)
+    return made
+
+
 def id_time(call_id: uuid.UUID) -> datetime | None:
     """The millisecond timestamp inside a UUIDv7, or None for any other kind of UUID."""
-    if call_id.version != 7:
+    value = call_id.int
+    if (value >> 76) & 0xF != 7 or (value >> 62) & 0x3 != 0x2:  # version 7, RFC 4122 variant
         return None
-    millis = int.from_bytes(call_id.bytes[:6], "big")
-    return datetime.fromtimestamp(millis / 1000, tz=UTC)
+    return _EPOCH + timedelta(milliseconds=value >> 80)
 
 
 def ts_of(call_id: uuid.UUID) -> datetime:

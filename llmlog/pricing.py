@@ -154,7 +154,8 @@ def cost_usd(
     if not name:
         return None
     try:
-        override = load_overrides().get(name) or (load_overrides().get(model) if model else None)
+        overrides = load_overrides()
+        override = overrides.get(name) or (overrides.get(model) if model else None)
     except ConfigError as exc:
         _warn_once(f"overrides:{exc}", "%s", exc.message)
         override = None

@@ -13,7 +13,10 @@ import json
 import logging
 from typing import Any
 
+import orjson
+
 from llmlog import pricing, redact
+from llmlog.capture.context import resolved
 from llmlog.capture.exchange import Exchange
 from llmlog.capture.parsers import Parsed, error_from_body, module_for
 from llmlog.ids import ts_of
@@ -30,14 +33,22 @@ PROMPT_KEYS = (
 RESPONSE_CONTENT_KEYS = ("choices", "output", "content", "output_text", "llmlog_raw")
 
 
-def _json_or_raw(text: str) -> Any:
+def _json_or_raw(raw: bytes, text: str) -> Any:
+    """The JSON value of a body (``text`` is ``raw`` decoded, bad bytes replaced).
+
+    orjson reads integers beyond 64 bits as floats; that only shows where a body is
+    re-encoded (streams, privacy changes): a body kept as is is stored as received."""
     try:
-        return json.loads(text)
+        return orjson.loads(raw)  # the common case, and fast: valid UTF-8 JSON
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        return json.loads(text)  # what orjson refuses: NaN, lone surrogates, bad bytes
     except ValueError:
         return {"llmlog_raw": text} if text else None
 
 
-def _response_text(exchange: Exchange) -> str:
+def _response_body(exchange: Exchange) -> bytes:
     raw = b"".join(exchange.chunks)
     encoding = exchange.header(exchange.response_headers, "content-encoding")
     if encoding and encoding != "identity":
@@ -47,22 +58,23 @@ def _response_text(exchange: Exchange) -> str:
             raw = httpx2.Response(200, headers={"content-encoding": encoding}, content=raw).read()
         except Exception:
             log.debug("llmlog: cannot decode %s body", encoding)
-    raw = redact.scrub_keys_bytes(raw, exchange.secrets)
-    return raw.decode("utf-8", "replace")
+    return redact.scrub_keys_bytes(raw, exchange.secrets)
 
 
 def build(exchange: Exchange, settings: Settings) -> Record:
     """The record for one exchange, ready for the store."""
-    request_text = redact.scrub_keys_bytes(exchange.request_body, exchange.secrets).decode(
-        "utf-8", "replace"
-    )
-    request = _json_or_raw(request_text)
+    exchange.raw_headers()
+    request_raw = redact.scrub_keys_bytes(exchange.request_body, exchange.secrets)
+    request_text = request_raw.decode("utf-8", "replace")
+    request = _json_or_raw(request_raw, request_text)
     if not isinstance(request, dict):
         request = {"llmlog_raw": request}
     parser = module_for(exchange.endpoint)
-    text = _response_text(exchange)
+    raw = _response_body(exchange)
+    text = raw.decode("utf-8", "replace")
     ok_http = exchange.status_code is not None and exchange.status_code < 400
-    response = parser.reassemble(text) if exchange.streamed and ok_http else _json_or_raw(text)
+    streamed = exchange.streamed and ok_http
+    response = parser.reassemble(text) if streamed else _json_or_raw(raw, text)
     if response is not None and not isinstance(response, dict):
         response = {"llmlog_raw": response}
     if exchange.abandoned and parser.finished(text):
@@ -101,12 +113,13 @@ def _keep_text(record: Record, column: str, parsed: Any, text: str) -> None:
 def fallback(exchange: Exchange) -> Record:
     """The outline stored for a call whose body could not be parsed (never lose a call)."""
     failed = exchange.error_type is not None or (exchange.status_code or 0) >= 400
+    call = resolved(exchange.context)
     return {
         "id": exchange.call_id,
         "ts": ts_of(exchange.call_id),
-        "trace_id": exchange.context.trace_id,
-        "parent_id": exchange.context.parent_id,
-        **exchange.context.fields,
+        "trace_id": call.trace_id,
+        "parent_id": call.parent_id,
+        **call.fields,
         "provider": exchange.provider,
         "endpoint": exchange.endpoint,
         "status": "error" if failed else "ok",
@@ -114,12 +127,12 @@ def fallback(exchange: Exchange) -> Record:
         "latency_ms": exchange.latency_ms,
         "ttft_ms": exchange.ttft_ms,
         "streamed": exchange.streamed,
-        "metadata": {**exchange.context.metadata, "llmlog_parse_failed": True},
+        "metadata": {**call.metadata, "llmlog_parse_failed": True},
     }
 
 
 def _columns(exchange: Exchange, request: dict[str, Any], response: Any, parsed: Parsed) -> Record:
-    call = exchange.context
+    call = resolved(exchange.context)
     metadata: dict[str, Any] = dict(call.metadata)
     attempt = exchange.attempt()
     if attempt is not None:

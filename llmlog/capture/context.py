@@ -143,20 +143,44 @@ class CallContext:
     metadata: dict[str, Any]
 
 
-def begin_call(call_id: uuid.UUID, defaults: dict[str, Any]) -> CallContext:
+class PendingContext:
+    """A starting call's ``CallContext``, worked out later (on the writer's thread).
+
+    The application's thread only notes the frame the call was made in: a frame's
+    fields, metadata and anchor never change once it is open.
+    """
+
+    __slots__ = ("call_id", "defaults", "frame")
+
+    def __init__(self, call_id: uuid.UUID, frame: Frame | None, defaults: dict[str, Any]) -> None:
+        self.call_id = call_id
+        self.frame = frame
+        self.defaults = defaults
+
+    def resolve(self) -> CallContext:
+        base = {k: self.defaults.get(k) for k in FIELDS}
+        wrap_meta = self.defaults.get("metadata") or {}
+        frame = self.frame
+        if frame is None:
+            return CallContext(str(self.call_id), None, base, dict(wrap_meta))
+        fields = {k: frame.fields.get(k) or base[k] for k in FIELDS}
+        return CallContext(frame.trace_id, frame.anchor, fields, {**wrap_meta, **frame.metadata})
+
+
+def begin_call(call_id: uuid.UUID, defaults: dict[str, Any]) -> PendingContext:
     """Register a starting call: becomes ``last_call_id()`` and its frame's latest call.
 
     ``defaults`` are the fields given to ``wrap()``; an open context's fields win over them.
     """
     _last_call.set(call_id)
     frame = _frame.get()
-    base = {k: defaults.get(k) for k in FIELDS}
-    wrap_meta = defaults.get("metadata") or {}
-    if frame is None:
-        return CallContext(str(call_id), None, base, dict(wrap_meta))
-    frame.last_call[0] = call_id
-    fields = {k: frame.fields.get(k) or base[k] for k in FIELDS}
-    return CallContext(frame.trace_id, frame.anchor, fields, {**wrap_meta, **frame.metadata})
+    if frame is not None:
+        frame.last_call[0] = call_id
+    return PendingContext(call_id, frame, defaults)
+
+
+def resolved(context: CallContext | PendingContext) -> CallContext:
+    return context.resolve() if isinstance(context, PendingContext) else context
 
 
 def last_call_id() -> uuid.UUID | None:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from llmlog.capture.context import CallContext
+from llmlog.capture.context import CallContext, PendingContext
 
 # The first *content* delta of any supported stream: text, tool-call arguments or a
 # refusal (not the role chunk, not an empty string, not a ping).
@@ -38,18 +38,19 @@ KEPT_HEADERS = frozenset(
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class Exchange:
     call_id: uuid.UUID
     provider: str
     endpoint: str
-    context: CallContext
+    context: CallContext | PendingContext  # resolved on the writer's thread
     request_body: bytes
     secrets: tuple[str, ...]
-    request_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    # httpx2 Headers (read on the writer thread) or their raw (name, value) list
+    request_headers: Any = ()
     started: float = field(default_factory=time.perf_counter)
     status_code: int | None = None
-    response_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    response_headers: Any = ()
     streamed: bool = False
     chunks: list[bytes] = field(default_factory=list)
     ttft_ms: float | None = None
@@ -64,22 +65,25 @@ class Exchange:
         return (time.perf_counter() - self.started) * 1000
 
     def on_response(self, status: int, headers: Any) -> None:
-        """Keep the raw header list; it is read on the writer thread (``header``)."""
+        """Keep the headers object; it is read on the writer thread (``header``)."""
         self.status_code = status
-        self.response_headers = headers.raw
-        self.streamed = headers.get("content-type", "").startswith("text/event-stream")
+        self.response_headers = headers
+        for key, value in headers.raw:  # (Headers.get works out the headers' encoding first)
+            if key.lower() == b"content-type":
+                self.streamed = value.startswith(b"text/event-stream")
+                break
 
     @staticmethod
-    def header(raw: list[tuple[bytes, bytes]], name: str) -> str | None:
+    def header(headers: Any, name: str) -> str | None:
         wanted = name.encode()
-        for key, value in raw:
+        for key, value in _raw(headers):
             if key.lower() == wanted:
                 return value.decode("latin-1")
         return None
 
     def kept_headers(self) -> dict[str, str]:
         kept = {}
-        for key, value in self.response_headers:
+        for key, value in _raw(self.response_headers):
             name = key.decode("latin-1").lower()
             if name in KEPT_HEADERS:
                 kept[name] = value.decode("latin-1")
@@ -89,6 +93,11 @@ class Exchange:
         """1 for the first attempt; the SDKs number their retries in a header."""
         retries = self.header(self.request_headers, "x-stainless-retry-count")
         return int(retries) + 1 if retries and retries.isdigit() else None
+
+    def raw_headers(self) -> None:
+        """Turn the kept header objects into their (name, value) lists (writer thread)."""
+        self.request_headers = _raw(self.request_headers)
+        self.response_headers = _raw(self.response_headers)
 
     def on_chunk(self, chunk: bytes) -> None:
         self.chunks.append(chunk)
@@ -110,3 +119,8 @@ class Exchange:
         self.latency_ms = self.elapsed_ms()
         self.abandoned = self.streamed and not complete and self.error_type is None
         submit(self)
+
+
+def _raw(headers: Any) -> list[tuple[bytes, bytes]]:
+    """(name, value) byte pairs of an httpx2 ``Headers`` or of such a list."""
+    return headers if isinstance(headers, list) else list(getattr(headers, "raw", headers))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
+
+from llmlog.store.records import loads
 
 
 def events(body: str) -> Iterator[tuple[str | None, str]]:
@@ -27,8 +28,10 @@ def events(body: str) -> Iterator[tuple[str | None, str]]:
 def json_events(body: str) -> Iterator[tuple[str | None, dict[str, Any]]]:
     """The events whose data is a JSON object (``[DONE]`` and broken tails are skipped)."""
     for name, data in events(body):
+        if data == "[DONE]":
+            continue
         try:
-            payload = json.loads(data)
+            payload = loads(data)
         except ValueError:
             continue
         if isinstance(payload, dict):

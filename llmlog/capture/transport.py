@@ -20,6 +20,7 @@ import httpx2
 
 from llmlog import settings
 from llmlog.capture import context as ctx
+from llmlog.capture import writer
 from llmlog.capture.exchange import Exchange
 from llmlog.ids import new_id
 
@@ -37,7 +38,10 @@ def endpoint_of(request: httpx2.Request) -> str | None:
     if request.method != "POST":
         return None
     path = request.url.path.rstrip("/")
-    return next((name for suffix, name in ENDPOINTS if path.endswith(suffix)), None)
+    for suffix, name in ENDPOINTS:
+        if path.endswith(suffix):
+            return name
+    return None
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,7 @@ class Tap:
                 context=ctx.begin_call(call_id, self.defaults),
                 request_body=request.content,
                 secrets=self.secrets,
-                request_headers=request.headers.raw,
+                request_headers=request.headers,
             )
         except Exception:
             log.debug("llmlog: could not start capturing a request", exc_info=True)
@@ -73,8 +77,6 @@ class Tap:
 
 def submit(exchange: Exchange) -> None:
     try:
-        from llmlog.capture import writer
-
         writer.submit(exchange)
     except Exception:
         log.debug("llmlog: could not queue a call", exc_info=True)

@@ -65,7 +65,10 @@ def wrap(client: C, **fields: Any) -> C:
     unknown = sorted(set(fields) - {*FIELDS, "metadata"})
     if unknown:
         raise TypeError(f"llmlog.wrap() got unknown field(s): {', '.join(unknown)}")
-    tap = Tap(provider=provider_of(client), defaults=dict(fields), secrets=_secrets(client))
+    defaults = dict(fields)
+    if isinstance(defaults.get("metadata"), dict):
+        defaults["metadata"] = dict(defaults["metadata"])  # read later, on the writer thread
+    tap = Tap(provider=provider_of(client), defaults=defaults, secrets=_secrets(client))
     original = client._client  # type: ignore[attr-defined]
     shared = _shareable_transport(original)
     if isinstance(original, httpx2.AsyncClient):

@@ -34,11 +34,12 @@ from llmlog import spool as spool_mod
 from llmlog.capture.exchange import Exchange
 from llmlog.settings import Settings
 from llmlog.spool import Spool
-from llmlog.store.records import Record, to_json
+from llmlog.store.records import Record, lean, to_json
 
 log = logging.getLogger("llmlog")
 
 BACKOFF_MAX = 30.0
+PUBLISH_EVERY = 1.0  # s between two writes of this process's counters for ``llmlog status``
 # While working through a burst, let a waiting application thread have the interpreter at
 # least this often (s). CPython's own switch interval is 5 ms; a sleep(0) costs ~80 us.
 YIELD_EVERY = 0.001
@@ -65,6 +66,10 @@ class Counters:
         self._lock = threading.Lock()
         self.values = dict.fromkeys(("made", "stored", "spooled", "dropped", "rejected"), 0)
 
+    def made(self) -> None:
+        with self._lock:
+            self.values["made"] += 1
+
     def add(self, **amounts: int) -> None:
         with self._lock:
             for key, amount in amounts.items():
@@ -88,6 +93,7 @@ class Writer:
         self._batch_writer: Any = None
         self._retry_at = 0.0
         self._backoff = 1.0
+        self._published = 0.0
         self._inflight: list[Record] = []  # the batch the store thread is writing
         self._building: list[Record] = []  # the batch the build thread is filling
         # Built batches wait here for the store thread (two at most: back-pressure on the
@@ -99,7 +105,7 @@ class Writer:
     # --- the application's side ---------------------------------------------------
 
     def submit(self, exchange: Exchange) -> None:
-        self.counters.add(made=1)
+        self.counters.made()
         if len(self._items) >= self.settings.queue_size:
             self._spool_records([self._record(exchange)])
             return
@@ -206,10 +212,12 @@ class Writer:
                 elif isinstance(item, Feedback):
                     self._apply_feedback(item)
                 elif isinstance(item, _Stop):
+                    self._publish(force=True)
                     self._close()
                     item.done.set()
                     return
                 elif isinstance(item, _Flush):
+                    self._publish(force=True)
                     item.done.set()
             except Exception:  # the writer must survive anything
                 log.exception("llmlog: writer error")
@@ -218,7 +226,7 @@ class Writer:
         from llmlog.capture.build import build, fallback
 
         try:
-            return build(exchange, settings_mod.current())
+            return lean(build(exchange, settings_mod.current()))
         except Exception:
             log.warning("llmlog: could not parse a %s call; storing its outline", exchange.endpoint)
             log.debug("llmlog: parse failure", exc_info=True)
@@ -248,8 +256,13 @@ class Writer:
             self._inflight = []
             self._publish()
 
-    def _publish(self) -> None:
-        """Leave this process's counters where ``llmlog status`` finds them."""
+    def _publish(self, *, force: bool = False) -> None:
+        """Leave this process's counters where ``llmlog status`` finds them (at most once
+        every ``PUBLISH_EVERY`` seconds, and at every flush)."""
+        now = time.monotonic()
+        if not force and now - self._published < PUBLISH_EVERY:
+            return
+        self._published = now
         try:
             spool_mod.publish_stats(self.spool.directory, self.stats())
         except OSError:

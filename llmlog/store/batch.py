@@ -8,25 +8,31 @@ One bad row must not lose a batch: poison text (U+0000, lone surrogates) is esca
 losslessly before COPY (``records.escape_poison``), oversize content is cut to
 ``max_payload_bytes`` with a marker, and when a batch still fails on its data it is split
 in halves until the offending rows are isolated; those go to ``rejects`` with the reason.
+
+Rows are sent as ready COPY text (``to_row``), checked for poison as they are escaped:
+no second pass over the text as with psycopg's ``write_row``.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
-from datetime import date
-from typing import TYPE_CHECKING
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from llmlog.store import partitions
 from llmlog.store.records import (
     COLUMNS,
+    DEFAULTS,
     JSON_COLUMNS,
     TRUNCATED,
     JsonText,
+    RawJson,
     Record,
     complete,
+    dumps,
     escape_poison,
-    is_poisoned,
     truncate_text,
     truncated_payload,
 )
@@ -38,6 +44,7 @@ _COLUMN_LIST = ", ".join(COLUMNS)
 MAX_PAYLOAD_BYTES = 4 * 1024 * 1024
 TEXT_LIMITED = ("system_prompt", "output_text", "error_message", "feedback_note")
 Reject = tuple[Record, str]
+COPY_CHUNK = 128 * 1024  # bytes of COPY text per write (psycopg splits larger ones by copying)
 
 
 class BatchWriter:
@@ -59,7 +66,7 @@ class BatchWriter:
         if not records:
             return 0
         self._ensure_partitions(records)
-        pairs: list[tuple[Record, tuple[object, ...]]] = []
+        pairs: list[tuple[Record, bytes]] = []
         for record in records:
             try:
                 pairs.append((record, to_row(record, self.max_payload_bytes)))
@@ -69,9 +76,7 @@ class BatchWriter:
                 rejects.append((record, f"cannot serialise: {exc}"))
         return self._write_pairs(pairs, rejects)
 
-    def _write_pairs(
-        self, pairs: list[tuple[Record, tuple[object, ...]]], rejects: list[Reject] | None
-    ) -> int:
+    def _write_pairs(self, pairs: list[tuple[Record, bytes]], rejects: list[Reject] | None) -> int:
         import psycopg
 
         if not pairs:
@@ -101,15 +106,23 @@ class BatchWriter:
             partitions.ensure_days(self.conn, days)
             self._days |= days
 
-    def _copy(self, rows: list[tuple[object, ...]], table: str) -> None:
+    def _copy(self, rows: list[bytes], table: str) -> None:
         with (
             self.conn.cursor() as cur,
             cur.copy(f"COPY {table} ({_COLUMN_LIST}) FROM STDIN") as copy,
         ):
+            chunk: list[bytes] = []
+            size = 0
             for row in rows:
-                copy.write_row(row)
+                chunk.append(row)
+                size += len(row)
+                if size >= COPY_CHUNK:
+                    copy.write(b"".join(chunk))
+                    chunk, size = [], 0
+            if chunk:
+                copy.write(b"".join(chunk))
 
-    def _write_idempotent(self, rows: list[tuple[object, ...]]) -> int:
+    def _write_idempotent(self, rows: list[bytes]) -> int:
         with self.conn.transaction():
             self.conn.execute(
                 "CREATE TEMP TABLE IF NOT EXISTS llmlog_stage "
@@ -123,50 +136,130 @@ class BatchWriter:
             return cur.rowcount
 
 
-def to_row(
-    record: Record, max_payload_bytes: int = MAX_PAYLOAD_BYTES, *, escaped: bool = False
-) -> tuple[object, ...]:
-    """The COPY row for a record: defaults filled, poison escaped, oversize content cut,
-    JSON columns serialised."""
-    record = complete(record)
-    values: dict[str, object] = {}
+# How each column is turned into its COPY value (see ``row_values``).
+_JSON, _LIMITED, _METADATA, _PLAIN = range(4)
+_PLAN = tuple(
+    (
+        name,
+        _METADATA if name == "metadata"
+        else _JSON if name in JSON_COLUMNS
+        else _LIMITED if name in TEXT_LIMITED
+        else _PLAIN,
+        DEFAULTS.get(name),
+    )
+    for name in COLUMNS
+)  # fmt: skip
+
+
+def to_row(record: Record, max_payload_bytes: int = MAX_PAYLOAD_BYTES) -> bytes:
+    """The COPY text line for a record: defaults filled, oversize content cut, JSON
+    columns serialised, poison escaped (``records.escape_poison``)."""
+    line = _line(row_values(record, max_payload_bytes))
+    if line is None:
+        escaped = escape_poison(complete(record))
+        line = _line(row_values(escaped, max_payload_bytes), escaped=True)
+        if line is None:
+            raise ValueError("text that cannot be stored survived escaping")
+    return line
+
+
+def row_values(record: Record, max_payload_bytes: int = MAX_PAYLOAD_BYTES) -> tuple[object, ...]:
+    """The column values in ``COLUMNS`` order: defaults filled, oversize content cut, JSON
+    columns serialised (poison is left as it is)."""
+    values: list[object] = []
     truncated: list[str] = []
-    for name in COLUMNS:
+    metadata: object = None
+    for name, kind, default in _PLAN:
         value = record.get(name)
-        if name in JSON_COLUMNS and name != "metadata":
+        if value is None:
+            value = default
+        if kind == _JSON:
             value = _json_text(value)
             if value is not None and _oversize(value, max_payload_bytes):
-                value = _dump(truncated_payload(value, max_payload_bytes))
+                value = dumps(truncated_payload(value, max_payload_bytes))
                 truncated.append(name)
-        elif name in TEXT_LIMITED and isinstance(value, str):
+        elif kind == _LIMITED and isinstance(value, str) and len(value) > max_payload_bytes // 4:
             cut = truncate_text(value, max_payload_bytes)
             if cut is not value:
                 truncated.append(name)
             value = cut
-        values[name] = value
+        elif kind == _METADATA:
+            metadata, value = value, None  # serialised below, once truncation is known
+        values.append(value)
     if truncated:
-        record["metadata"] = {**(record.get("metadata") or {}), TRUNCATED: truncated}
-    values["metadata"] = _dump(record.get("metadata"))
-    if not escaped:
-        # One pass over all text: NUL (raw, or as a JSON escape) or a lone surrogate.
-        blob = "".join(v for v in values.values() if isinstance(v, str))
-        if "\\u0000" in blob or is_poisoned(blob):
-            return to_row(escape_poison(record), max_payload_bytes, escaped=True)
-    return tuple(values[name] for name in COLUMNS)
+        metadata = {**(metadata or {}), TRUNCATED: truncated}  # type: ignore[dict-item]
+    values[_METADATA_AT] = dumps(metadata)
+    return tuple(values)
+
+
+_METADATA_AT = COLUMNS.index("metadata")
+
+
+def _line(values: tuple[object, ...], *, escaped: bool = False) -> bytes | None:
+    """One line of COPY text, or None when a value holds poison: U+0000 (raw, or unless
+    ``escaped`` as a JSON escape) or a lone surrogate."""
+    pieces: list[str] = []
+    for value in values:
+        if value is None:
+            pieces.append("\\N")
+            continue
+        text = value if type(value) is str else _text(value)
+        if "\\" in text:
+            text = text.replace("\\", "\\\\")
+        if "\n" in text:
+            text = text.replace("\n", "\\n")
+        if "\r" in text:
+            text = text.replace("\r", "\\r")
+        if "\t" in text:
+            text = text.replace("\t", "\\t")
+        if "\x00" in text:
+            return None
+        pieces.append(text)
+    line = "\t".join(pieces)
+    if not escaped and "\\\\u0000" in line:  # a JSON escape for U+0000 (backslash doubled)
+        return None
+    try:
+        return line.encode() + b"\n"
+    except UnicodeEncodeError:
+        return None  # a lone surrogate
+
+
+def _text(value: object) -> str:
+    """A value's text as psycopg's text dumpers write it (and PostgreSQL reads it)."""
+    kind = type(value)
+    if kind is str:
+        return value  # type: ignore[return-value]
+    write = _WRITERS.get(kind)
+    if write is None:
+        base = next((k for k in _WRITERS if isinstance(value, k)), None)
+        if base is None:
+            raise TypeError(f"cannot store a {kind.__name__} value")
+        write = _WRITERS[base]
+    return write(value)
+
+
+_WRITERS: dict[type, Callable[[Any], str]] = {
+    str: str.__str__,
+    bool: lambda value: "t" if value else "f",  # before int: bool is an int
+    int: int.__repr__,
+    float: float.__repr__,
+    Decimal: str,
+    uuid.UUID: lambda value: value.hex,
+    datetime: str,
+    date: str,
+}
 
 
 def _json_text(value: object) -> str | None:
-    if isinstance(value, JsonText) and "\\ud" not in value.text and "\\uD" not in value.text:
-        return value.text  # as received (surrogate escapes go the escaping way instead)
-    return _dump(value)
+    if isinstance(value, JsonText | RawJson):
+        text = value.text if isinstance(value, JsonText) else str(value)
+        if "\\u" not in text or ("\\ud" not in text and "\\uD" not in text):
+            return text  # as received (surrogate escapes go the escaping way instead)
+        if isinstance(value, RawJson):
+            return dumps(value.value())
+    return dumps(value)
 
 
 def _oversize(text: str, limit: int) -> bool:
     # A character is at most 4 bytes: short strings need no encoding to know.
     return len(text) > limit // 4 and len(text.encode("utf-8", "surrogatepass")) > limit
-
-
-def _dump(value: object) -> str | None:
-    if value is None:
-        return None
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

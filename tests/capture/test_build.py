@@ -12,6 +12,8 @@ from llmlog.capture.context import CallContext
 from llmlog.capture.exchange import Exchange
 from llmlog.ids import new_id
 from llmlog.settings import Settings
+from llmlog.store.batch import to_row
+from llmlog.store.records import RawJson, from_json, lean, to_json
 from tests import stub_provider as stub_mod
 
 
@@ -56,3 +58,20 @@ def test_fallback_keeps_the_outline() -> None:
     assert (record["status"], record["http_status"], record["metadata"]) == (
         "error", 502, {"llmlog_parse_failed": True},
     )  # fmt: skip
+
+
+def test_a_lean_record_is_stored_and_spooled_as_the_full_one() -> None:
+    """The writer keeps bodies waiting for COPY as text (``lean``): same row, same line."""
+    body = stub_mod.chat_body("gpt-4o-mini", "text")
+    body["choices"][0]["message"]["content"] = "emoji \U0001f600, lone \ud800, nul \x00, tab\t"
+    wire = json.dumps(body).encode()  # ASCII escapes, surrogate pairs included
+    for raw in (wire, gzip.compress(wire)):
+        headers = {"content-type": "application/json"}
+        if raw is not wire:
+            headers["content-encoding"] = "gzip"
+        record = build(exchange(raw, headers), Settings())
+        full_row, full_line = to_row(record), to_json(record)
+        leaned = lean(dict(record))
+        assert isinstance(leaned["response"], RawJson)
+        assert (to_row(leaned), to_json(leaned)) == (full_row, full_line)
+        assert from_json(full_line)["response"] == body

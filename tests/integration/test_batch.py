@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import psycopg
 
@@ -57,3 +58,40 @@ def test_row_in_default_partition_moves_when_its_day_is_created(
         "SELECT tableoid::regclass::text, count(*) FROM llm_calls GROUP BY 1"
     ).fetchall()
     assert where == [("llm_calls_p20250101", 2)]
+
+
+def test_copy_text_keeps_every_value_exactly(store: psycopg.Connection) -> None:
+    """Rows go out as ready COPY text: separators, escapes and NULL markers in values."""
+    tricky = "tab\there, line\nbreak\r\n, back\\slash, \\N, \\., é, \U0001f600"
+    record = make_record(
+        datetime.now(UTC),
+        output_text=tricky,
+        system_prompt="\\",
+        feature="",
+        response={"text": tricky, "n": 1.5, "big": 2**62, "none": None},
+        tool_calls=[{"id": "c1", "name": "f", "arguments": '{"a":"\\t"}'}],
+        cost_usd=Decimal("1E-7"),
+        latency_ms=812.25,
+        input_tokens=0,
+        streamed=True,
+        metadata={"k": tricky},
+    )
+    assert BatchWriter(store).write([record]) == 1
+    row = store.execute(
+        "SELECT output_text, system_prompt, feature, response, tool_calls, cost_usd, "
+        "latency_ms, input_tokens, streamed, metadata, session_id, status FROM llm_calls"
+    ).fetchone()
+    assert row == (
+        tricky, "\\", "", record["response"], record["tool_calls"], Decimal("1E-7"),
+        812.25, 0, True, {"k": tricky}, None, "ok",
+    )  # fmt: skip
+
+
+def test_a_value_the_store_cannot_take_is_rejected_alone(store: psycopg.Connection) -> None:
+    now = datetime.now(UTC)
+    good, bad = make_record(now), make_record(now, feature=object())
+    rejects: list[tuple[Record, str]] = []
+    assert BatchWriter(store).write([good, bad], rejects) == 1
+    assert [(r["id"], reason) for r, reason in rejects] == [
+        (bad["id"], "cannot serialise: cannot store a object value")
+    ]
