@@ -196,8 +196,8 @@ def reports() -> None:
     print("| command | median ms (5 runs, process start included) | goal ms |")
     print("|---|---:|---:|")
     exe = str(Path(sys.executable).parent / "llmlog")
-    floor = [sys.executable, "-c", "import typer, rich.console, psycopg, pydantic"]
-    for label, argv in (("imports alone (typer, rich, psycopg, pydantic)", floor),
+    floor = [sys.executable, "-c", "import typer, rich.console, psycopg"]
+    for label, argv in (("imports alone (typer, rich, psycopg)", floor),
                         ("llmlog --help", [exe, "--help"])):  # fmt: skip
         wall = median_ms(lambda a=argv: subprocess.run(a, check=True, stdout=subprocess.DEVNULL), 5)
         print(f"| {label} | {wall:.0f} | - |")
