@@ -14,12 +14,21 @@
 -- param status: text = null
 -- param grep: text = null
 -- param grep_like: text = null
-WITH hot AS (
+WITH hot_from AS (  -- the first day of the window not rolled up: hot rows before it are skipped
+  SELECT min(d)::date::timestamp AT TIME ZONE 'UTC' AS ts
+  FROM generate_series(
+    (%(since)s::timestamptz AT TIME ZONE 'UTC')::date,
+    greatest((%(since)s::timestamptz AT TIME ZONE 'UTC')::date,
+             (SELECT max(day) FROM llm_calls_daily) + 1),
+    interval '1 day') AS d
+  WHERE NOT EXISTS (SELECT 1 FROM llm_calls_daily WHERE day = d::date)
+),
+hot AS (
   SELECT (ts AT TIME ZONE 'UTC')::date AS day, feature, count(*) AS calls,
          count(*) FILTER (WHERE status = 'error') AS errors, sum(cost_usd) AS cost_usd,
          sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens
   FROM llm_calls
-  WHERE ts >= %(since)s AND ts < %(until)s
+  WHERE ts >= %(since)s AND ts < %(until)s AND ts >= (SELECT ts FROM hot_from)
   AND (%(feature)s::text IS NULL OR feature = %(feature)s)
   AND (%(model)s::text IS NULL OR model = %(model)s)
   AND (%(provider)s::text IS NULL OR provider = %(provider)s)

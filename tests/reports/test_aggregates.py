@@ -136,6 +136,26 @@ def test_rolled_up_days_come_from_the_daily_table(
     assert [(r["error_type"], r["errors"]) for r in errors] == [(None, 1)]
 
 
+def test_window_starting_on_rolled_up_days_counts_them_once(
+    march: None, llmlog: Any, store: psycopg.Connection
+) -> None:
+    # 2 and 3 Mar are rolled up while their hot rows are still there (content not yet
+    # dropped): the hot scan starts after them, and they count once, from the daily table.
+    roll_up(
+        store,
+        daily_row("2026-03-02", cost_usd=Decimal("1.5")),
+        daily_row("2026-03-03", cost_usd=Decimal("2.5")),
+    )
+    window = ("--since", "2026-03-02T12:00", "--until", "2026-05-01", "-f", "json")
+    got = rows(llmlog("cost-by-feature", "--by", "day", *window))
+    assert [(r["day"], r["calls"], r["cost_usd"]) for r in got] == [
+        ("2026-03-02", 1, 1.5),
+        ("2026-03-03", 1, 2.5),
+        ("2026-03-09", 1, 4.0),
+        ("2026-04-01", 1, 8.0),
+    ]
+
+
 def test_latency_percentiles_exact_on_hot_rows(calls: dict[str, Record], llmlog: Any) -> None:
     got = rows(llmlog("latency", "--by", "feature", "-f", "json"))
     assert got == [
