@@ -3,12 +3,11 @@ same question (what PG_BASELINE.md measured: bound timestamps, indexes, jit off)
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from llmlog.ids import id_time
+from llmlog.ids import prefix_range
 from llmlog.reports import params, sqlfile
 from llmlog.reports.filters import like_prefilter
 from llmlog.reports.run import execute, run
@@ -50,9 +49,10 @@ def cases(conn: Any) -> list[Case]:
     return [
         Case("tail (24h, 50)", "tail", {"since": day}, f"SELECT {CALL} FROM llm_calls "
              "WHERE ts >= %s ORDER BY ts DESC LIMIT 50", (day,), ["tail"], 250),
-        Case("show: id prefix lookup", "call_match", {"prefix": prefix},
+        Case("show: id prefix lookup", "call_match", dict(zip(("lo", "hi", "lo_ts", "hi_ts"),
+             prefix_range(prefix), strict=True)),
              "SELECT id, ts FROM llm_calls WHERE id BETWEEN %s AND %s "
-             "AND ts BETWEEN %s AND %s ORDER BY id LIMIT 2", prefix_bounds(prefix),
+             "AND ts BETWEEN %s AND %s ORDER BY id LIMIT 2", prefix_range(prefix),
              ["show", str(call_id)[:18]], 250),
         Case("show: the call row", "call", {"id": call_id},
              "SELECT * FROM llm_calls WHERE id = %s AND ts = %s", (call_id, call_ts)),
@@ -100,12 +100,6 @@ def cases(conn: Any) -> list[Case]:
              "@@ websearch_to_tsquery('simple', %s) ORDER BY ts DESC LIMIT 50",
              (week, word), ["tail", "--since", "7d", "--grep", word]),
     ]  # fmt: skip
-
-
-def prefix_bounds(prefix: str) -> tuple[uuid.UUID, uuid.UUID, datetime, datetime]:
-    """The id range of a hex prefix and its time range, computed by the client."""
-    lo, hi = uuid.UUID(prefix.ljust(32, "0")), uuid.UUID(prefix.ljust(32, "f"))
-    return lo, hi, id_time(lo), id_time(hi)  # type: ignore[return-value]
 
 
 def bound(case: Case) -> tuple[sqlfile.Query, dict[str, Any]]:

@@ -42,3 +42,22 @@ def ts_of(call_id: uuid.UUID) -> datetime:
     if at is None:
         raise ValueError(f"{call_id} is not a UUIDv7")
     return at
+
+
+def prefix_range(prefix: str) -> tuple[uuid.UUID, uuid.UUID, datetime, datetime]:
+    """The ids a hex prefix (no dashes) covers, and the call times those ids carry.
+
+    Computed by the client, so a lookup by prefix prunes partitions while planning.
+    """
+    low, high = prefix.ljust(32, "0"), prefix.ljust(32, "f")
+    return uuid.UUID(low), uuid.UUID(high), _millis(low[:12]), _millis(high[:12])
+
+
+_LATEST = datetime.max.replace(tzinfo=UTC)
+
+
+def _millis(hex_digits: str) -> datetime:
+    try:
+        return _EPOCH + timedelta(milliseconds=int(hex_digits, 16))
+    except OverflowError:  # past year 9999: no call was made then
+        return _LATEST

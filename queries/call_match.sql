@@ -1,13 +1,14 @@
 -- name: call_match
--- description: The calls (at most two) whose id starts with a prefix of lowercase hex digits
--- description: (dashes removed). A UUIDv7 prefix is a time range, so this prunes partitions
--- description: while planning (a call's ts is its id's millisecond; no stable `+ interval`).
--- param prefix: text
+-- description: The calls (at most two) whose id lies in [lo, hi]: an id prefix padded with 0s
+-- description: and with fs. A UUIDv7 prefix is also a time range [lo_ts, hi_ts], bound by
+-- description: the client, so the lookup prunes partitions while planning.
+-- param lo: uuid
+-- param hi: uuid
+-- param lo_ts: timestamptz
+-- param hi_ts: timestamptz
 SELECT id, ts
 FROM llm_calls
-WHERE id >= rpad(%(prefix)s, 32, '0')::uuid
-  AND id <= rpad(%(prefix)s, 32, 'f')::uuid
-  AND ts >= llmlog_id_ts(rpad(%(prefix)s, 32, '0')::uuid)
-  AND ts <= llmlog_id_ts(rpad(%(prefix)s, 32, 'f')::uuid)
+WHERE id >= %(lo)s AND id <= %(hi)s
+  AND ts >= %(lo_ts)s AND ts <= %(hi_ts)s
 ORDER BY id
 LIMIT 2

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from llmlog.errors import NotFoundError, UsageError
-from llmlog.ids import id_time
+from llmlog.ids import id_time, prefix_range
 from llmlog.reports.filters import Filters
 from llmlog.reports.run import Row, run
 from llmlog.reports.window import parse_time
@@ -78,7 +78,8 @@ def normalise_prefix(text: str) -> str:
 def find_call(conn: psycopg.Connection, id_or_prefix: str) -> uuid.UUID:
     """The id of the one call whose id starts with ``id_or_prefix``."""
     prefix = normalise_prefix(id_or_prefix)
-    found = run(conn, "call_match", {"prefix": prefix})
+    lo, hi, lo_ts, hi_ts = prefix_range(prefix)
+    found = run(conn, "call_match", {"lo": lo, "hi": hi, "lo_ts": lo_ts, "hi_ts": hi_ts})
     if not found:
         raise NotFoundError(f"no call with id {id_or_prefix}", hint="`llmlog tail` shows ids")
     if len(found) > 1:

@@ -19,7 +19,7 @@ import psycopg
 import pytest
 
 from llmlog.cli import output
-from llmlog.ids import new_id
+from llmlog.ids import new_id, prefix_range
 from llmlog.store.batch import BatchWriter
 from llmlog.store.records import Record
 from tests.reports.conftest import NOW, call
@@ -287,3 +287,21 @@ def test_show_and_trace_in_every_format(calls: dict[str, Record], llmlog: Any) -
     assert [r["id"] for r in traced] == [a]
     (trace_row,) = csv.DictReader(io.StringIO(llmlog("trace", a, "-f", "csv").out))
     assert trace_row["id"] == a and trace_row["depth"] == "0"
+
+
+def test_prefix_range_bounds_ids_and_times() -> None:
+    call_id = new_id(datetime(2026, 3, 4, 5, 6, 7, 890000, tzinfo=UTC))
+    lo, hi, lo_ts, hi_ts = prefix_range(str(call_id).replace("-", "")[:13])
+    assert lo <= call_id <= hi
+    assert lo_ts == hi_ts == datetime(2026, 3, 4, 5, 6, 7, 890000, tzinfo=UTC)
+    # A short prefix is a wide range; one past year 9999 is clamped, not an error.
+    assert prefix_range("f")[3] == datetime.max.replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize("prefix", ["f", "00000001", "ffffffffffff"])
+def test_show_of_a_prefix_no_call_has_is_not_found(
+    calls: dict[str, Record], llmlog: Any, prefix: str
+) -> None:
+    result = llmlog("show", prefix)
+    assert result.code == 1, result.err
+    assert "no call with id" in result.err
