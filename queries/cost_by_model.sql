@@ -14,14 +14,7 @@
 -- param grep: text = null
 -- param grep_like: text = null
 WITH rolled AS (  -- days already rolled up into llm_calls_daily: read there, not from hot rows
-  SELECT coalesce(array_agg(d::date), '{}') AS days
-  FROM generate_series(
-    greatest((%(since)s::timestamptz AT TIME ZONE 'UTC')::date,
-             (SELECT min(day) FROM llm_calls_daily)),
-    least((%(until)s::timestamptz AT TIME ZONE 'UTC')::date,
-          coalesce((SELECT max(day) FROM llm_calls_daily), '-infinity'::date)),
-    interval '1 day') AS d
-  WHERE EXISTS (SELECT 1 FROM llm_calls_daily WHERE day = d::date)
+  SELECT llmlog_rolled_days(%(since)s, %(until)s) AS days
 ),
 hot AS (
   SELECT provider, model, count(*) AS calls, sum(cost_usd) AS cost_usd,

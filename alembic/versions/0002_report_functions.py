@@ -52,8 +52,22 @@ def upgrade() -> None:
         "power(10::double precision, (k - 1 + least(1, greatest(0, f::double precision))) / 10.0)"
     )
 
+    # The days of a window already rolled up into llm_calls_daily: reports read those days
+    # there and the other days from llm_calls, so totals do not change when retention runs.
+    op.execute(
+        "CREATE FUNCTION llmlog_rolled_days(since timestamptz, until timestamptz) "
+        "RETURNS date[] LANGUAGE sql STABLE PARALLEL SAFE RETURN ("
+        "SELECT coalesce(array_agg(d::date), '{}'::date[]) FROM generate_series("
+        "greatest((since AT TIME ZONE 'UTC')::date, (SELECT min(day) FROM llm_calls_daily)), "
+        "least((until AT TIME ZONE 'UTC')::date, "
+        "coalesce((SELECT max(day) FROM llm_calls_daily), '-infinity'::date)), "
+        "interval '1 day') AS d "
+        "WHERE EXISTS (SELECT 1 FROM llm_calls_daily WHERE day = d::date))"
+    )
+
 
 def downgrade() -> None:
+    op.execute("DROP FUNCTION llmlog_rolled_days(timestamptz, timestamptz)")
     op.drop_index("ix_llm_calls_report", table_name="llm_calls")
     op.execute("DROP FUNCTION llmlog_bucket_at(integer, numeric)")
     op.execute("DROP FUNCTION llmlog_id_ts(uuid)")
