@@ -238,9 +238,11 @@ def test_follow_prints_a_call_inserted_after_it_started(
         first = json.loads(proc.stdout.readline())
         assert first["output_text"] == "before"
         time.sleep(0.5)
-        late = call(NOW, output_text="after")  # ts a little in the past, as a writer's batch lands
+        # ts a few seconds in the past, as a writer's batch lands (not NOW, the module's import
+        # time: a long suite reaches this test more than a minute after it).
+        late = call(datetime.now(UTC) - timedelta(seconds=3), output_text="after")
         BatchWriter(store).write([late])
-        second = json.loads(proc.stdout.readline())
+        second = json.loads(readline_within(proc, seconds=30))
         assert second["id"] == str(late["id"]) and second["output_text"] == "after"
     finally:
         proc.send_signal(signal.SIGINT)
@@ -305,3 +307,13 @@ def test_show_of_a_prefix_no_call_has_is_not_found(
     result = llmlog("show", prefix)
     assert result.code == 1, result.err
     assert "no call with id" in result.err
+
+
+def readline_within(proc: subprocess.Popen[str], *, seconds: float) -> str:
+    """The process's next stdout line, or a failure (not a hang) when none comes in time."""
+    import select
+
+    assert proc.stdout is not None
+    ready, _, _ = select.select([proc.stdout], [], [], seconds)
+    assert ready, f"no output within {seconds} s"
+    return proc.stdout.readline()
