@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from llmlog import pricing, redact
-from llmlog.capture.context import resolved
+from llmlog.capture.context import CallContext, resolved
 from llmlog.capture.exchange import Exchange
 from llmlog.capture.parsers import Parsed, error_from_body, module_for
 from llmlog.ids import ts_of
@@ -115,6 +115,15 @@ def fallback(exchange: Exchange) -> Record:
     failed = exchange.error_type is not None or (exchange.status_code or 0) >= 400
     call = resolved(exchange.context)
     return {
+        **_outline(exchange, call),
+        "status": "error" if failed else "ok",
+        "metadata": {**call.metadata, "llmlog_parse_failed": True},
+    }
+
+
+def _outline(exchange: Exchange, call: CallContext) -> Record:
+    """What every record holds whatever its body: who, which call, and its timings."""
+    return {
         "id": exchange.call_id,
         "ts": ts_of(exchange.call_id),
         "trace_id": call.trace_id,
@@ -122,12 +131,10 @@ def fallback(exchange: Exchange) -> Record:
         **call.fields,
         "provider": exchange.provider,
         "endpoint": exchange.endpoint,
-        "status": "error" if failed else "ok",
         "http_status": exchange.status_code,
-        "latency_ms": exchange.latency_ms,
         "ttft_ms": exchange.ttft_ms,
+        "latency_ms": exchange.latency_ms,
         "streamed": exchange.streamed,
-        "metadata": {**call.metadata, "llmlog_parse_failed": True},
     }
 
 
@@ -146,13 +153,7 @@ def _columns(exchange: Exchange, request: dict[str, Any], response: Any, parsed:
     if exchange.abandoned:
         metadata["abandoned"] = True
     return {
-        "id": exchange.call_id,
-        "ts": ts_of(exchange.call_id),
-        "trace_id": call.trace_id,
-        "parent_id": call.parent_id,
-        **call.fields,
-        "provider": exchange.provider,
-        "endpoint": exchange.endpoint,
+        **_outline(exchange, call),
         "model": request.get("model") if isinstance(request.get("model"), str) else None,
         "response_model": parsed.response_model,
         "request": request,
@@ -166,12 +167,8 @@ def _columns(exchange: Exchange, request: dict[str, Any], response: Any, parsed:
         "cache_read_tokens": parsed.cache_read_tokens,
         "cache_write_tokens": parsed.cache_write_tokens,
         "reasoning_tokens": parsed.reasoning_tokens,
-        "ttft_ms": exchange.ttft_ms,
-        "latency_ms": exchange.latency_ms,
         "status": "ok",
-        "http_status": exchange.status_code,
         "metadata": metadata,
-        "streamed": exchange.streamed,
     }
 
 
