@@ -175,10 +175,10 @@ def ingest_lines(
     def flush() -> None:
         refused: list[tuple[Record, str]] = []
         new = writer.write([r for _, _, r in batch], refused)
-        refused_ids = {id(r): reason for r, reason in refused}
-        for number, line, record in batch:
-            if id(record) in refused_ids:
-                reject(number, line, f"the store refused it: {refused_ids[id(record)]}")
+        refused_ids = {r["id"]: reason for r, reason in refused}  # (records refused whole
+        for number, line, record in batch:  # come back as read from their COPY line)
+            if record["id"] in refused_ids:
+                reject(number, line, f"the store refused it: {refused_ids[record['id']]}")
         result.stored += new
         result.duplicates += len(batch) - len(refused) - new
         batch.clear()

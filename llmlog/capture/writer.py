@@ -26,7 +26,8 @@ import threading
 import time
 import uuid
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from llmlog import settings as settings_mod
@@ -34,7 +35,8 @@ from llmlog import spool as spool_mod
 from llmlog.capture.exchange import Exchange
 from llmlog.settings import Settings
 from llmlog.spool import Spool
-from llmlog.store.records import Record, lean, to_json
+from llmlog.store.batch import from_row, to_row
+from llmlog.store.records import Record, to_json
 
 log = logging.getLogger("llmlog")
 
@@ -50,6 +52,15 @@ class Feedback:
     call_id: uuid.UUID
     value: int
     note: str | None
+
+
+@dataclass
+class Built:
+    """Calls made into COPY lines on the build thread (their records are gone: a record
+    holds many small objects for the garbage collector to walk, a line is one bytes)."""
+
+    rows: list[bytes] = field(default_factory=list)
+    days: set[date] = field(default_factory=set)
 
 
 class _Flush:
@@ -94,8 +105,8 @@ class Writer:
         self._retry_at = 0.0
         self._backoff = 1.0
         self._published = 0.0
-        self._inflight: list[Record] = []  # the batch the store thread is writing
-        self._building: list[Record] = []  # the batch the build thread is filling
+        self._inflight = Built()  # the batch the store thread is writing
+        self._building = Built()  # the batch the build thread is filling
         # Built batches wait here for the store thread (two at most: back-pressure on the
         # build thread, never on the application).
         self._built: queue.Queue[Any] = queue.Queue(maxsize=2)
@@ -135,33 +146,33 @@ class Writer:
     def at_exit(self) -> None:
         if self.flush(self.settings.exit_timeout):
             return
-        leftovers = list(self._inflight) + list(self._building)
+        rows = self._inflight.rows + self._building.rows
         while True:
             try:
                 built = self._built.get_nowait()
             except queue.Empty:
                 break
-            if isinstance(built, list):
-                leftovers.extend(built)
-        while self._items:
-            item = self._items.popleft()
-            if isinstance(item, Exchange):
-                leftovers.append(self._record(item))
-        if leftovers:
+            if isinstance(built, Built):
+                rows += built.rows
+        records = [self._record(i) for i in self._items if isinstance(i, Exchange)]
+        self._items.clear()
+        if rows or records:
             log.warning(
                 "llmlog: the store did not answer within %.1f s at exit; spooling %d call(s)",
                 self.settings.exit_timeout,
-                len(leftovers),
+                len(rows) + len(records),
             )
-            self._spool_records(leftovers, count=False)
+            self._spool_rows(rows, count=False)
+            self._spool_records(records, count=False)
 
     # --- the threads ---------------------------------------------------------------
     #
     # The build thread wakes every flush_interval (or when a batch's worth is queued, or
     # on flush) and works through the queue in one burst, handing the GIL over every
     # millisecond. Working in bursts rather than per call keeps most of the application's
-    # calls free of any competition for the interpreter. Built batches go to the store
-    # thread, so parsing the next batch overlaps PostgreSQL ingesting the last one.
+    # calls free of any competition for the interpreter. It turns each call into its
+    # COPY line; built batches go to the store thread, which only sends bytes, so making
+    # the next batch overlaps PostgreSQL ingesting the last one.
     # Markers (flush, stop) and feedback follow the batches in order.
 
     def _run(self) -> None:
@@ -176,38 +187,46 @@ class Writer:
 
     def _drain(self) -> bool:
         """Process everything queued; False once a stop marker was handled."""
-        batch: list[Record] = []
-        self._building = batch
+        batch = self._building = Built()
         yielded = time.perf_counter()
         while self._items:
             item = self._items.popleft()
             if isinstance(item, Exchange):
-                batch.append(self._record(item))
+                self._add(batch, self._record(item))
                 if time.perf_counter() - yielded > YIELD_EVERY:
                     time.sleep(0)  # hand the GIL over: an application thread may be waiting
                     yielded = time.perf_counter()
-                if len(batch) >= self.settings.batch_size:
+                if len(batch.rows) >= self.settings.batch_size:
                     self._hand(batch)
-                    batch = self._building = []
+                    batch = self._building = Built()
                 continue
             self._hand(batch)
-            batch = self._building = []
+            batch = self._building = Built()
             self._built.put(item)
             if isinstance(item, _Stop):
                 return False
         self._hand(batch)
-        self._building = []
+        self._building = Built()
         return True
 
-    def _hand(self, batch: list[Record]) -> None:
-        if batch:
+    def _add(self, batch: Built, record: Record) -> None:
+        try:
+            row = to_row(record, self.settings.max_payload_bytes)
+        except (TypeError, ValueError) as exc:  # e.g. a redact hook's unstorable value
+            self._reject([(record, f"cannot serialise: {exc}")])
+            return
+        batch.rows.append(row)
+        batch.days.add(record["ts"].date())
+
+    def _hand(self, batch: Built) -> None:
+        if batch.rows:
             self._built.put(batch)
 
     def _store_loop(self) -> None:
         while True:
             item = self._built.get()
             try:
-                if isinstance(item, list):
+                if isinstance(item, Built):
                     self._write(item)
                 elif isinstance(item, Feedback):
                     self._apply_feedback(item)
@@ -226,34 +245,32 @@ class Writer:
         from llmlog.capture.build import build, fallback
 
         try:
-            return lean(build(exchange, settings_mod.current()))
+            return build(exchange, settings_mod.current())
         except Exception:
             log.warning("llmlog: could not parse a %s call; storing its outline", exchange.endpoint)
             log.debug("llmlog: parse failure", exc_info=True)
             return fallback(exchange)
 
-    def _write(self, batch: list[Record]) -> None:
-        if not batch:
-            return
+    def _write(self, batch: Built) -> None:
         self._inflight = batch
         try:
             writer = self._store()
             if writer is None:
-                self._spool_records(batch)
+                self._spool_rows(batch.rows)
                 return
             refused: list[tuple[Record, str]] = []
             try:
-                writer.write(batch, refused)
+                writer.write_rows(batch.rows, batch.days, refused)
             except Exception as exc:
                 self._store_failed(exc)
-                self._spool_records(batch)
+                self._spool_rows(batch.rows)
                 return
-            self.counters.add(stored=len(batch) - len(refused))
+            self.counters.add(stored=len(batch.rows) - len(refused))
             if refused:
                 self._reject(refused)
             self.spool.close()
         finally:
-            self._inflight = []
+            self._inflight = Built()
             self._publish()
 
     def _publish(self, *, force: bool = False) -> None:
@@ -285,7 +302,7 @@ class Writer:
             self._store_failed(exc)
             return None
         self._conn = conn
-        self._batch_writer = BatchWriter(conn, max_payload_bytes=self.settings.max_payload_bytes)
+        self._batch_writer = BatchWriter(conn)
         if self.store_up is False:
             log.warning("llmlog: the store is back; new calls are stored again")
         self.store_up = True
@@ -317,7 +334,12 @@ class Writer:
         self._retry_at = time.monotonic() + self._backoff
         self._backoff = min(self._backoff * 2, BACKOFF_MAX)
 
+    def _spool_rows(self, rows: list[bytes], *, count: bool = True) -> None:
+        self._spool_records([from_row(row) for row in rows], count=count)
+
     def _spool_records(self, records: list[Record], *, count: bool = True) -> None:
+        if not records:
+            return
         try:
             self.spool.append_records(records)
         except Exception:

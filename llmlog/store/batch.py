@@ -15,6 +15,7 @@ no second pass over the text as with psycopg's ``write_row``.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -27,12 +28,13 @@ from llmlog.store.records import (
     DEFAULTS,
     JSON_COLUMNS,
     TRUNCATED,
+    UUID_COLUMNS,
     JsonText,
-    RawJson,
     Record,
     complete,
     dumps,
     escape_poison,
+    loads,
     truncate_text,
     truncated_payload,
 )
@@ -63,25 +65,29 @@ class BatchWriter:
         With a ``rejects`` list, rows the database refuses are isolated and appended to it
         (the rest of the batch is stored); without one, such an error is raised.
         """
-        if not records:
-            return 0
-        self._ensure_partitions(records)
-        pairs: list[tuple[Record, bytes]] = []
+        rows: list[bytes] = []
         for record in records:
             try:
-                pairs.append((record, to_row(record, self.max_payload_bytes)))
+                rows.append(to_row(record, self.max_payload_bytes))
             except (TypeError, ValueError) as exc:
                 if rejects is None:
                     raise
                 rejects.append((record, f"cannot serialise: {exc}"))
-        return self._write_pairs(pairs, rejects)
+        return self.write_rows(rows, {r["ts"].date() for r in records}, rejects)
 
-    def _write_pairs(self, pairs: list[tuple[Record, bytes]], rejects: list[Reject] | None) -> int:
+    def write_rows(
+        self, rows: list[bytes], days: set[date], rejects: list[Reject] | None = None
+    ) -> int:
+        """Store ready COPY lines (``to_row``) whose calls fall on ``days``; as ``write``
+        (a refused line is reported as its record, ``from_row``)."""
+        if not rows:
+            return 0
+        self._ensure_partitions(days)
+        return self._write_rows(rows, rejects)
+
+    def _write_rows(self, rows: list[bytes], rejects: list[Reject] | None) -> int:
         import psycopg
 
-        if not pairs:
-            return 0
-        rows = [row for _, row in pairs]
         try:
             try:
                 with self.conn.transaction():
@@ -92,16 +98,14 @@ class BatchWriter:
         except (psycopg.DataError, psycopg.IntegrityError, UnicodeError) as exc:
             if rejects is None:
                 raise
-            if len(pairs) == 1:
-                rejects.append((pairs[0][0], str(exc).strip().splitlines()[0]))
+            if len(rows) == 1:
+                rejects.append((from_row(rows[0]), str(exc).strip().splitlines()[0]))
                 return 0
-            half = len(pairs) // 2
-            return self._write_pairs(pairs[:half], rejects) + self._write_pairs(
-                pairs[half:], rejects
-            )
+            half = len(rows) // 2
+            return self._write_rows(rows[:half], rejects) + self._write_rows(rows[half:], rejects)
 
-    def _ensure_partitions(self, records: Sequence[Record]) -> None:
-        days = {r["ts"].date() for r in records} - self._days
+    def _ensure_partitions(self, days: set[date]) -> None:
+        days = days - self._days
         if days:
             partitions.ensure_days(self.conn, days)
             self._days |= days
@@ -136,19 +140,11 @@ class BatchWriter:
             return cur.rowcount
 
 
-# How each column is turned into its COPY value (see ``row_values``).
-_JSON, _LIMITED, _METADATA, _PLAIN = range(4)
-_PLAN = tuple(
-    (
-        name,
-        _METADATA if name == "metadata"
-        else _JSON if name in JSON_COLUMNS
-        else _LIMITED if name in TEXT_LIMITED
-        else _PLAIN,
-        DEFAULTS.get(name),
-    )
-    for name in COLUMNS
-)  # fmt: skip
+# Where each kind of column sits in ``COLUMNS`` (see ``row_values``).
+_DEFAULT_AT = tuple((COLUMNS.index(name), value) for name, value in DEFAULTS.items())
+_JSON_AT = tuple((i, n) for i, n in enumerate(COLUMNS) if n in JSON_COLUMNS and n != "metadata")
+_LIMITED_AT = tuple((i, n) for i, n in enumerate(COLUMNS) if n in TEXT_LIMITED)
+_METADATA_AT = COLUMNS.index("metadata")
 
 
 def to_row(record: Record, max_payload_bytes: int = MAX_PAYLOAD_BYTES) -> bytes:
@@ -163,39 +159,37 @@ def to_row(record: Record, max_payload_bytes: int = MAX_PAYLOAD_BYTES) -> bytes:
     return line
 
 
-def row_values(record: Record, max_payload_bytes: int = MAX_PAYLOAD_BYTES) -> tuple[object, ...]:
+def row_values(record: Record, max_payload_bytes: int = MAX_PAYLOAD_BYTES) -> list[object]:
     """The column values in ``COLUMNS`` order: defaults filled, oversize content cut, JSON
     columns serialised (poison is left as it is)."""
-    values: list[object] = []
+    values: list[object] = [record.get(name) for name in COLUMNS]
+    for at, default in _DEFAULT_AT:
+        if values[at] is None:
+            values[at] = default
     truncated: list[str] = []
-    metadata: object = None
-    for name, kind, default in _PLAN:
-        value = record.get(name)
-        if value is None:
-            value = default
-        if kind == _JSON:
-            value = _json_text(value)
-            if value is not None and _oversize(value, max_payload_bytes):
-                value = dumps(truncated_payload(value, max_payload_bytes))
+    for at, name in _JSON_AT:
+        value = values[at]
+        if value is not None:
+            text = _json_text(value)
+            if text is not None and _oversize(text, max_payload_bytes):
+                text = dumps(truncated_payload(text, max_payload_bytes))
                 truncated.append(name)
-        elif kind == _LIMITED and isinstance(value, str) and len(value) > max_payload_bytes // 4:
+            values[at] = text
+    for at, name in _LIMITED_AT:
+        value = values[at]
+        if isinstance(value, str) and len(value) > max_payload_bytes // 4:
             cut = truncate_text(value, max_payload_bytes)
             if cut is not value:
                 truncated.append(name)
-            value = cut
-        elif kind == _METADATA:
-            metadata, value = value, None  # serialised below, once truncation is known
-        values.append(value)
+            values[at] = cut
+    metadata = values[_METADATA_AT]
     if truncated:
         metadata = {**(metadata or {}), TRUNCATED: truncated}  # type: ignore[dict-item]
     values[_METADATA_AT] = dumps(metadata)
-    return tuple(values)
+    return values
 
 
-_METADATA_AT = COLUMNS.index("metadata")
-
-
-def _line(values: tuple[object, ...], *, escaped: bool = False) -> bytes | None:
+def _line(values: list[object], *, escaped: bool = False) -> bytes | None:
     """One line of COPY text, or None when a value holds poison: U+0000 (raw, or unless
     ``escaped`` as a JSON escape) or a lone surrogate."""
     pieces: list[str] = []
@@ -251,15 +245,46 @@ _WRITERS: dict[type, Callable[[Any], str]] = {
 
 
 def _json_text(value: object) -> str | None:
-    if isinstance(value, JsonText | RawJson):
-        text = value.text if isinstance(value, JsonText) else str(value)
+    if isinstance(value, JsonText):
+        text = value.text
         if "\\u" not in text or ("\\ud" not in text and "\\uD" not in text):
             return text  # as received (surrogate escapes go the escaping way instead)
-        if isinstance(value, RawJson):
-            return dumps(value.value())
     return dumps(value)
 
 
 def _oversize(text: str, limit: int) -> bool:
     # A character is at most 4 bytes: short strings need no encoding to know.
     return len(text) > limit // 4 and len(text.encode("utf-8", "surrogatepass")) > limit
+
+
+# --- From a COPY line back to its record (the spool and rejects of built batches) ------
+
+_UNESCAPE = re.compile(r"\\(.)")
+_UNESCAPED = {"n": "\n", "r": "\r", "t": "\t"}
+_FLOAT_COLUMNS = frozenset({"ttft_ms", "latency_ms"})
+_INT_COLUMNS = frozenset(
+    {"input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens",
+     "reasoning_tokens", "http_status", "feedback"}
+)  # fmt: skip
+_READERS: dict[str, Callable[[str], object]] = {
+    **dict.fromkeys(UUID_COLUMNS, uuid.UUID),
+    **dict.fromkeys(JSON_COLUMNS, loads),
+    **dict.fromkeys(_INT_COLUMNS, int),
+    **dict.fromkeys(_FLOAT_COLUMNS, float),
+    "ts": datetime.fromisoformat,
+    "cost_usd": Decimal,
+    "streamed": lambda text: text == "t",
+}
+
+
+def from_row(line: bytes) -> Record:
+    """The record a COPY line (``to_row``) stores: NULL columns left out."""
+    record: Record = {}
+    for name, field in zip(COLUMNS, line.rstrip(b"\n").decode().split("\t"), strict=True):
+        if field == "\\N":
+            continue
+        if "\\" in field:
+            field = _UNESCAPE.sub(lambda m: _UNESCAPED.get(m.group(1), m.group(1)), field)
+        read = _READERS.get(name)
+        record[name] = read(field) if read else field
+    return record

@@ -45,32 +45,6 @@ class JsonText(dict):  # type: ignore[type-arg]
         self.text = text
 
 
-class RawJson(str):
-    """JSON text standing in a record for the value it encodes.
-
-    The capture writer keeps records waiting for COPY this way (``lean``): one string
-    per body instead of a tree of objects for the garbage collector to walk.
-    """
-
-    __slots__ = ()
-
-    def value(self) -> Any:
-        return json.loads(self)
-
-
-def lean(record: Record) -> Record:
-    """``record`` with its ``JsonText`` bodies reduced to ``RawJson`` (in place)."""
-    for name in ("request", "response"):
-        value = record.get(name)
-        if isinstance(value, JsonText):
-            record[name] = RawJson(value.text)
-    return record
-
-
-def _plain(value: Any) -> Any:
-    return value.value() if isinstance(value, RawJson) else value
-
-
 def complete(record: Record) -> Record:
     """``record`` with defaults filled in for the columns that have one."""
     return {**DEFAULTS, **{k: v for k, v in record.items() if v is not None}}
@@ -99,8 +73,7 @@ def loads(data: bytes | str) -> Any:
 
 def to_json(record: Record) -> str:
     """One line of llmlog's JSON form (used by the spool and ``llmlog ingest``)."""
-    plain = {name: _plain(value) for name, value in record.items()}
-    return json.dumps(plain, default=_json_default, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(record, default=_json_default, ensure_ascii=False, separators=(",", ":"))
 
 
 def from_json(line: str) -> Record:
@@ -176,7 +149,6 @@ def unescape_text(text: str) -> str:
 
 
 def _escape_value(value: Any, path: str, found: list[str]) -> Any:
-    value = _plain(value)
     if isinstance(value, str):
         if is_poisoned(value):
             found.append(path)

@@ -12,8 +12,8 @@ from llmlog.capture.context import CallContext
 from llmlog.capture.exchange import Exchange
 from llmlog.ids import new_id
 from llmlog.settings import Settings
-from llmlog.store.batch import to_row
-from llmlog.store.records import RawJson, from_json, lean, to_json
+from llmlog.store.batch import from_row, to_row
+from llmlog.store.records import from_json, to_json, unescape
 from tests import stub_provider as stub_mod
 
 
@@ -60,8 +60,9 @@ def test_fallback_keeps_the_outline() -> None:
     )  # fmt: skip
 
 
-def test_a_lean_record_is_stored_and_spooled_as_the_full_one() -> None:
-    """The writer keeps bodies waiting for COPY as text (``lean``): same row, same line."""
+def test_a_built_row_spools_as_the_call_it_stores() -> None:
+    """The writer keeps built calls as COPY lines; a spooled line (``from_row``) holds the
+    call exactly, poison and all (``unescape``)."""
     body = stub_mod.chat_body("gpt-4o-mini", "text")
     body["choices"][0]["message"]["content"] = "emoji \U0001f600, lone \ud800, nul \x00, tab\t"
     wire = json.dumps(body).encode()  # ASCII escapes, surrogate pairs included
@@ -70,8 +71,6 @@ def test_a_lean_record_is_stored_and_spooled_as_the_full_one() -> None:
         if raw is not wire:
             headers["content-encoding"] = "gzip"
         record = build(exchange(raw, headers), Settings())
-        full_row, full_line = to_row(record), to_json(record)
-        leaned = lean(dict(record))
-        assert isinstance(leaned["response"], RawJson)
-        assert (to_row(leaned), to_json(leaned)) == (full_row, full_line)
-        assert from_json(full_line)["response"] == body
+        spooled = from_json(to_json(from_row(to_row(record))))
+        assert unescape(spooled)["response"] == body
+        assert to_row(spooled) == to_row(record)

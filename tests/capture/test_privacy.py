@@ -102,6 +102,24 @@ def test_key_looking_strings_in_prompts_are_scrubbed(
 
 
 @pytest.mark.parametrize(
+    "key",
+    [
+        "sk-proj-abcdefghijklmnopqrstuvwx",
+        "AKIAIOSFODNN7EXAMPLE",
+        "ghp_" + "a1" * 18,
+        "gho_" + "b2" * 18,
+        "xoxb-1234567890-abcdef",
+        "AIza" + "c" * 35,
+    ],
+)
+def test_every_key_kind_is_scrubbed_from_raw_bodies(key: str) -> None:
+    body = f'{{"messages":[{{"content":"use {key} here"}}],"h":"Bearer {"z" * 20}"}}'.encode()
+    assert redact.scrub_keys_bytes(body) == (
+        b'{"messages":[{"content":"use [KEY] here"}],"h":"Bearer [KEY]"}'
+    )
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("card 4111 1111 1111 1111 ok", "card [CARD] ok"),

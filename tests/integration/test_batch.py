@@ -8,8 +8,8 @@ from decimal import Decimal
 import psycopg
 
 from llmlog.ids import new_id, ts_of
-from llmlog.store.batch import BatchWriter
-from llmlog.store.records import Record
+from llmlog.store.batch import BatchWriter, from_row, to_row
+from llmlog.store.records import Record, escape_text
 
 
 def make_record(at: datetime, **extra: object) -> Record:
@@ -84,6 +84,35 @@ def test_copy_text_keeps_every_value_exactly(store: psycopg.Connection) -> None:
     assert row == (
         tricky, "\\", "", record["response"], record["tool_calls"], Decimal("1E-7"),
         812.25, 0, True, {"k": tricky}, None, "ok",
+    )  # fmt: skip
+
+
+def test_a_copy_line_reads_back_to_the_record_it_stores() -> None:
+    """``from_row`` (how the writer spools built batches) inverts ``to_row`` exactly."""
+    tricky = "tab\there, line\nbreak\r\n, back\\slash, \\N, é, \U0001f600, nul \x00"
+    record = make_record(
+        datetime.now(UTC),
+        parent_id=new_id(),
+        output_text=tricky,
+        system_prompt="\\",
+        feature="",
+        response={"text": tricky, "n": 1.5, "big": 2**62, "none": None},
+        tool_calls=[{"id": "c1", "name": "f", "arguments": '{"a":"\\t"}'}],
+        cost_usd=Decimal("1E-7"),
+        latency_ms=812.25,
+        input_tokens=0,
+        http_status=200,
+        streamed=True,
+    )
+    line = to_row(record)
+    back = from_row(line)
+    assert to_row(back) == line
+    assert back["output_text"] == escape_text(tricky)  # poison escaped, as stored
+    assert (back["parent_id"], back["cost_usd"], back["streamed"], back["http_status"]) == (
+        record["parent_id"], Decimal("1E-7"), True, 200,
+    )  # fmt: skip
+    assert (back["ts"], back["response"]["big"], "session_id" in back) == (
+        record["ts"], 2**62, False,
     )  # fmt: skip
 
 
