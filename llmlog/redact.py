@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -43,13 +44,50 @@ _PHONE = re.compile(
 
 
 # Every key pattern starts with one of these; a body without any skips the full pattern.
-_KEY_START = re.compile(rb"sk-|AKIA|gh[pousr]_|xox|AIza|Bearer ")
+KEY_STARTS = (rb"sk-", rb"AKIA", rb"gh[pousr]_", rb"xox", rb"AIza", rb"Bearer ")
+_KEY_START = re.compile(b"|".join(KEY_STARTS))
+
+
+def key_start_finder() -> Callable[[bytes], bool]:
+    """A test for "does this body hold any of ``KEY_STARTS``": Hyperscan's (SIMD, ~0.7 us
+    for a 2 KB body) where it is installed (Linux x86-64), else Python's re (~8 us)."""
+    try:
+        import hyperscan
+    except ImportError:
+        return lambda data: _KEY_START.search(data) is not None
+    database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    database.compile(
+        expressions=list(KEY_STARTS),
+        ids=list(range(len(KEY_STARTS))),
+        flags=[hyperscan.HS_FLAG_SINGLEMATCH] * len(KEY_STARTS),
+    )
+    scratches = threading.local()  # a scratch space serves one scan at a time
+
+    def found(data: bytes) -> bool:
+        scratch = getattr(scratches, "scratch", None)
+        if scratch is None:
+            scratch = scratches.scratch = hyperscan.Scratch(database)
+        hits: list[int] = []
+        database.scan(data, match_event_handler=_hit, context=hits, scratch=scratch)
+        return bool(hits)
+
+    return found
+
+
+def _hit(pattern: int, start: int, end: int, flags: int, hits: list[int]) -> None:
+    hits.append(pattern)
+
+
+_finder: Callable[[bytes], bool] | None = None
 
 
 def scrub_keys_bytes(data: bytes, secrets: Iterable[str] = ()) -> bytes:
+    global _finder
     for secret in secrets:
         data = data.replace(secret.encode(), KEY_TOKEN.encode())
-    if _KEY_START.search(data) is None:
+    if _finder is None:
+        _finder = key_start_finder()
+    if not _finder(data):
         return data
     return _KEYS_BYTES.sub(KEY_TOKEN.encode(), data)
 

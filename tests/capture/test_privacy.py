@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -101,22 +102,37 @@ def test_key_looking_strings_in_prompts_are_scrubbed(
     assert row["request"]["messages"][0]["content"] == "my key is [KEY] ok"
 
 
-@pytest.mark.parametrize(
-    "key",
-    [
-        "sk-proj-abcdefghijklmnopqrstuvwx",
-        "AKIAIOSFODNN7EXAMPLE",
-        "ghp_" + "a1" * 18,
-        "gho_" + "b2" * 18,
-        "xoxb-1234567890-abcdef",
-        "AIza" + "c" * 35,
-    ],
-)
+KEYS = [
+    "sk-proj-abcdefghijklmnopqrstuvwx",
+    "AKIAIOSFODNN7EXAMPLE",
+    "ghp_" + "a1" * 18,
+    "gho_" + "b2" * 18,
+    "xoxb-1234567890-abcdef",
+    "AIza" + "c" * 35,
+]
+
+
+@pytest.mark.parametrize("key", KEYS)
 def test_every_key_kind_is_scrubbed_from_raw_bodies(key: str) -> None:
     body = f'{{"messages":[{{"content":"use {key} here"}}],"h":"Bearer {"z" * 20}"}}'.encode()
     assert redact.scrub_keys_bytes(body) == (
         b'{"messages":[{"content":"use [KEY] here"}],"h":"Bearer [KEY]"}'
     )
+
+
+@pytest.mark.parametrize("hyperscan", [True, False], ids=["hyperscan", "re"])
+def test_both_key_prefilters_find_every_key_kind(
+    hyperscan: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not hyperscan:
+        monkeypatch.setitem(sys.modules, "hyperscan", None)  # as where it is not installed
+    else:
+        pytest.importorskip("hyperscan")
+    found = redact.key_start_finder()
+    filler = "Our refund policy covers unopened items within 30 days. " * 40
+    for key in [*KEYS, "Bearer abc"]:
+        assert found(f'{{"a":"{filler}","b":"{key}"}}'.encode()), key
+    assert not found(f'{{"a":"{filler}","model":"gpt-4o-mini"}}'.encode())
 
 
 @pytest.mark.parametrize(
