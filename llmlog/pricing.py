@@ -209,12 +209,13 @@ def _catalogue_cost(
     at: datetime,
     tokens: Tokens | None = None,
 ) -> Decimal | None:
-    import genai_prices
-
     key = (provider, endpoint, name, at.date())
     plain = tokens is not None and _plain_usage(response)
-    if plain and _flat_prices.get(key) is not None:
-        return _flat_prices[key].cost(tokens)  # type: ignore[union-attr,arg-type]
+    flat = _flat_prices.get(key) if plain else None
+    if flat is not None:
+        return flat.cost(tokens)  # type: ignore[arg-type]
+    import genai_prices
+
     body = response if response.get("model") else {**response, "model": name}
     try:
         extracted = genai_prices.extract_usage(

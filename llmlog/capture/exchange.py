@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,16 +26,24 @@ _TAIL = 64
 # Response headers worth keeping (never auth): request ids and rate-limit state.
 KEPT_HEADERS = frozenset(
     (
-        "x-request-id",
-        "request-id",
-        "openai-processing-ms",
-        "retry-after",
-        "x-ratelimit-remaining-requests",
-        "x-ratelimit-remaining-tokens",
-        "anthropic-ratelimit-requests-remaining",
-        "anthropic-ratelimit-tokens-remaining",
+        b"x-request-id",
+        b"request-id",
+        b"openai-processing-ms",
+        b"retry-after",
+        b"x-ratelimit-remaining-requests",
+        b"x-ratelimit-remaining-tokens",
+        b"anthropic-ratelimit-requests-remaining",
+        b"anthropic-ratelimit-tokens-remaining",
     )
 )
+
+
+@dataclass(slots=True)
+class HeaderFacts:
+    attempt: int | None = None  # 1 for the first attempt
+    idempotency_key: str | None = None
+    content_encoding: str | None = None
+    kept: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -73,31 +81,22 @@ class Exchange:
                 self.streamed = value.startswith(b"text/event-stream")
                 break
 
-    @staticmethod
-    def header(headers: Any, name: str) -> str | None:
-        wanted = name.encode()
-        for key, value in _raw(headers):
-            if key.lower() == wanted:
-                return value.decode("latin-1")
-        return None
-
-    def kept_headers(self) -> dict[str, str]:
-        kept = {}
+    def header_facts(self) -> HeaderFacts:
+        """What a record keeps of the headers, in one pass over each list (writer thread)."""
+        facts = HeaderFacts()
+        for key, value in _raw(self.request_headers):
+            name = key.lower()
+            if name == b"x-stainless-retry-count":  # the SDKs number their retries here
+                facts.attempt = int(value) + 1 if value.isdigit() else None
+            elif name == b"idempotency-key":
+                facts.idempotency_key = value.decode("latin-1")
         for key, value in _raw(self.response_headers):
-            name = key.decode("latin-1").lower()
-            if name in KEPT_HEADERS:
-                kept[name] = value.decode("latin-1")
-        return kept
-
-    def attempt(self) -> int | None:
-        """1 for the first attempt; the SDKs number their retries in a header."""
-        retries = self.header(self.request_headers, "x-stainless-retry-count")
-        return int(retries) + 1 if retries and retries.isdigit() else None
-
-    def raw_headers(self) -> None:
-        """Turn the kept header objects into their (name, value) lists (writer thread)."""
-        self.request_headers = _raw(self.request_headers)
-        self.response_headers = _raw(self.response_headers)
+            name = key.lower()
+            if name == b"content-encoding":
+                facts.content_encoding = value.decode("latin-1")
+            elif name in KEPT_HEADERS:
+                facts.kept[name.decode("latin-1")] = value.decode("latin-1")
+        return facts
 
     def on_chunk(self, chunk: bytes) -> None:
         self.chunks.append(chunk)
@@ -121,6 +120,6 @@ class Exchange:
         submit(self)
 
 
-def _raw(headers: Any) -> list[tuple[bytes, bytes]]:
+def _raw(headers: Any) -> Iterable[tuple[bytes, bytes]]:
     """(name, value) byte pairs of an httpx2 ``Headers`` or of such a list."""
-    return headers if isinstance(headers, list) else list(getattr(headers, "raw", headers))
+    return headers if isinstance(headers, list) else getattr(headers, "raw", headers)

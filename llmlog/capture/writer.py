@@ -32,6 +32,7 @@ from typing import Any
 
 from llmlog import settings as settings_mod
 from llmlog import spool as spool_mod
+from llmlog.capture.build import build, fallback
 from llmlog.capture.exchange import Exchange
 from llmlog.settings import Settings
 from llmlog.spool import Spool
@@ -242,8 +243,6 @@ class Writer:
                 log.exception("llmlog: writer error")
 
     def _record(self, exchange: Exchange) -> Record:
-        from llmlog.capture.build import build, fallback
-
         try:
             return build(exchange, settings_mod.current())
         except Exception:

@@ -15,7 +15,9 @@ no second pass over the text as with psycopg's ``write_row``.
 
 from __future__ import annotations
 
+import os
 import re
+import socket
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -46,6 +48,7 @@ _COLUMN_LIST = ", ".join(COLUMNS)
 MAX_PAYLOAD_BYTES = 4 * 1024 * 1024
 TEXT_LIMITED = ("system_prompt", "output_text", "error_message", "feedback_note")
 Reject = tuple[Record, str]
+SEND_BUFFER = 4 * 1024 * 1024
 COPY_CHUNK = 128 * 1024  # bytes of COPY text per write (psycopg splits larger ones by copying)
 
 
@@ -58,6 +61,7 @@ class BatchWriter:
         self.conn = conn
         self.max_payload_bytes = max_payload_bytes
         self._days: set[date] = set()
+        _widen_send_buffer(conn)
 
     def write(self, records: Sequence[Record], rejects: list[Reject] | None = None) -> int:
         """Store ``records``; returns how many were new (already stored ids are skipped).
@@ -138,6 +142,18 @@ class BatchWriter:
                 "FROM llmlog_stage ON CONFLICT DO NOTHING"
             )
             return cur.rowcount
+
+
+def _widen_send_buffer(conn: psycopg.Connection) -> None:
+    """Let the kernel hold about one batch on its way to the server (4 MiB, where
+    ``net.core.wmem_max`` allows), so the sending thread hands a batch over at once
+    rather than waking, and taking the interpreter lock, for every ~200 KB the server
+    reads. Best effort: the default buffer works, only slower."""
+    try:
+        with socket.socket(fileno=os.dup(conn.pgconn.socket)) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
+    except (OSError, ValueError):
+        pass
 
 
 # Where each kind of column sits in ``COLUMNS`` (see ``row_values``).
