@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import itertools
+import random
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import uuid_utils
+# UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, version 7, a 12-bit sequence (method 1:
+# ids made in one millisecond by one process sort in the order they were made, 4,096 at a
+# time), the RFC 4122 variant, 62 random bits. Made from Python ints: a call id is made on
+# the application's thread for every call, and this is the cheapest way found there.
+_VERSION_VARIANT = (0x7 << 76) | (0b10 << 62)
+_sequence = itertools.count()  # next() is atomic under the GIL
+_random_bits = random.getrandbits  # the random module reseeds itself in a forked child
+_now_ns = time.time_ns
 
 
 def new_id(at: datetime | None = None) -> uuid.UUID:
     """A fresh UUIDv7, stamped with ``at`` (default: now)."""
-    if at is None:
-        return _uuid_of(uuid_utils.uuid7().int)
-    nanos = int(at.timestamp() * 1_000_000) * 1000
-    return uuid.UUID(bytes=uuid_utils.uuid7(nanoseconds=nanos).bytes)
+    millis = _now_ns() // 1_000_000 if at is None else int(at.timestamp() * 1000)
+    return _uuid_of(
+        (millis << 80) | _VERSION_VARIANT | (next(_sequence) & 0xFFF) << 64 | _random_bits(62)
+    )
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -22,10 +32,13 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 def _uuid_of(value: int) -> uuid.UUID:
     """``uuid.UUID(int=value)`` without its argument checks (a call id is made per call,
     on the application's thread)."""
-    made = object.__new__(uuid.UUID)
-    object.__setattr__(made, "int", value)
-    object.__setattr__(made, "is_safe", uuid.SafeUUID.unknown)
+    made = _new(uuid.UUID)
+    _set(made, "int", value)
+    _set(made, "is_safe", _UNKNOWN)
     return made
+
+
+_new, _set, _UNKNOWN = object.__new__, object.__setattr__, uuid.SafeUUID.unknown
 
 
 def id_time(call_id: uuid.UUID) -> datetime | None:

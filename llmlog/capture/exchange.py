@@ -46,31 +46,65 @@ class HeaderFacts:
     kept: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(slots=True)
 class Exchange:
-    call_id: uuid.UUID
-    provider: str
-    endpoint: str
-    context: CallContext | PendingContext  # resolved on the writer's thread
-    request_body: bytes
-    secrets: tuple[str, ...]
-    # httpx2 Headers (read on the writer thread) or their raw (name, value) list
-    request_headers: Any = ()
-    started: float = field(default_factory=time.perf_counter)
-    status_code: int | None = None
-    response_headers: Any = ()
-    streamed: bool = False
-    chunks: list[bytes] = field(default_factory=list)
-    ttft_ms: float | None = None
-    latency_ms: float | None = None
-    abandoned: bool = False
-    error_type: str | None = None
-    error_message: str | None = None
-    _tail: bytes = b""
-    _done: bool = False
+    """One call on the wire. Made on the application's thread for every call, so it only
+    keeps references (the request's body and headers objects, the response's headers, the
+    chunks) and clock readings; everything else is worked out on the writer thread."""
+
+    __slots__ = (
+        "_done",
+        "_tail",
+        "abandoned",
+        "call_id",
+        "chunks",
+        "context",
+        "endpoint",
+        "error_message",
+        "error_type",
+        "latency_ms",
+        "provider",
+        "request_body",
+        "request_headers",
+        "response_headers",
+        "secrets",
+        "started",
+        "status_code",
+        "streamed",
+        "ttft_ms",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        call_id: uuid.UUID,
+        provider: str,
+        endpoint: str,
+        context: CallContext | PendingContext,  # resolved on the writer's thread
+        request_body: bytes,
+        secrets: tuple[str, ...],
+        request_headers: Any = (),  # httpx2 Headers or their raw (name, value) list
+    ) -> None:
+        self.started = _clock()
+        self.call_id = call_id
+        self.provider = provider
+        self.endpoint = endpoint
+        self.context = context
+        self.request_body = request_body
+        self.secrets = secrets
+        self.request_headers = request_headers
+        self.status_code: int | None = None
+        self.response_headers: Any = ()
+        self.streamed = False
+        self.chunks: list[bytes] = []
+        self.ttft_ms: float | None = None
+        self.latency_ms: float | None = None
+        self.abandoned = False
+        self.error_type: str | None = None
+        self.error_message: str | None = None
+        self._tail = b""
+        self._done = False
 
     def elapsed_ms(self) -> float:
-        return (time.perf_counter() - self.started) * 1000
+        return (_clock() - self.started) * 1000
 
     def on_response(self, status: int, headers: Any) -> None:
         """Keep the headers object; it is read on the writer thread (``header``)."""
@@ -118,6 +152,9 @@ class Exchange:
         self.latency_ms = self.elapsed_ms()
         self.abandoned = self.streamed and not complete and self.error_type is None
         submit(self)
+
+
+_clock = time.perf_counter
 
 
 def _raw(headers: Any) -> Iterable[tuple[bytes, bytes]]:

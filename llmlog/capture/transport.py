@@ -77,7 +77,7 @@ class Tap:
 
 def submit(exchange: Exchange) -> None:
     try:
-        writer.submit(exchange)
+        writer.get().submit(exchange)
     except Exception:
         log.debug("llmlog: could not queue a call", exc_info=True)
 
@@ -93,15 +93,17 @@ class _TeeStream(httpx2.SyncByteStream):
             weakref.finalize(self, exchange.finish, submit, complete=False)
 
     def __iter__(self) -> Iterator[bytes]:
+        exchange = self._exchange
+        keep = exchange.on_chunk if exchange.streamed else exchange.chunks.append
         try:
             for chunk in self._inner:
-                self._exchange.on_chunk(chunk)
+                keep(chunk)
                 yield chunk
         except Exception as exc:
-            self._exchange.on_error(exc)
+            exchange.on_error(exc)
             raise
         self._complete = True
-        self._exchange.finish(submit, complete=True)
+        exchange.finish(submit, complete=True)
 
     def close(self) -> None:
         try:
@@ -119,15 +121,17 @@ class _AsyncTeeStream(httpx2.AsyncByteStream):
             weakref.finalize(self, exchange.finish, submit, complete=False)
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
+        exchange = self._exchange
+        keep = exchange.on_chunk if exchange.streamed else exchange.chunks.append
         try:
             async for chunk in self._inner:
-                self._exchange.on_chunk(chunk)
+                keep(chunk)
                 yield chunk
         except Exception as exc:
-            self._exchange.on_error(exc)
+            exchange.on_error(exc)
             raise
         self._complete = True
-        self._exchange.finish(submit, complete=True)
+        exchange.finish(submit, complete=True)
 
     async def aclose(self) -> None:
         try:

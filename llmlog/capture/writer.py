@@ -412,10 +412,6 @@ def current() -> Writer | None:
     return _writer
 
 
-def submit(exchange: Exchange) -> None:
-    get().submit(exchange)
-
-
 def shutdown() -> None:
     """Flush and forget the writer (tests; ``configure`` applies to the next one)."""
     global _writer
