@@ -133,12 +133,19 @@ class Exchange:
         return facts
 
     def on_chunk(self, chunk: bytes) -> None:
+        """Keep a chunk (the tee streams call ``scan_ttft`` themselves, only until it hits)."""
         self.chunks.append(chunk)
         if self.streamed and self.ttft_ms is None:
-            window = self._tail + chunk
-            if FIRST_CONTENT.search(window):
-                self.ttft_ms = self.elapsed_ms()
-            self._tail = window[-_TAIL:]
+            self.scan_ttft(chunk)
+
+    def scan_ttft(self, chunk: bytes) -> bool:
+        """Stamp the TTFT if ``chunk`` holds the first content delta; False once stamped."""
+        window = self._tail + chunk
+        if FIRST_CONTENT.search(window):
+            self.ttft_ms = self.elapsed_ms()
+            return False
+        self._tail = window[-_TAIL:]
+        return True
 
     def on_error(self, exc: BaseException) -> None:
         self.error_type = type(exc).__name__

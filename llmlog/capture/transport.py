@@ -11,7 +11,6 @@ logged and swallowed; the application's own errors are re-raised unchanged.
 from __future__ import annotations
 
 import logging
-import weakref
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -83,21 +82,23 @@ def submit(exchange: Exchange) -> None:
 
 
 class _TeeStream(httpx2.SyncByteStream):
+    """The response body on its way to the caller: each chunk is kept (a reference), the
+    first content delta of an event stream is timed, the end hands the call over."""
+
     def __init__(self, inner: httpx2.SyncByteStream, exchange: Exchange) -> None:
         self._inner = inner
         self._exchange = exchange
         self._complete = False
-        if exchange.streamed:
-            # A stream the caller drops without closing still gets recorded (abandoned).
-            # (A non-streamed body is always read to the end and closed by the client.)
-            weakref.finalize(self, exchange.finish, submit, complete=False)
 
     def __iter__(self) -> Iterator[bytes]:
         exchange = self._exchange
-        keep = exchange.on_chunk if exchange.streamed else exchange.chunks.append
+        keep = exchange.chunks.append
+        scanning = exchange.streamed  # for the first content delta (TTFT)
         try:
             for chunk in self._inner:
                 keep(chunk)
+                if scanning:
+                    scanning = exchange.scan_ttft(chunk)
                 yield chunk
         except Exception as exc:
             exchange.on_error(exc)
@@ -112,20 +113,29 @@ class _TeeStream(httpx2.SyncByteStream):
             self._exchange.finish(submit, complete=self._complete)
 
 
+class _TeeEventStream(_TeeStream):
+    """An event stream, which a caller may drop unread and unclosed: it is recorded when
+    collected, as abandoned. (A non-streamed body is always read to its end and closed.)"""
+
+    def __del__(self) -> None:
+        self._exchange.finish(submit, complete=False)
+
+
 class _AsyncTeeStream(httpx2.AsyncByteStream):
     def __init__(self, inner: httpx2.AsyncByteStream, exchange: Exchange) -> None:
         self._inner = inner
         self._exchange = exchange
         self._complete = False
-        if exchange.streamed:
-            weakref.finalize(self, exchange.finish, submit, complete=False)
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         exchange = self._exchange
-        keep = exchange.on_chunk if exchange.streamed else exchange.chunks.append
+        keep = exchange.chunks.append
+        scanning = exchange.streamed
         try:
             async for chunk in self._inner:
                 keep(chunk)
+                if scanning:
+                    scanning = exchange.scan_ttft(chunk)
                 yield chunk
         except Exception as exc:
             exchange.on_error(exc)
@@ -138,6 +148,11 @@ class _AsyncTeeStream(httpx2.AsyncByteStream):
             await self._inner.aclose()
         finally:
             self._exchange.finish(submit, complete=self._complete)
+
+
+class _AsyncTeeEventStream(_AsyncTeeStream):
+    def __del__(self) -> None:
+        self._exchange.finish(submit, complete=False)
 
 
 class ClientForward(httpx2.BaseTransport):
@@ -199,7 +214,8 @@ class TeeTransport(httpx2.BaseTransport):
             exchange.finish(submit, complete=False)
             raise
         exchange.on_response(response.status_code, response.headers)
-        response.stream = _TeeStream(response.stream, exchange)  # type: ignore[arg-type]
+        tee = _TeeEventStream if exchange.streamed else _TeeStream
+        response.stream = tee(response.stream, exchange)  # type: ignore[arg-type]
         return response
 
     def close(self) -> None:
@@ -223,7 +239,8 @@ class AsyncTeeTransport(httpx2.AsyncBaseTransport):
             exchange.finish(submit, complete=False)
             raise
         exchange.on_response(response.status_code, response.headers)
-        response.stream = _AsyncTeeStream(response.stream, exchange)  # type: ignore[arg-type]
+        tee = _AsyncTeeEventStream if exchange.streamed else _AsyncTeeStream
+        response.stream = tee(response.stream, exchange)  # type: ignore[arg-type]
         return response
 
     async def aclose(self) -> None:
