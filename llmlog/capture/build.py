@@ -17,7 +17,7 @@ import orjson
 
 from llmlog import pricing, redact
 from llmlog.capture.context import CallContext, resolved
-from llmlog.capture.exchange import Exchange, HeaderFacts
+from llmlog.capture.exchange import Exchange
 from llmlog.capture.parsers import Parsed, error_from_body, module_for
 from llmlog.ids import ts_of
 from llmlog.settings import Settings
@@ -62,14 +62,13 @@ def _response_body(exchange: Exchange, encoding: str | None) -> bytes:
 
 def build(exchange: Exchange, settings: Settings) -> Record:
     """The record for one exchange, ready for the store."""
-    headers = exchange.header_facts()
     request_raw = redact.scrub_keys_bytes(exchange.request_body, exchange.secrets)
     request_text = request_raw.decode("utf-8", "replace")
     request = _json_or_raw(request_raw, request_text)
     if not isinstance(request, dict):
         request = {"llmlog_raw": request}
     parser = module_for(exchange.endpoint)
-    raw = _response_body(exchange, headers.content_encoding)
+    raw = _response_body(exchange, exchange.content_encoding)
     text = raw.decode("utf-8", "replace")
     ok_http = exchange.status_code is not None and exchange.status_code < 400
     streamed = exchange.streamed and ok_http
@@ -79,7 +78,7 @@ def build(exchange: Exchange, settings: Settings) -> Record:
     if exchange.abandoned and parser.finished(text):
         exchange.abandoned = False  # the SDK stops reading at the end marker
     parsed = parser.normalise(request, response if ok_http else None)
-    record = _columns(exchange, headers, request, response, parsed)
+    record = _columns(exchange, request, response, parsed)
     _mark_error(record, exchange, response, parsed)
     if record["status"] == "ok":
         record["cost_usd"] = pricing.cost_usd(
@@ -137,21 +136,15 @@ def _outline(exchange: Exchange, call: CallContext) -> Record:
     }
 
 
-def _columns(
-    exchange: Exchange,
-    headers: HeaderFacts,
-    request: dict[str, Any],
-    response: Any,
-    parsed: Parsed,
-) -> Record:
+def _columns(exchange: Exchange, request: dict[str, Any], response: Any, parsed: Parsed) -> Record:
     call = resolved(exchange.context)
     metadata: dict[str, Any] = dict(call.metadata)
-    if headers.attempt is not None:
-        metadata["attempt"] = headers.attempt
-    if headers.idempotency_key:
-        metadata["idempotency_key"] = headers.idempotency_key
-    if headers.kept:
-        metadata["headers"] = headers.kept
+    if exchange.attempt is not None:
+        metadata["attempt"] = exchange.attempt
+    if exchange.idempotency_key:
+        metadata["idempotency_key"] = exchange.idempotency_key
+    if exchange.kept_headers:
+        metadata["headers"] = dict(exchange.kept_headers)
     if exchange.abandoned:
         metadata["abandoned"] = True
     return {
