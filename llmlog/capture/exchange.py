@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from llmlog.capture.context import CallContext, PendingContext
@@ -90,8 +90,7 @@ class Exchange:
         self.secrets = secrets
         self.attempt: int | None = None  # 1 for the first attempt
         self.idempotency_key: str | None = None
-        for key, value in _raw(request_headers):
-            name = key.lower()
+        for _, name, value in _triples(request_headers):
             if name == b"x-stainless-retry-count":  # the SDKs number their retries here
                 self.attempt = int(value) + 1 if value.isdigit() else None
             elif name == b"idempotency-key":
@@ -115,8 +114,7 @@ class Exchange:
     def on_response(self, status: int, headers: Any) -> None:
         """The status and what a record keeps of the response headers."""
         self.status_code = status
-        for key, value in _raw(headers):  # (Headers.get works out the headers' encoding first)
-            name = key.lower()
+        for _, name, value in _triples(headers):
             if name == b"content-type":
                 self.streamed = value.startswith(b"text/event-stream")
             elif name == b"content-encoding":
@@ -156,6 +154,13 @@ class Exchange:
 _clock = time.perf_counter
 
 
-def _raw(headers: Any) -> Iterable[tuple[bytes, bytes]]:
-    """(name, value) byte pairs of an httpx2 ``Headers`` or of such a list."""
-    return headers if isinstance(headers, list) else getattr(headers, "raw", headers)
+def _triples(headers: Any) -> list[tuple[bytes, bytes, bytes]]:
+    """(raw name, lower-case name, value) of an httpx2 ``Headers`` or of (name, value) pairs.
+
+    httpx2 keeps exactly these (``Headers._list``, only read here): reading them saves
+    building ``.raw`` and lower-casing every name, 1 us of the 2 a call spends on headers
+    on the application's thread."""
+    kept = getattr(headers, "_list", None)
+    if kept is None:
+        kept = [(key, key.lower(), value) for key, value in getattr(headers, "raw", headers)]
+    return kept  # type: ignore[no-any-return]

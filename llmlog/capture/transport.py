@@ -61,13 +61,13 @@ class Tap:
                 return None
             call_id = new_id()
             return Exchange(
-                call_id=call_id,
-                provider=self.provider,
-                endpoint=endpoint,
-                context=ctx.begin_call(call_id, self.defaults),
-                request_body=request.content,
-                secrets=self.secrets,
-                request_headers=request.headers,
+                call_id,
+                self.provider,
+                endpoint,
+                ctx.begin_call(call_id, self.defaults),
+                request.content,
+                self.secrets,
+                request.headers,
             )
         except Exception:
             log.debug("llmlog: could not start capturing a request", exc_info=True)
