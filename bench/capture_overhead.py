@@ -21,21 +21,21 @@ Usage: python bench/capture_overhead.py [--calls 2000] [--records 30000] [--roun
 Stores: the embedded PostgreSQL 18 (pglz) and, when installed, Debian's PostgreSQL 15
 (lz4), both started in temporary directories; or only ``--db URL``.
 
-Measured 2026-11-23 13:07-13:11 on the 2-core development machine (shared with other
-work), defaults (2,000 calls per variant, 30,000 calls x 3 rounds), this code and, right
-after, the code before the perf branch:
+Measured 2026-11-23 15:40-15:45 on the 2-core development machine (shared with other
+work), defaults (2,000 calls per variant, 30,000 calls x 3 rounds), against the first
+session's code (13:07, before this one's writer and tee work):
 
-    added per call (median, wrapped - bare)   now                 before
-      non-streamed, bare 1.19 ms              +0.061 ms (+5.1%)   +0.065 ms (+5.5%)
-      streamed, bare 2.06-2.11 ms             +0.069 ms (+3.3%)   +0.085 ms (+4.1%)
-      writer threads' CPU per captured call   79 / 121 µs         109 / 159 µs
+    added per call (median, wrapped - bare)   now                 13:07
+      non-streamed, bare 1.27 / 1.19 ms       +0.040 ms (+3.2%)   +0.061 ms (+5.1%)
+      streamed, bare 2.17 / 2.06 ms           +0.044 ms (+2.0%)   +0.069 ms (+3.3%)
+      writer threads' CPU per captured call   87 / 130 µs         79 / 121 µs
     writer, calls/s (x raw COPY; Python µs/call)
-      PG 18 raw COPY (write_row)              23,682              23,297
-      PG 18 BatchWriter                       15,450 (0.66; 24)   14,942 (0.64; 35)
-      PG 18 whole writer                       9,988 (0.42; 82)    7,798 (0.34; 115)
-      PG 15 raw COPY (write_row)              27,457              26,991
-      PG 15 BatchWriter                       16,491 (0.60; 28)   16,293 (0.60; 37)
-      PG 15 whole writer                      10,593 (0.40; 85)    8,037 (0.32; 114)
+      PG 18 raw COPY (write_row)              20,826              23,682
+      PG 18 BatchWriter                       14,741 (0.68; 23)   15,450 (0.66; 24)
+      PG 18 whole writer                      17,279 (0.81; 54)    9,988 (0.42; 82)
+      PG 15 raw COPY (write_row)              24,671              27,457
+      PG 15 BatchWriter                       17,365 (0.68; 26)   16,491 (0.60; 28)
+      PG 15 whole writer                      17,459 (0.73; 53)   10,593 (0.40; 85)
 """
 
 from __future__ import annotations
