@@ -258,3 +258,43 @@ def test_many_threads_every_call_stored_once(
         "made": 200, "stored": 200, "spooled": 0, "dropped": 0, "rejected": 0, "queued": 0,
         "store_up": True,
     }  # fmt: skip
+
+
+def test_a_queued_call_holds_few_objects_for_the_garbage_collector(
+    store_url: str, tmp_path: Path, stub: StubServer
+) -> None:
+    """Queued calls live long enough to reach the oldest generation; holding the httpx2
+    header objects (~30 tracked objects a call) made Python run full collections over the
+    application's heap, ~15 us a call."""
+    import enum
+    import gc
+
+    settings.reset()
+    llmlog.configure(
+        database_url=store_url, spool_dir=tmp_path / "spool", flush_interval=60, batch_size=10**6
+    )
+    try:
+        client = llmlog.wrap(openai_client(stub))
+        ask(client)
+        for _ in client.chat.completions.create(model="gpt-4o-mini", messages=MSG, stream=True):
+            pass
+        queued = list(writer.get()._items)
+        assert len(queued) == 2
+        for exchange in queued:
+            shared = {id(exchange.context.defaults), id(exchange.secrets)}  # the client's
+            held = {id(exchange): exchange}
+            todo = [exchange]
+            while todo:  # every tracked object it holds, however deep (not types, enums)
+                for r in gc.get_referents(todo.pop()):
+                    new = id(r) not in held and id(r) not in shared
+                    if new and gc.is_tracked(r) and not isinstance(r, type | enum.Enum):
+                        held[id(r)] = r
+                        todo.append(r)
+            kinds = sorted(type(r).__name__ for r in held.values())
+            assert kinds == ["Exchange", "PendingContext", "UUID", "list"]
+            assert exchange.attempt == 1 and "x-request-id" in exchange.kept_headers
+        assert llmlog.flush(10)
+        assert len(rows(psycopg.connect(store_url))) == 2
+    finally:
+        writer.shutdown()
+        settings.reset()

@@ -124,3 +124,19 @@ def test_a_value_the_store_cannot_take_is_rejected_alone(store: psycopg.Connecti
     assert [(r["id"], reason) for r, reason in rejects] == [
         (bad["id"], "cannot serialise: cannot store a object value")
     ]
+
+
+def test_the_connection_may_hold_a_whole_batch_on_its_way(store: psycopg.Connection) -> None:
+    """A batch goes to the kernel at once: the sending thread does not wake (and take the
+    interpreter lock) for every ~200 KB the server reads."""
+    import os
+    import socket
+    from pathlib import Path
+
+    from llmlog.store.batch import SEND_BUFFER
+
+    BatchWriter(store)
+    with socket.socket(fileno=os.dup(store.pgconn.socket)) as sock:
+        granted = sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
+    ceiling = int(Path("/proc/sys/net/core/wmem_max").read_text())
+    assert granted >= min(SEND_BUFFER, ceiling)
