@@ -60,22 +60,30 @@ def test_row_in_default_partition_moves_when_its_day_is_created(
     assert where == [("llm_calls_p20250101", 2)]
 
 
-def test_copy_text_keeps_every_value_exactly(store: psycopg.Connection) -> None:
-    """Rows go out as ready COPY text: separators, escapes and NULL markers in values."""
-    tricky = "tab\there, line\nbreak\r\n, back\\slash, \\N, \\., é, \U0001f600"
-    record = make_record(
+TRICKY = "tab\there, line\nbreak\r\n, back\\slash, \\N, \\., é, \U0001f600"
+
+
+def tricky_record(text: str, **extra: object) -> Record:
+    """A record with ``text`` (separators, escapes, NULL markers) in every kind of column."""
+    return make_record(
         datetime.now(UTC),
-        output_text=tricky,
+        output_text=text,
         system_prompt="\\",
         feature="",
-        response={"text": tricky, "n": 1.5, "big": 2**62, "none": None},
+        response={"text": text, "n": 1.5, "big": 2**62, "none": None},
         tool_calls=[{"id": "c1", "name": "f", "arguments": '{"a":"\\t"}'}],
         cost_usd=Decimal("1E-7"),
         latency_ms=812.25,
         input_tokens=0,
         streamed=True,
-        metadata={"k": tricky},
+        **extra,
     )
+
+
+def test_copy_text_keeps_every_value_exactly(store: psycopg.Connection) -> None:
+    """Rows go out as ready COPY text: separators, escapes and NULL markers in values."""
+    tricky = TRICKY
+    record = tricky_record(tricky, metadata={"k": tricky})
     assert BatchWriter(store).write([record]) == 1
     row = store.execute(
         "SELECT output_text, system_prompt, feature, response, tool_calls, cost_usd, "
@@ -89,21 +97,8 @@ def test_copy_text_keeps_every_value_exactly(store: psycopg.Connection) -> None:
 
 def test_a_copy_line_reads_back_to_the_record_it_stores() -> None:
     """``from_row`` (how the writer spools built batches) inverts ``to_row`` exactly."""
-    tricky = "tab\there, line\nbreak\r\n, back\\slash, \\N, é, \U0001f600, nul \x00"
-    record = make_record(
-        datetime.now(UTC),
-        parent_id=new_id(),
-        output_text=tricky,
-        system_prompt="\\",
-        feature="",
-        response={"text": tricky, "n": 1.5, "big": 2**62, "none": None},
-        tool_calls=[{"id": "c1", "name": "f", "arguments": '{"a":"\\t"}'}],
-        cost_usd=Decimal("1E-7"),
-        latency_ms=812.25,
-        input_tokens=0,
-        http_status=200,
-        streamed=True,
-    )
+    tricky = TRICKY + ", nul \x00"
+    record = tricky_record(tricky, parent_id=new_id(), http_status=200)
     line = to_row(record)
     back = from_row(line)
     assert to_row(back) == line
