@@ -11,7 +11,8 @@ retries, headers) through their public ``with_options``; nothing is patched. The
   hooks, proxies and redirects all apply as before.
 
 Three private attributes are read (never written), for want of public getters: the SDK's
-``client._client`` and the httpx2 client's ``_transport`` and ``_mounts``.
+``client._client`` and the httpx2 client's ``_transport`` and ``_mounts`` (and the
+exchange reads ``Headers._list``, see ``exchange._triples``).
 """
 
 from __future__ import annotations

@@ -155,8 +155,11 @@ class Writer:
                 break
             if isinstance(built, Built):
                 rows += built.rows
-        records = [self._record(i) for i in self._items if isinstance(i, Exchange)]
-        self._items.clear()
+        records = []
+        while self._items:  # (popped one by one: the application may still be appending)
+            item = self._items.popleft()
+            if isinstance(item, Exchange):
+                records.append(self._record(item))
         if rows or records:
             log.warning(
                 "llmlog: the store did not answer within %.1f s at exit; spooling %d call(s)",
