@@ -21,7 +21,7 @@ Usage: python bench/capture_overhead.py [--calls 2000] [--records 30000] [--roun
 Stores: the embedded PostgreSQL 18 (pglz) and, when installed, Debian's PostgreSQL 15
 (lz4), both started in temporary directories; or only ``--db URL``.
 
-Measured 2026-11-23 15:40-15:45 on the 2-core development machine (shared with other
+Measured 2026-11-23 14:53-14:58 on the 2-core development machine (shared with other
 work), defaults (2,000 calls per variant, 30,000 calls x 3 rounds), against the first
 session's code (13:07, before this one's writer and tee work):
 
