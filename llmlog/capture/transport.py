@@ -81,15 +81,30 @@ def submit(exchange: Exchange) -> None:
         log.debug("llmlog: could not queue a call", exc_info=True)
 
 
-class _TeeStream(httpx2.SyncByteStream):
+class _Tee:
     """The response body on its way to the caller: each chunk is kept (a reference), the
-    first content delta of an event stream is timed, the end hands the call over."""
+    first content delta of an event stream is timed, the end hands the call over. The sync
+    and async streams below differ only in how they iterate and close."""
 
-    def __init__(self, inner: httpx2.SyncByteStream, exchange: Exchange) -> None:
+    def __init__(self, inner: Any, exchange: Exchange) -> None:
         self._inner = inner
         self._exchange = exchange
         self._complete = False
 
+    def _ended(self) -> None:
+        self._complete = True
+        self._exchange.finish(submit, complete=True)
+
+
+class _RecordedWhenCollected(_Tee):
+    """An event stream, which a caller may drop unread and unclosed: it is recorded when
+    collected, as abandoned. (A non-streamed body is always read to its end and closed.)"""
+
+    def __del__(self) -> None:
+        self._exchange.finish(submit, complete=False)
+
+
+class _TeeStream(_Tee, httpx2.SyncByteStream):
     def __iter__(self) -> Iterator[bytes]:
         exchange = self._exchange
         keep = exchange.chunks.append
@@ -103,8 +118,7 @@ class _TeeStream(httpx2.SyncByteStream):
         except Exception as exc:
             exchange.on_error(exc)
             raise
-        self._complete = True
-        exchange.finish(submit, complete=True)
+        self._ended()
 
     def close(self) -> None:
         try:
@@ -113,20 +127,11 @@ class _TeeStream(httpx2.SyncByteStream):
             self._exchange.finish(submit, complete=self._complete)
 
 
-class _TeeEventStream(_TeeStream):
-    """An event stream, which a caller may drop unread and unclosed: it is recorded when
-    collected, as abandoned. (A non-streamed body is always read to its end and closed.)"""
-
-    def __del__(self) -> None:
-        self._exchange.finish(submit, complete=False)
+class _TeeEventStream(_RecordedWhenCollected, _TeeStream):
+    pass
 
 
-class _AsyncTeeStream(httpx2.AsyncByteStream):
-    def __init__(self, inner: httpx2.AsyncByteStream, exchange: Exchange) -> None:
-        self._inner = inner
-        self._exchange = exchange
-        self._complete = False
-
+class _AsyncTeeStream(_Tee, httpx2.AsyncByteStream):
     async def __aiter__(self) -> AsyncIterator[bytes]:
         exchange = self._exchange
         keep = exchange.chunks.append
@@ -140,8 +145,7 @@ class _AsyncTeeStream(httpx2.AsyncByteStream):
         except Exception as exc:
             exchange.on_error(exc)
             raise
-        self._complete = True
-        exchange.finish(submit, complete=True)
+        self._ended()
 
     async def aclose(self) -> None:
         try:
@@ -150,9 +154,8 @@ class _AsyncTeeStream(httpx2.AsyncByteStream):
             self._exchange.finish(submit, complete=self._complete)
 
 
-class _AsyncTeeEventStream(_AsyncTeeStream):
-    def __del__(self) -> None:
-        self._exchange.finish(submit, complete=False)
+class _AsyncTeeEventStream(_RecordedWhenCollected, _AsyncTeeStream):
+    pass
 
 
 class ClientForward(httpx2.BaseTransport):
