@@ -48,8 +48,9 @@ def _json_or_raw(raw: bytes, text: str) -> Any:
         return {"llmlog_raw": text} if text else None
 
 
-def _response_body(exchange: Exchange, encoding: str | None) -> bytes:
+def _response_body(exchange: Exchange) -> bytes:
     raw = b"".join(exchange.chunks)
+    encoding = exchange.content_encoding
     if encoding and encoding != "identity":
         import httpx2
 
@@ -68,7 +69,7 @@ def build(exchange: Exchange, settings: Settings) -> Record:
     if not isinstance(request, dict):
         request = {"llmlog_raw": request}
     parser = module_for(exchange.endpoint)
-    raw = _response_body(exchange, exchange.content_encoding)
+    raw = _response_body(exchange)
     text = raw.decode("utf-8", "replace")
     ok_http = exchange.status_code is not None and exchange.status_code < 400
     streamed = exchange.streamed and ok_http

@@ -1,7 +1,8 @@
 """One HTTP attempt as seen on the wire: the raw facts the tee collects on the request path.
 
-Only cheap work happens here (appending bytes, one regex until the first content delta,
-clock reads). Parsing, cost, redaction and serialisation happen on the writer thread.
+Only cheap work happens here (keeping references to the bytes, reading a few header
+values, one regex until the first content delta, clock reads). Parsing, cost, redaction
+and serialisation happen on the writer thread.
 """
 
 from __future__ import annotations
@@ -121,12 +122,6 @@ class Exchange:
                 self.content_encoding = value.decode("latin-1")
             elif name in KEPT_HEADERS:
                 self.kept_headers[name.decode("latin-1")] = value.decode("latin-1")
-
-    def on_chunk(self, chunk: bytes) -> None:
-        """Keep a chunk (the tee streams call ``scan_ttft`` themselves, only until it hits)."""
-        self.chunks.append(chunk)
-        if self.streamed and self.ttft_ms is None:
-            self.scan_ttft(chunk)
 
     def scan_ttft(self, chunk: bytes) -> bool:
         """Stamp the TTFT if ``chunk`` holds the first content delta; False once stamped."""

@@ -1,11 +1,11 @@
-"""The process-wide background writer: queue -> records -> batched COPY, or the spool.
+"""The process-wide background writer: queue -> COPY lines -> batched COPY, or the spool.
 
 - ``submit`` never blocks and never raises: a full queue spills the call to the spool
   in the caller's thread (the overload path), and a spool that cannot be written counts
   the call as dropped.
-- A build thread turns exchanges into records (parse, cost, privacy) in bursts, every
-  ``flush_interval`` or as soon as ``batch_size`` calls are queued; a store thread writes
-  the built batches with COPY (see "the threads" below).
+- A build thread turns exchanges into records (parse, cost, privacy) and those into COPY
+  lines in bursts, every ``flush_interval`` or as soon as ``batch_size`` calls are
+  queued; a store thread sends the built batches with COPY (see "the threads" below).
 - Store unreachable -> the batch goes to the spool; the store is retried after a back-off
   (1 s doubling to 30 s). Rows the store refuses go to ``spool/rejects`` (counted dropped).
 - Accounting: ``made = stored + spooled + dropped + queued`` at any moment (``stats()``).

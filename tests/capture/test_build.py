@@ -29,7 +29,7 @@ def exchange(body: bytes, headers: dict[str, str]) -> Exchange:
         secrets=(),
     )
     result.on_response(200, httpx2.Headers(headers))
-    result.on_chunk(body)
+    result.chunks.append(body)
     result.latency_ms = 5.0
     return result
 
