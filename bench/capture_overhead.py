@@ -2,6 +2,7 @@
 
 Usage: python bench/capture_overhead.py [--calls 2000] [--records 30000] [--rounds 3]
                                         [--db URL] [--no-pg15] [--skip-overhead]
+                                        [--skip-throughput]
 
 1. Added time per call against the local stub (tests/stub_provider.py, its own process):
    bare client vs ``llmlog.wrap``'d client vs the seeds' naive pattern (a synchronous
@@ -196,11 +197,8 @@ def overhead(url: str, calls: int, block: int = 10) -> None:
 def realistic_exchange(i: int) -> Any:
     import httpx2
 
-    from llmlog.capture.context import CallContext
-    from llmlog.capture.exchange import Exchange
-    from llmlog.ids import new_id
+    from llmlog.capture.exchange import Exchange, Source
 
-    call_id = new_id()
     filler = "Our refund policy covers unopened items within 30 days of delivery. " * 30
     request = {
         "model": "gpt-4o-mini",
@@ -223,25 +221,25 @@ def realistic_exchange(i: int) -> Any:
                   "prompt_tokens_details": {"cached_tokens": 256 if i % 3 else 0},
                   "completion_tokens_details": {"reasoning_tokens": 0}},
     }  # fmt: skip
-    exchange = Exchange(
-        call_id=call_id,
-        provider="openai",
-        endpoint="chat.completions",
-        context=CallContext(
-            str(call_id),
-            None,
-            {
-                "feature": f"f{i % 8}",
-                "tenant_id": f"t{i % 50}",
-                "user_id": f"u{i % 1000}",
-                "session_id": None,
-                "prompt_version": "v1",
-            },
-            {},
-        ),
-        request_body=json.dumps(request).encode(),
+    source = Source(
+        "openai",
+        defaults={
+            "feature": f"f{i % 8}",
+            "tenant_id": f"t{i % 50}",
+            "user_id": f"u{i % 1000}",
+            "prompt_version": "v1",
+        },
         secrets=("sk-bench-key-000000",),
-        request_headers=[(b"x-stainless-retry-count", b"0")],
+    )
+    exchange = Exchange(
+        source,
+        "chat.completions",
+        httpx2.Request(
+            "POST",
+            "https://api.openai.com/v1/chat/completions",
+            content=json.dumps(request).encode(),
+            headers={"x-stainless-retry-count": "0"},
+        ),
     )
     exchange.on_response(
         200, httpx2.Headers({"content-type": "application/json", "x-request-id": "req_1"})
@@ -352,13 +350,14 @@ def main() -> None:
     parser.add_argument("--db", help="PostgreSQL URL (default: temporary local servers)")
     parser.add_argument("--no-pg15", action="store_true", help="skip Debian's PostgreSQL 15")
     parser.add_argument("--skip-overhead", action="store_true")
+    parser.add_argument("--skip-throughput", action="store_true")
     args = parser.parse_args()
     with stores(args.db, pg15=not args.no_pg15) as found:
         if not args.skip_overhead:
             fresh_table(found[0].url)
             print(f"per-call overhead, writer storing into {found[0].label}")
             overhead(found[0].url, args.calls)
-        for store in found:
+        for store in found if not args.skip_throughput else ():
             throughput(store, args.records, args.rounds)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import random
 import time
 import uuid
@@ -10,28 +11,56 @@ from datetime import UTC, datetime, timedelta
 
 # UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, version 7, a 12-bit sequence (method 1:
 # ids made in one millisecond by one process sort in the order they were made, 4,096 at a
-# time), the RFC 4122 variant, 62 random bits. Made from Python ints: a call id is made on
-# the application's thread for every call, and this is the cheapest way found there.
+# time), the RFC 4122 variant, 62 pseudo-random bits.
+#
+# A call's id is worked out from a *key*, (nanoseconds, sequence number), which is all the
+# application's thread takes for a call (two C calls): the id itself is made when someone
+# asks (``last_call_id()``, the writer), always the same from the same key. The 62 bits
+# are the sequence number mixed by an odd multiplier (one-to-one, so never repeated in a
+# process); each process starts its sequence at a random point, so two processes collide
+# no more often than random bits would.
 _VERSION_VARIANT = (0x7 << 76) | (0b10 << 62)
-_sequence = itertools.count()  # next() is atomic under the GIL
-_random_bits = random.getrandbits  # the random module reseeds itself in a forked child
+_MIX = 0x9E3779B97F4A7C15  # odd: multiplying by it is one-to-one modulo 2**62
+_LOW_62 = (1 << 62) - 1
 _now_ns = time.time_ns
+
+Key = tuple[int, int]
+
+
+def _fresh_sequence() -> None:
+    global _sequence
+    _sequence = itertools.count(random.getrandbits(62))  # next() is atomic under the GIL
+
+
+_fresh_sequence()
+os.register_at_fork(after_in_child=_fresh_sequence)
+
+
+def new_key() -> Key:
+    """What a call's id is made from, taken now: cheap enough for every call."""
+    return _now_ns(), next(_sequence)
+
+
+def id_of(key: Key) -> uuid.UUID:
+    """The UUIDv7 of a key (the same key always gives the same id)."""
+    nanos, sequence = key
+    return _uuid_of(
+        (nanos // 1_000_000) << 80
+        | _VERSION_VARIANT
+        | (sequence & 0xFFF) << 64
+        | (sequence * _MIX) & _LOW_62
+    )
 
 
 def new_id(at: datetime | None = None) -> uuid.UUID:
     """A fresh UUIDv7, stamped with ``at`` (default: now)."""
-    millis = _now_ns() // 1_000_000 if at is None else int(at.timestamp() * 1000)
-    return _uuid_of(
-        (millis << 80) | _VERSION_VARIANT | (next(_sequence) & 0xFFF) << 64 | _random_bits(62)
-    )
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+    if at is None:
+        return id_of(new_key())
+    return id_of((int(at.timestamp() * 1000) * 1_000_000, next(_sequence)))
 
 
 def _uuid_of(value: int) -> uuid.UUID:
-    """``uuid.UUID(int=value)`` without its argument checks (a call id is made per call,
-    on the application's thread)."""
+    """``uuid.UUID(int=value)`` without its argument checks."""
     made = _new(uuid.UUID)
     _set(made, "int", value)
     _set(made, "is_safe", _UNKNOWN)
@@ -39,6 +68,9 @@ def _uuid_of(value: int) -> uuid.UUID:
 
 
 _new, _set, _UNKNOWN = object.__new__, object.__setattr__, uuid.SafeUUID.unknown
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def id_time(call_id: uuid.UUID) -> datetime | None:

@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from llmlog import pricing, redact
-from llmlog.capture.context import CallContext, resolved
+from llmlog.capture.context import CallContext
 from llmlog.capture.exchange import Exchange
 from llmlog.capture.parsers import Parsed, error_from_body, module_for
 from llmlog.ids import ts_of
@@ -112,7 +112,7 @@ def _keep_text(record: Record, column: str, parsed: Any, text: str) -> None:
 def fallback(exchange: Exchange) -> Record:
     """The outline stored for a call whose body could not be parsed (never lose a call)."""
     failed = exchange.error_type is not None or (exchange.status_code or 0) >= 400
-    call = resolved(exchange.context)
+    call = exchange.context
     return {
         **_outline(exchange, call),
         "status": "error" if failed else "ok",
@@ -138,7 +138,7 @@ def _outline(exchange: Exchange, call: CallContext) -> Record:
 
 
 def _columns(exchange: Exchange, request: dict[str, Any], response: Any, parsed: Parsed) -> Record:
-    call = resolved(exchange.context)
+    call = exchange.context
     metadata: dict[str, Any] = dict(call.metadata)
     if exchange.attempt is not None:
         metadata["attempt"] = exchange.attempt

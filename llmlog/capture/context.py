@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from llmlog.ids import new_id
+from llmlog.ids import Key, id_of, new_id
 
 FIELDS = ("feature", "tenant_id", "user_id", "session_id", "prompt_version")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -33,20 +33,23 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 @dataclass
 class Frame:
-    """One open context: its resolved fields and the last call made directly in it."""
+    """One open context: its resolved fields and the last call made directly in it.
+
+    Calls are known here by their id keys (``llmlog.ids``): the application's thread
+    never makes the UUID itself."""
 
     trace_id: str
-    anchor: uuid.UUID | None
+    anchor: Key | None
     fields: dict[str, str | None]
     metadata: dict[str, Any]
-    last_call: list[uuid.UUID | None] = field(default_factory=lambda: [None])
+    last_call: list[Key | None] = field(default_factory=lambda: [None])
 
-    def latest(self) -> uuid.UUID | None:
+    def latest(self) -> Key | None:
         return self.last_call[0] or self.anchor
 
 
 _frame: contextvars.ContextVar[Frame | None] = contextvars.ContextVar("llmlog_frame", default=None)
-_last_call: contextvars.ContextVar[uuid.UUID | None] = contextvars.ContextVar(
+_last_call: contextvars.ContextVar[Key | None] = contextvars.ContextVar(
     "llmlog_last_call", default=None
 )
 
@@ -135,7 +138,7 @@ class context:
 
 @dataclass(frozen=True)
 class CallContext:
-    """What a call records about its context, taken when it starts."""
+    """What a call records about its context (worked out on the writer's thread)."""
 
     trace_id: str
     parent_id: uuid.UUID | None
@@ -143,46 +146,30 @@ class CallContext:
     metadata: dict[str, Any]
 
 
-class PendingContext:
-    """A starting call's ``CallContext``, worked out later (on the writer's thread).
-
-    The application's thread only notes the frame the call was made in: a frame's
-    fields, metadata and anchor never change once it is open.
-    """
-
-    __slots__ = ("call_id", "defaults", "frame")
-
-    def __init__(self, call_id: uuid.UUID, frame: Frame | None, defaults: dict[str, Any]) -> None:
-        self.call_id = call_id
-        self.frame = frame
-        self.defaults = defaults
-
-    def resolve(self) -> CallContext:
-        base = {k: self.defaults.get(k) for k in FIELDS}
-        wrap_meta = self.defaults.get("metadata") or {}
-        frame = self.frame
-        if frame is None:
-            return CallContext(str(self.call_id), None, base, dict(wrap_meta))
-        fields = {k: frame.fields.get(k) or base[k] for k in FIELDS}
-        return CallContext(frame.trace_id, frame.anchor, fields, {**wrap_meta, **frame.metadata})
-
-
-def begin_call(call_id: uuid.UUID, defaults: dict[str, Any]) -> PendingContext:
-    """Register a starting call: becomes ``last_call_id()`` and its frame's latest call.
-
-    ``defaults`` are the fields given to ``wrap()``; an open context's fields win over them.
-    """
-    _last_call.set(call_id)
+def begin_call(key: Key) -> Frame | None:
+    """Register a starting call: it becomes ``last_call_id()`` and its frame's latest call.
+    Returns the frame the call is made in (None outside any context)."""
+    _last_call.set(key)
     frame = _frame.get()
     if frame is not None:
-        frame.last_call[0] = call_id
-    return PendingContext(call_id, frame, defaults)
+        frame.last_call[0] = key
+    return frame
 
 
-def resolved(context: CallContext | PendingContext) -> CallContext:
-    return context.resolve() if isinstance(context, PendingContext) else context
+def resolve(call_id: uuid.UUID, frame: Frame | None, defaults: dict[str, Any]) -> CallContext:
+    """A call's context, worked out on the writer's thread (a frame's fields, metadata and
+    anchor never change once it is open). ``defaults`` are the fields given to ``wrap()``;
+    an open context's fields win over them."""
+    base = {k: defaults.get(k) for k in FIELDS}
+    wrap_meta = defaults.get("metadata") or {}
+    if frame is None:
+        return CallContext(str(call_id), None, base, dict(wrap_meta))
+    fields = {k: frame.fields.get(k) or base[k] for k in FIELDS}
+    parent = None if frame.anchor is None else id_of(frame.anchor)
+    return CallContext(frame.trace_id, parent, fields, {**wrap_meta, **frame.metadata})
 
 
 def last_call_id() -> uuid.UUID | None:
     """The id of the most recent call made in this thread or asyncio task (None if none)."""
-    return _last_call.get()
+    key = _last_call.get()
+    return None if key is None else id_of(key)

@@ -10,18 +10,16 @@ logged and swallowed; the application's own errors are re-raised unchanged.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx2
 
 from llmlog import settings
-from llmlog.capture import context as ctx
 from llmlog.capture import writer
-from llmlog.capture.exchange import Exchange
-from llmlog.ids import new_id
+from llmlog.capture.exchange import Exchange, Source
 
 log = logging.getLogger("llmlog")
 
@@ -33,45 +31,28 @@ ENDPOINTS = (
 )
 
 
-def endpoint_of(request: httpx2.Request) -> str | None:
-    if request.method != "POST":
-        return None
-    path = request.url.path.rstrip("/")
+@functools.lru_cache(maxsize=64)
+def endpoint_at(path: str) -> str | None:
+    """The endpoint a POST to ``path`` reaches, if it is one llmlog captures."""
+    path = path.rstrip("/")
     for suffix, name in ENDPOINTS:
         if path.endswith(suffix):
             return name
     return None
 
 
-@dataclass(frozen=True)
-class Tap:
-    """What a wrapped client records with: its provider, wrap() fields, keys to scrub."""
-
-    provider: str
-    defaults: dict[str, Any] = field(default_factory=dict)
-    secrets: tuple[str, ...] = ()
-
-    def start(self, request: httpx2.Request) -> Exchange | None:
-        """A new exchange for a captured request, or None (never raises)."""
-        try:
-            endpoint = endpoint_of(request)
-            if endpoint is None:
-                return None
-            if not settings.current().enabled:
-                return None
-            call_id = new_id()
-            return Exchange(
-                call_id,
-                self.provider,
-                endpoint,
-                ctx.begin_call(call_id, self.defaults),
-                request.content,
-                self.secrets,
-                request.headers,
-            )
-        except Exception:
-            log.debug("llmlog: could not start capturing a request", exc_info=True)
+def start(source: Source, request: httpx2.Request) -> Exchange | None:
+    """A new exchange for a captured request, or None (never raises)."""
+    try:
+        if request.method != "POST":
             return None
+        endpoint = endpoint_at(request.url.path)
+        if endpoint is None or not settings.current().enabled:
+            return None
+        return Exchange(source, endpoint, request)
+    except Exception:
+        log.debug("llmlog: could not start capturing a request", exc_info=True)
+        return None
 
 
 def submit(exchange: Exchange) -> None:
@@ -201,13 +182,13 @@ class TeeTransport(httpx2.BaseTransport):
     is collected, and ``inner`` may be that pool.
     """
 
-    def __init__(self, inner: httpx2.BaseTransport, tap: Tap, owner: object = None) -> None:
+    def __init__(self, inner: httpx2.BaseTransport, source: Source, owner: object = None) -> None:
         self.inner = inner
-        self.tap = tap
+        self.source = source
         self.owner = owner
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
-        exchange = self.tap.start(request)
+        exchange = start(self.source, request)
         if exchange is None:
             return self.inner.handle_request(request)
         try:
@@ -226,13 +207,15 @@ class TeeTransport(httpx2.BaseTransport):
 
 
 class AsyncTeeTransport(httpx2.AsyncBaseTransport):
-    def __init__(self, inner: httpx2.AsyncBaseTransport, tap: Tap, owner: object = None) -> None:
+    def __init__(
+        self, inner: httpx2.AsyncBaseTransport, source: Source, owner: object = None
+    ) -> None:
         self.inner = inner
-        self.tap = tap
+        self.source = source
         self.owner = owner
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        exchange = self.tap.start(request)
+        exchange = start(self.source, request)
         if exchange is None:
             return await self.inner.handle_async_request(request)
         try:

@@ -12,7 +12,7 @@ retries, headers) through their public ``with_options``; nothing is patched. The
 
 Three private attributes are read (never written), for want of public getters: the SDK's
 ``client._client`` and the httpx2 client's ``_transport`` and ``_mounts`` (and the
-exchange reads ``Headers._list``, see ``exchange._triples``).
+exchange keeps ``Headers._list``, see ``exchange._triples``).
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from typing import Any, TypeVar
 import httpx2
 
 from llmlog.capture.context import FIELDS
+from llmlog.capture.exchange import Source
 from llmlog.capture.transport import (
     AsyncClientForward,
     AsyncTeeTransport,
     ClientForward,
-    Tap,
     TeeTransport,
 )
 
@@ -69,19 +69,19 @@ def wrap(client: C, **fields: Any) -> C:
     defaults = dict(fields)
     if isinstance(defaults.get("metadata"), dict):
         defaults["metadata"] = dict(defaults["metadata"])  # read later, on the writer thread
-    tap = Tap(provider=provider_of(client), defaults=defaults, secrets=_secrets(client))
+    source = Source(provider=provider_of(client), defaults=defaults, secrets=_secrets(client))
     original = client._client  # type: ignore[attr-defined]
     shared = _shareable_transport(original)
     if isinstance(original, httpx2.AsyncClient):
         inner: Any = shared or AsyncClientForward(original)
         http: Any = httpx2.AsyncClient(
-            transport=AsyncTeeTransport(inner, tap, owner=original),
+            transport=AsyncTeeTransport(inner, source, owner=original),
             **_settings_of(original, shared=bool(shared)),
         )
     else:
         inner = shared or ClientForward(original)
         http = httpx2.Client(
-            transport=TeeTransport(inner, tap, owner=original),
+            transport=TeeTransport(inner, source, owner=original),
             **_settings_of(original, shared=bool(shared)),
         )
     return client.with_options(http_client=http)  # type: ignore[attr-defined,no-any-return]

@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import atexit
+import itertools
 import logging
 import os
 import queue
@@ -74,13 +75,16 @@ class _Stop(_Flush):
 
 
 class Counters:
+    """The accounting. Calls made are counted on the application's threads without a lock:
+    ``next()`` on an ``itertools.count`` is atomic. Reading that count takes a number
+    from it too, so reads are counted (under the lock) and taken off."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.values = dict.fromkeys(("made", "stored", "spooled", "dropped", "rejected"), 0)
-
-    def made(self) -> None:
-        with self._lock:
-            self.values["made"] += 1
+        self._made = itertools.count()
+        self.made = self._made.__next__
+        self._reads = 0
+        self.values = dict.fromkeys(("stored", "spooled", "dropped", "rejected"), 0)
 
     def add(self, **amounts: int) -> None:
         with self._lock:
@@ -89,7 +93,9 @@ class Counters:
 
     def snapshot(self) -> dict[str, int]:
         with self._lock:
-            return dict(self.values)
+            made = next(self._made) - self._reads
+            self._reads += 1
+            return {"made": made, **self.values}
 
 
 class Writer:
@@ -98,6 +104,8 @@ class Writer:
         self._items: deque[Any] = deque()
         self._wake = threading.Event()
         self.counters = Counters()
+        self._count_made = self.counters.made
+        self._queue_size, self._batch_size = settings.queue_size, settings.batch_size
         self.spool = Spool(settings.spool_path())
         self.feedback_spool = Spool(settings.spool_path(), kind="feedback")
         self.store_up: bool | None = None
@@ -117,12 +125,13 @@ class Writer:
     # --- the application's side ---------------------------------------------------
 
     def submit(self, exchange: Exchange) -> None:
-        self.counters.made()
-        if len(self._items) >= self.settings.queue_size:
+        self._count_made()
+        items = self._items
+        if len(items) >= self._queue_size:
             self._spool_records([self._record(exchange)])
             return
-        self._items.append(exchange)
-        if len(self._items) >= self.settings.batch_size:
+        items.append(exchange)
+        if len(items) >= self._batch_size:
             self._wake.set()
 
     def feedback(self, item: Feedback) -> None:

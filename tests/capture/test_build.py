@@ -8,9 +8,7 @@ import json
 import httpx2
 
 from llmlog.capture.build import build, fallback
-from llmlog.capture.context import CallContext
-from llmlog.capture.exchange import Exchange
-from llmlog.ids import new_id
+from llmlog.capture.exchange import Exchange, Source
 from llmlog.settings import Settings
 from llmlog.store.batch import from_row, to_row
 from llmlog.store.records import from_json, to_json, unescape
@@ -18,15 +16,11 @@ from tests import stub_provider as stub_mod
 
 
 def exchange(body: bytes, headers: dict[str, str]) -> Exchange:
-    call_id = new_id()
     request = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
     result = Exchange(
-        call_id=call_id,
-        provider="openai",
-        endpoint="chat.completions",
-        context=CallContext(str(call_id), None, {}, {}),
-        request_body=json.dumps(request).encode(),
-        secrets=(),
+        Source("openai"),
+        "chat.completions",
+        httpx2.Request("POST", "http://127.0.0.1/v1/chat/completions", json=request),
     )
     result.on_response(200, httpx2.Headers(headers))
     result.chunks.append(body)
