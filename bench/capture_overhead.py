@@ -244,7 +244,7 @@ def realistic_exchange(i: int) -> Any:
     exchange.on_response(
         200, httpx2.Headers({"content-type": "application/json", "x-request-id": "req_1"})
     )
-    exchange.chunks.append(json.dumps(response).encode())
+    exchange.chunks = (json.dumps(response).encode(),)
     exchange.latency_ms = 812.0
     return exchange
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
 import httpx2
@@ -63,33 +63,33 @@ def submit(exchange: Exchange) -> None:
 
 
 class _Tee:
-    """The response body on its way to the caller: each chunk is kept (a reference), the
-    first content delta of an event stream is timed, the end hands the call over. The sync
-    and async streams below differ only in how they iterate and close."""
+    """An event stream on its way to the caller: each chunk is kept (a reference), the
+    first content delta is timed, the end hands the call over. A caller may drop a stream
+    unread and unclosed: it is then recorded when collected, as abandoned. The sync and
+    async streams below differ only in how they iterate and close."""
 
     def __init__(self, inner: Any, exchange: Exchange) -> None:
         self._inner = inner
         self._exchange = exchange
+        self._chunks: list[bytes] = []
         self._complete = False
 
     def _ended(self) -> None:
         self._complete = True
-        self._exchange.finish(submit, complete=True)
+        self._exchange.finish(submit, self._chunks, complete=True)
 
-
-class _RecordedWhenCollected(_Tee):
-    """An event stream, which a caller may drop unread and unclosed: it is recorded when
-    collected, as abandoned. (A non-streamed body is always read to its end and closed.)"""
+    def _closed(self) -> None:
+        self._exchange.finish(submit, self._chunks, complete=self._complete)
 
     def __del__(self) -> None:
-        self._exchange.finish(submit, complete=False)
+        self._closed()
 
 
 class _TeeStream(_Tee, httpx2.SyncByteStream):
     def __iter__(self) -> Iterator[bytes]:
         exchange = self._exchange
-        keep = exchange.chunks.append
-        scanning = exchange.streamed  # for the first content delta (TTFT)
+        keep = self._chunks.append
+        scanning = True  # for the first content delta (TTFT)
         try:
             for chunk in self._inner:
                 keep(chunk)
@@ -105,18 +105,14 @@ class _TeeStream(_Tee, httpx2.SyncByteStream):
         try:
             self._inner.close()
         finally:
-            self._exchange.finish(submit, complete=self._complete)
-
-
-class _TeeEventStream(_RecordedWhenCollected, _TeeStream):
-    pass
+            self._closed()
 
 
 class _AsyncTeeStream(_Tee, httpx2.AsyncByteStream):
     async def __aiter__(self) -> AsyncIterator[bytes]:
         exchange = self._exchange
-        keep = exchange.chunks.append
-        scanning = exchange.streamed
+        keep = self._chunks.append
+        scanning = True
         try:
             async for chunk in self._inner:
                 keep(chunk)
@@ -132,11 +128,20 @@ class _AsyncTeeStream(_Tee, httpx2.AsyncByteStream):
         try:
             await self._inner.aclose()
         finally:
-            self._exchange.finish(submit, complete=self._complete)
+            self._closed()
 
 
-class _AsyncTeeEventStream(_RecordedWhenCollected, _AsyncTeeStream):
-    pass
+def _read_whole(response: httpx2.Response, exchange: Exchange, chunks: Sequence[bytes]) -> None:
+    """A body that is not an event stream was read here, whole (``chunks``), as sent:
+    the SDK reads it whole anyway. The caller gets the same bytes, and the call is handed
+    over now, with no stream in between the SDK and its bytes."""
+    exchange.finish(submit, chunks, complete=True)
+    response.stream = httpx2.ByteStream(b"".join(chunks))
+
+
+def _failed(exchange: Exchange, exc: Exception) -> None:
+    exchange.on_error(exc)
+    exchange.finish(submit, complete=False)
 
 
 class ClientForward(httpx2.BaseTransport):
@@ -193,13 +198,20 @@ class TeeTransport(httpx2.BaseTransport):
             return self.inner.handle_request(request)
         try:
             response = self.inner.handle_request(request)
+            exchange.on_response(response.status_code, response.headers)
+            if not exchange.streamed:
+                stream: Any = response.stream
+                try:
+                    chunks = tuple(stream)
+                finally:
+                    stream.close()
         except Exception as exc:
-            exchange.on_error(exc)
-            exchange.finish(submit, complete=False)
+            _failed(exchange, exc)
             raise
-        exchange.on_response(response.status_code, response.headers)
-        tee = _TeeEventStream if exchange.streamed else _TeeStream
-        response.stream = tee(response.stream, exchange)  # type: ignore[arg-type]
+        if exchange.streamed:
+            response.stream = _TeeStream(response.stream, exchange)
+        else:
+            _read_whole(response, exchange, chunks)
         return response
 
     def close(self) -> None:
@@ -220,13 +232,20 @@ class AsyncTeeTransport(httpx2.AsyncBaseTransport):
             return await self.inner.handle_async_request(request)
         try:
             response = await self.inner.handle_async_request(request)
+            exchange.on_response(response.status_code, response.headers)
+            if not exchange.streamed:
+                stream: Any = response.stream
+                try:
+                    chunks = [chunk async for chunk in stream]
+                finally:
+                    await stream.aclose()
         except Exception as exc:
-            exchange.on_error(exc)
-            exchange.finish(submit, complete=False)
+            _failed(exchange, exc)
             raise
-        exchange.on_response(response.status_code, response.headers)
-        tee = _AsyncTeeEventStream if exchange.streamed else _AsyncTeeStream
-        response.stream = tee(response.stream, exchange)  # type: ignore[arg-type]
+        if exchange.streamed:
+            response.stream = _AsyncTeeStream(response.stream, exchange)
+        else:
+            _read_whole(response, exchange, chunks)
         return response
 
     async def aclose(self) -> None:

@@ -12,7 +12,7 @@ retries, headers) through their public ``with_options``; nothing is patched. The
 
 Three private attributes are read (never written), for want of public getters: the SDK's
 ``client._client`` and the httpx2 client's ``_transport`` and ``_mounts`` (and the
-exchange keeps ``Headers._list``, see ``exchange._triples``).
+exchange reads ``Headers._list``, see ``exchange._facts``).
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ def exchange(body: bytes, headers: dict[str, str]) -> Exchange:
         httpx2.Request("POST", "http://127.0.0.1/v1/chat/completions", json=request),
     )
     result.on_response(200, httpx2.Headers(headers))
-    result.chunks.append(body)
+    result.chunks = (body,)
     result.latency_ms = 5.0
     return result
 
