@@ -115,10 +115,12 @@ class Exchange:
     def elapsed_ms(self) -> float:
         return (_clock() - self.started) * 1000
 
-    def on_response(self, status: int, headers: Any) -> None:
+    def on_response(self, status: int, headers: Any) -> bool:
+        """Note the status and headers; True if the body is an event stream."""
         self.status_code = status
         self.response_facts = facts = _facts(headers, RESPONSE_FACTS)
-        self.streamed = facts.get(b"content-type", b"").startswith(b"text/event-stream")
+        self.streamed = streamed = facts.get(b"content-type", b"").startswith(b"text/event-stream")
+        return streamed
 
     def scan_ttft(self, chunk: bytes) -> bool:
         """Stamp the TTFT if ``chunk`` holds the first content delta; False once stamped."""

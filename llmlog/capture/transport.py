@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx2
@@ -131,12 +131,15 @@ class _AsyncTeeStream(_Tee, httpx2.AsyncByteStream):
             self._closed()
 
 
-def _read_whole(response: httpx2.Response, exchange: Exchange, chunks: Sequence[bytes]) -> None:
+def _read_whole(
+    response: httpx2.Response, exchange: Exchange, chunks: tuple[bytes, ...]
+) -> httpx2.Response:
     """A body that is not an event stream was read here, whole (``chunks``), as sent:
     the SDK reads it whole anyway. The caller gets the same bytes, and the call is handed
     over now, with no stream in between the SDK and its bytes."""
     exchange.finish(submit, chunks, complete=True)
     response.stream = httpx2.ByteStream(b"".join(chunks))
+    return response
 
 
 def _failed(exchange: Exchange, exc: Exception) -> None:
@@ -198,21 +201,18 @@ class TeeTransport(httpx2.BaseTransport):
             return self.inner.handle_request(request)
         try:
             response = self.inner.handle_request(request)
-            exchange.on_response(response.status_code, response.headers)
-            if not exchange.streamed:
-                stream: Any = response.stream
-                try:
-                    chunks = tuple(stream)
-                finally:
-                    stream.close()
+            if exchange.on_response(response.status_code, response.headers):
+                response.stream = _TeeStream(response.stream, exchange)
+                return response
+            stream: Any = response.stream
+            try:
+                chunks = tuple(stream)
+            finally:
+                stream.close()
         except Exception as exc:
             _failed(exchange, exc)
             raise
-        if exchange.streamed:
-            response.stream = _TeeStream(response.stream, exchange)
-        else:
-            _read_whole(response, exchange, chunks)
-        return response
+        return _read_whole(response, exchange, chunks)
 
     def close(self) -> None:
         self.inner.close()
@@ -232,21 +232,18 @@ class AsyncTeeTransport(httpx2.AsyncBaseTransport):
             return await self.inner.handle_async_request(request)
         try:
             response = await self.inner.handle_async_request(request)
-            exchange.on_response(response.status_code, response.headers)
-            if not exchange.streamed:
-                stream: Any = response.stream
-                try:
-                    chunks = [chunk async for chunk in stream]
-                finally:
-                    await stream.aclose()
+            if exchange.on_response(response.status_code, response.headers):
+                response.stream = _AsyncTeeStream(response.stream, exchange)
+                return response
+            stream: Any = response.stream
+            try:
+                chunks = tuple([chunk async for chunk in stream])
+            finally:
+                await stream.aclose()
         except Exception as exc:
             _failed(exchange, exc)
             raise
-        if exchange.streamed:
-            response.stream = _AsyncTeeStream(response.stream, exchange)
-        else:
-            _read_whole(response, exchange, chunks)
-        return response
+        return _read_whole(response, exchange, chunks)
 
     async def aclose(self) -> None:
         await self.inner.aclose()
