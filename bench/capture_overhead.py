@@ -290,7 +290,7 @@ def throughput(store: Store, records: int, rounds: int) -> None:
     def whole() -> None:
         target = writer.get()
         for exchange in exchanges:
-            target.submit(exchange)
+            writer.submit(exchange)
         assert target.flush(600)
 
     ways: dict[str, Callable[[], None]] = {

@@ -55,13 +55,6 @@ def start(source: Source, request: httpx2.Request) -> Exchange | None:
         return None
 
 
-def submit(exchange: Exchange) -> None:
-    try:
-        writer.get().submit(exchange)
-    except Exception:
-        log.debug("llmlog: could not queue a call", exc_info=True)
-
-
 class _Tee:
     """An event stream on its way to the caller: each chunk is kept (a reference), the
     first content delta is timed, the end hands the call over. A caller may drop a stream
@@ -76,10 +69,10 @@ class _Tee:
 
     def _ended(self) -> None:
         self._complete = True
-        self._exchange.finish(submit, self._chunks, complete=True)
+        self._exchange.finish(writer.submit, self._chunks, complete=True)
 
     def _closed(self) -> None:
-        self._exchange.finish(submit, self._chunks, complete=self._complete)
+        self._exchange.finish(writer.submit, self._chunks, complete=self._complete)
 
     def __del__(self) -> None:
         self._closed()
@@ -131,20 +124,9 @@ class _AsyncTeeStream(_Tee, httpx2.AsyncByteStream):
             self._closed()
 
 
-def _read_whole(
-    response: httpx2.Response, exchange: Exchange, chunks: tuple[bytes, ...]
-) -> httpx2.Response:
-    """A body that is not an event stream was read here, whole (``chunks``), as sent:
-    the SDK reads it whole anyway. The caller gets the same bytes, and the call is handed
-    over now, with no stream in between the SDK and its bytes."""
-    exchange.finish(submit, chunks, complete=True)
-    response.stream = httpx2.ByteStream(b"".join(chunks))
-    return response
-
-
 def _failed(exchange: Exchange, exc: Exception) -> None:
     exchange.on_error(exc)
-    exchange.finish(submit, complete=False)
+    exchange.finish(writer.submit, complete=False)
 
 
 class ClientForward(httpx2.BaseTransport):
@@ -196,6 +178,9 @@ class TeeTransport(httpx2.BaseTransport):
         self.owner = owner
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        # An event stream is teed chunk by chunk on its way to the caller. Any other body
+        # is read whole here, as sent (the SDK reads it whole anyway), and handed on as
+        # the same bytes: no stream of ours between the SDK and its bytes.
         exchange = start(self.source, request)
         if exchange is None:
             return self.inner.handle_request(request)
@@ -212,7 +197,9 @@ class TeeTransport(httpx2.BaseTransport):
         except Exception as exc:
             _failed(exchange, exc)
             raise
-        return _read_whole(response, exchange, chunks)
+        exchange.finish(writer.submit, chunks, complete=True)
+        response.stream = httpx2.ByteStream(b"".join(chunks))
+        return response
 
     def close(self) -> None:
         self.inner.close()
@@ -243,7 +230,9 @@ class AsyncTeeTransport(httpx2.AsyncBaseTransport):
         except Exception as exc:
             _failed(exchange, exc)
             raise
-        return _read_whole(response, exchange, chunks)
+        exchange.finish(writer.submit, chunks, complete=True)
+        response.stream = httpx2.ByteStream(b"".join(chunks))
+        return response
 
     async def aclose(self) -> None:
         await self.inner.aclose()
