@@ -7,10 +7,11 @@ Usage: python bench/capture_overhead.py [--calls 2000] [--records 30000] [--roun
 1. Added time per call against the local stub (tests/stub_provider.py, its own process):
    bare client vs ``llmlog.wrap``'d client vs the seeds' naive pattern (a synchronous
    INSERT + commit per call), streamed and not. The variants alternate in rounds of a few
-   calls each, the order reversed every other round, so drift and noise on a shared
-   machine hit all of them alike. Prints median and p99 per call, the median added time
-   over bare (ms and %), the median of the per-round ratios wrapped/bare, and the CPU the
-   writer's threads spent per captured call (off the application's thread).
+   calls each, in every order in turn, so drift and noise on a shared machine (and the
+   server work the naive INSERTs leave behind) hit all of them alike. Prints median and
+   p99 per call, the median added time over bare (ms and %), the median of the per-round
+   ratios wrapped/bare, and the CPU the writer's threads spent per captured call (off the
+   application's thread).
 2. Writer throughput per store: realistic calls (~4 KB of prompt and response on the wire)
    into the partitioned, indexed table, in rounds that alternate the ways of writing:
    raw COPY of ready rows with psycopg's ``write_row`` (the baseline, as in
@@ -42,6 +43,7 @@ session's code (13:07, before this one's writer and tee work):
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import statistics
 import subprocess
@@ -156,10 +158,13 @@ def overhead(url: str, calls: int, block: int = 10) -> None:
                 run()
         llmlog.flush(30)
         made, writer_cpu = llmlog.stats()["made"], thread_cpu(WRITER_THREADS)
-        order = list(variants)
+        # Every order of the variants in turn: each one runs first, last, and right after
+        # each other one equally often (the naive INSERTs leave the server busy for the
+        # next calls, whichever variant makes them).
+        orders = list(itertools.permutations(variants))
         for round_no in range(max(1, calls // block)):
             current: dict[str, list[float]] = {}
-            for name in order if round_no % 2 == 0 else order[::-1]:
+            for name in orders[round_no % len(orders)]:
                 run = variants[name]
                 current[name] = []
                 for _ in range(block):
@@ -197,7 +202,7 @@ def overhead(url: str, calls: int, block: int = 10) -> None:
 def realistic_exchange(i: int) -> Any:
     import httpx2
 
-    from llmlog.capture.exchange import Exchange, Source
+    from llmlog.capture.exchange import Exchange, Source, begin, response_facts
 
     filler = "Our refund policy covers unopened items within 30 days of delivery. " * 30
     request = {
@@ -231,7 +236,7 @@ def realistic_exchange(i: int) -> Any:
         },
         secrets=("sk-bench-key-000000",),
     )
-    exchange = Exchange(
+    began = begin(
         source,
         "chat.completions",
         httpx2.Request(
@@ -241,12 +246,10 @@ def realistic_exchange(i: int) -> Any:
             headers={"x-stainless-retry-count": "0"},
         ),
     )
-    exchange.on_response(
-        200, httpx2.Headers({"content-type": "application/json", "x-request-id": "req_1"})
+    facts, _ = response_facts(
+        httpx2.Headers({"content-type": "application/json", "x-request-id": "req_1"})
     )
-    exchange.chunks = (json.dumps(response).encode(),)
-    exchange.latency_ms = 812.0
-    return exchange
+    return Exchange(*began, 200, facts, False, (json.dumps(response).encode(),), 812.0)
 
 
 def throughput(store: Store, records: int, rounds: int) -> None:

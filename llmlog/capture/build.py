@@ -76,10 +76,10 @@ def build(exchange: Exchange, settings: Settings) -> Record:
     response = parser.reassemble(text) if streamed else _json_or_raw(raw, text)
     if response is not None and not isinstance(response, dict):
         response = {"llmlog_raw": response}
-    if exchange.abandoned and parser.finished(text):
-        exchange.abandoned = False  # the SDK stops reading at the end marker
+    # (the SDK stops reading at the end marker: a stream that got there is complete)
+    abandoned = exchange.abandoned and not parser.finished(text)
     parsed = parser.normalise(request, response if ok_http else None)
-    record = _columns(exchange, request, response, parsed)
+    record = _columns(exchange, request, response, parsed, abandoned=abandoned)
     _mark_error(record, exchange, response, parsed)
     if record["status"] == "ok":
         record["cost_usd"] = pricing.cost_usd(
@@ -122,9 +122,10 @@ def fallback(exchange: Exchange) -> Record:
 
 def _outline(exchange: Exchange, call: CallContext) -> Record:
     """What every record holds whatever its body: who, which call, and its timings."""
+    call_id = exchange.call_id
     return {
-        "id": exchange.call_id,
-        "ts": ts_of(exchange.call_id),
+        "id": call_id,
+        "ts": ts_of(call_id),
         "trace_id": call.trace_id,
         "parent_id": call.parent_id,
         **call.fields,
@@ -137,7 +138,9 @@ def _outline(exchange: Exchange, call: CallContext) -> Record:
     }
 
 
-def _columns(exchange: Exchange, request: dict[str, Any], response: Any, parsed: Parsed) -> Record:
+def _columns(
+    exchange: Exchange, request: dict[str, Any], response: Any, parsed: Parsed, *, abandoned: bool
+) -> Record:
     call = exchange.context
     metadata: dict[str, Any] = dict(call.metadata)
     if exchange.attempt is not None:
@@ -146,7 +149,7 @@ def _columns(exchange: Exchange, request: dict[str, Any], response: Any, parsed:
         metadata["idempotency_key"] = exchange.idempotency_key
     if exchange.kept_headers:
         metadata["headers"] = dict(exchange.kept_headers)
-    if exchange.abandoned:
+    if abandoned:
         metadata["abandoned"] = True
     return {
         **_outline(exchange, call),

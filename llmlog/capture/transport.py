@@ -19,7 +19,18 @@ import httpx2
 
 from llmlog import settings
 from llmlog.capture import writer
-from llmlog.capture.exchange import Exchange, Source
+from llmlog.capture.exchange import (
+    Began,
+    Exchange,
+    Source,
+    answered,
+    begin,
+    elapsed_ms,
+    error_message,
+    failed,
+    response_facts,
+    scan,
+)
 
 log = logging.getLogger("llmlog")
 
@@ -41,15 +52,15 @@ def endpoint_at(path: str) -> str | None:
     return None
 
 
-def start(source: Source, request: httpx2.Request) -> Exchange | None:
-    """A new exchange for a captured request, or None (never raises)."""
+def start(source: Source, request: httpx2.Request) -> Began | None:
+    """A captured request about to be sent, or None (never raises)."""
     try:
         if request.method != "POST":
             return None
         endpoint = endpoint_at(request.url.path)
         if endpoint is None or not settings.current().enabled:
             return None
-        return Exchange(source, endpoint, request)
+        return begin(source, endpoint, request)
     except Exception:
         log.debug("llmlog: could not start capturing a request", exc_info=True)
         return None
@@ -61,72 +72,89 @@ class _Tee:
     unread and unclosed: it is then recorded when collected, as abandoned. The sync and
     async streams below differ only in how they iterate and close."""
 
-    def __init__(self, inner: Any, exchange: Exchange) -> None:
+    def __init__(self, inner: Any, began: Began, status: int, facts: dict[bytes, bytes]) -> None:
         self._inner = inner
-        self._exchange = exchange
+        self._began = began
+        self._status = status
+        self._facts = facts
         self._chunks: list[bytes] = []
+        self._ttft_ms: float | None = None
+        self._error: Exception | None = None
         self._complete = False
+        self._done = False
 
-    def _ended(self) -> None:
-        self._complete = True
-        self._exchange.finish(writer.submit, self._chunks, complete=True)
+    def _keep(self, chunk: bytes, tail: bytes | None) -> bytes | None:
+        """Keep ``chunk``; until the first content delta is found, look for it (TTFT)."""
+        self._chunks.append(chunk)
+        if tail is not None:
+            tail = scan(tail, chunk)
+            if tail is None:
+                self._ttft_ms = elapsed_ms(self._began)
+        return tail
 
-    def _closed(self) -> None:
-        self._exchange.finish(writer.submit, self._chunks, complete=self._complete)
+    def _finish(self) -> None:
+        """Hand the call over (the first call wins: end of stream, close or collection)."""
+        if self._done:
+            return
+        self._done = True
+        error = self._error
+        writer.submit(
+            Exchange(
+                *self._began,
+                self._status,
+                self._facts,
+                True,
+                tuple(self._chunks),
+                elapsed_ms(self._began),
+                self._ttft_ms,
+                abandoned=not self._complete and error is None,
+                error_type=None if error is None else type(error).__name__,
+                error_message=None if error is None else error_message(error),
+            )
+        )
 
     def __del__(self) -> None:
-        self._closed()
+        self._finish()
 
 
 class _TeeStream(_Tee, httpx2.SyncByteStream):
     def __iter__(self) -> Iterator[bytes]:
-        exchange = self._exchange
-        keep = self._chunks.append
-        scanning = True  # for the first content delta (TTFT)
+        tail: bytes | None = b""
         try:
             for chunk in self._inner:
-                keep(chunk)
-                if scanning:
-                    scanning = exchange.scan_ttft(chunk)
+                tail = self._keep(chunk, tail)
                 yield chunk
         except Exception as exc:
-            exchange.on_error(exc)
+            self._error = exc
             raise
-        self._ended()
+        self._complete = True
+        self._finish()
 
     def close(self) -> None:
         try:
             self._inner.close()
         finally:
-            self._closed()
+            self._finish()
 
 
 class _AsyncTeeStream(_Tee, httpx2.AsyncByteStream):
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        exchange = self._exchange
-        keep = self._chunks.append
-        scanning = True
+        tail: bytes | None = b""
         try:
             async for chunk in self._inner:
-                keep(chunk)
-                if scanning:
-                    scanning = exchange.scan_ttft(chunk)
+                tail = self._keep(chunk, tail)
                 yield chunk
         except Exception as exc:
-            exchange.on_error(exc)
+            self._error = exc
             raise
-        self._ended()
+        self._complete = True
+        self._finish()
 
     async def aclose(self) -> None:
         try:
             await self._inner.aclose()
         finally:
-            self._closed()
-
-
-def _failed(exchange: Exchange, exc: Exception) -> None:
-    exchange.on_error(exc)
-    exchange.finish(writer.submit, complete=False)
+            self._finish()
 
 
 class ClientForward(httpx2.BaseTransport):
@@ -181,13 +209,16 @@ class TeeTransport(httpx2.BaseTransport):
         # An event stream is teed chunk by chunk on its way to the caller. Any other body
         # is read whole here, as sent (the SDK reads it whole anyway), and handed on as
         # the same bytes: no stream of ours between the SDK and its bytes.
-        exchange = start(self.source, request)
-        if exchange is None:
+        began = start(self.source, request)
+        if began is None:
             return self.inner.handle_request(request)
+        status = facts = None
         try:
             response = self.inner.handle_request(request)
-            if exchange.on_response(response.status_code, response.headers):
-                response.stream = _TeeStream(response.stream, exchange)
+            status = response.status_code
+            facts, streamed = response_facts(response.headers)
+            if streamed:
+                response.stream = _TeeStream(response.stream, began, status, facts)
                 return response
             stream: Any = response.stream
             try:
@@ -195,9 +226,9 @@ class TeeTransport(httpx2.BaseTransport):
             finally:
                 stream.close()
         except Exception as exc:
-            _failed(exchange, exc)
+            writer.submit(failed(began, exc, status, facts))
             raise
-        exchange.finish(writer.submit, chunks, complete=True)
+        writer.submit(answered(began, status, facts, chunks))
         response.stream = httpx2.ByteStream(b"".join(chunks))
         return response
 
@@ -214,13 +245,16 @@ class AsyncTeeTransport(httpx2.AsyncBaseTransport):
         self.owner = owner
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        exchange = start(self.source, request)
-        if exchange is None:
+        began = start(self.source, request)
+        if began is None:
             return await self.inner.handle_async_request(request)
+        status = facts = None
         try:
             response = await self.inner.handle_async_request(request)
-            if exchange.on_response(response.status_code, response.headers):
-                response.stream = _AsyncTeeStream(response.stream, exchange)
+            status = response.status_code
+            facts, streamed = response_facts(response.headers)
+            if streamed:
+                response.stream = _AsyncTeeStream(response.stream, began, status, facts)
                 return response
             stream: Any = response.stream
             try:
@@ -228,9 +262,9 @@ class AsyncTeeTransport(httpx2.AsyncBaseTransport):
             finally:
                 await stream.aclose()
         except Exception as exc:
-            _failed(exchange, exc)
+            writer.submit(failed(began, exc, status, facts))
             raise
-        exchange.finish(writer.submit, chunks, complete=True)
+        writer.submit(answered(began, status, facts, chunks))
         response.stream = httpx2.ByteStream(b"".join(chunks))
         return response
 

@@ -8,7 +8,7 @@ import json
 import httpx2
 
 from llmlog.capture.build import build, fallback
-from llmlog.capture.exchange import Exchange, Source
+from llmlog.capture.exchange import Began, Exchange, Source, begin, response_facts
 from llmlog.settings import Settings
 from llmlog.store.batch import from_row, to_row
 from llmlog.store.records import from_json, to_json, unescape
@@ -17,15 +17,13 @@ from tests import stub_provider as stub_mod
 
 def exchange(body: bytes, headers: dict[str, str]) -> Exchange:
     request = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
-    result = Exchange(
+    began = begin(
         Source("openai"),
         "chat.completions",
         httpx2.Request("POST", "http://127.0.0.1/v1/chat/completions", json=request),
     )
-    result.on_response(200, httpx2.Headers(headers))
-    result.chunks = (body,)
-    result.latency_ms = 5.0
-    return result
+    facts, streamed = response_facts(httpx2.Headers(headers))
+    return Exchange(*began, 200, facts, streamed, (body,), 5.0)
 
 
 def test_gzip_body_is_decoded() -> None:
@@ -46,8 +44,7 @@ def test_a_body_that_is_not_json_is_kept_raw() -> None:
 
 
 def test_fallback_keeps_the_outline() -> None:
-    item = exchange(b"{}", {"content-type": "application/json"})
-    item.status_code = 502
+    item = exchange(b"{}", {"content-type": "application/json"})._replace(status_code=502)
     record = fallback(item)
     assert (record["status"], record["http_status"], record["metadata"]) == (
         "error", 502, {"llmlog_parse_failed": True},
@@ -68,3 +65,8 @@ def test_a_built_row_spools_as_the_call_it_stores() -> None:
         spooled = from_json(to_json(from_row(to_row(record))))
         assert unescape(spooled)["response"] == body
         assert to_row(spooled) == to_row(record)
+
+
+def test_an_exchange_starts_with_the_fields_of_the_request_that_began_it() -> None:
+    """The tee makes an exchange as ``Exchange(*began, ...)``."""
+    assert Exchange._fields[: len(Began._fields)] == Began._fields

@@ -292,7 +292,7 @@ def test_a_queued_call_holds_few_objects_for_the_garbage_collector(
                         held[id(r)] = r
                         todo.append(r)
             kinds = sorted(type(r).__name__ for r in held.values())
-            assert kinds == ["Exchange"]
+            assert kinds == ["Exchange"]  # (a tuple: its dicts hold bytes, never tracked)
             assert exchange.attempt == 1 and "x-request-id" in exchange.kept_headers
         assert llmlog.flush(10)
         assert len(rows(psycopg.connect(store_url))) == 2
