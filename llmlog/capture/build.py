@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import logging
+import uuid
 from typing import Any
 
 import orjson
@@ -112,17 +113,16 @@ def _keep_text(record: Record, column: str, parsed: Any, text: str) -> None:
 def fallback(exchange: Exchange) -> Record:
     """The outline stored for a call whose body could not be parsed (never lose a call)."""
     failed = exchange.error_type is not None or (exchange.status_code or 0) >= 400
-    call = exchange.context
+    call_id, call = exchange.identity()
     return {
-        **_outline(exchange, call),
+        **_outline(exchange, call_id, call),
         "status": "error" if failed else "ok",
         "metadata": {**call.metadata, "llmlog_parse_failed": True},
     }
 
 
-def _outline(exchange: Exchange, call: CallContext) -> Record:
+def _outline(exchange: Exchange, call_id: uuid.UUID, call: CallContext) -> Record:
     """What every record holds whatever its body: who, which call, and its timings."""
-    call_id = exchange.call_id
     return {
         "id": call_id,
         "ts": ts_of(call_id),
@@ -141,18 +141,19 @@ def _outline(exchange: Exchange, call: CallContext) -> Record:
 def _columns(
     exchange: Exchange, request: dict[str, Any], response: Any, parsed: Parsed, *, abandoned: bool
 ) -> Record:
-    call = exchange.context
+    call_id, call = exchange.identity()
     metadata: dict[str, Any] = dict(call.metadata)
-    if exchange.attempt is not None:
-        metadata["attempt"] = exchange.attempt
-    if exchange.idempotency_key:
-        metadata["idempotency_key"] = exchange.idempotency_key
-    if exchange.kept_headers:
-        metadata["headers"] = dict(exchange.kept_headers)
+    if (attempt := exchange.attempt) is not None:
+        metadata["attempt"] = attempt
+    if idempotency_key := exchange.idempotency_key:
+        metadata["idempotency_key"] = idempotency_key
+    kept_headers = exchange.kept_headers
+    if kept_headers:
+        metadata["headers"] = kept_headers
     if abandoned:
         metadata["abandoned"] = True
     return {
-        **_outline(exchange, call),
+        **_outline(exchange, call_id, call),
         "model": request.get("model") if isinstance(request.get("model"), str) else None,
         "response_model": parsed.response_model,
         "request": request,

@@ -23,7 +23,7 @@ import inspect
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from llmlog.ids import Key, id_of, new_id
 
@@ -136,8 +136,7 @@ class context:
         return run  # type: ignore[return-value]
 
 
-@dataclass(frozen=True)
-class CallContext:
+class CallContext(NamedTuple):
     """What a call records about its context (worked out on the writer's thread)."""
 
     trace_id: str
@@ -156,17 +155,26 @@ def begin_call(key: Key) -> Frame | None:
     return frame
 
 
-def resolve(call_id: uuid.UUID, frame: Frame | None, defaults: dict[str, Any]) -> CallContext:
+def wrap_fields(defaults: dict[str, Any]) -> tuple[dict[str, str | None], dict[str, Any]]:
+    """The fields and metadata ``wrap()``'s ``defaults`` give every call of a client."""
+    return {k: defaults.get(k) for k in FIELDS}, dict(defaults.get("metadata") or {})
+
+
+def resolve(
+    call_id: uuid.UUID,
+    frame: Frame | None,
+    base: dict[str, str | None],
+    wrap_metadata: dict[str, Any],
+) -> CallContext:
     """A call's context, worked out on the writer's thread (a frame's fields, metadata and
-    anchor never change once it is open). ``defaults`` are the fields given to ``wrap()``;
-    an open context's fields win over them."""
-    base = {k: defaults.get(k) for k in FIELDS}
-    wrap_meta = defaults.get("metadata") or {}
+    anchor never change once it is open). ``base`` and ``wrap_metadata`` are the client's
+    (``wrap_fields``): an open context's fields win over them. A call outside any context
+    shares the client's dicts: readers copy them before changing anything."""
     if frame is None:
-        return CallContext(str(call_id), None, base, dict(wrap_meta))
+        return CallContext(str(call_id), None, base, wrap_metadata)
     fields = {k: frame.fields.get(k) or base[k] for k in FIELDS}
     parent = None if frame.anchor is None else id_of(frame.anchor)
-    return CallContext(frame.trace_id, parent, fields, {**wrap_meta, **frame.metadata})
+    return CallContext(frame.trace_id, parent, fields, {**wrap_metadata, **frame.metadata})
 
 
 def last_call_id() -> uuid.UUID | None:

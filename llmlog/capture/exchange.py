@@ -18,7 +18,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from llmlog.capture.context import CallContext, Frame, begin_call, resolve
+from llmlog.capture.context import CallContext, Frame, begin_call, resolve, wrap_fields
 from llmlog.ids import Key, id_of, new_key
 
 # The first *content* delta of any supported stream: text, tool-call arguments or a
@@ -54,6 +54,14 @@ class Source:
     provider: str
     defaults: dict[str, Any] = field(default_factory=dict)
     secrets: tuple[str, ...] = ()
+    # What the defaults give each call, worked out once.
+    fields: dict[str, str | None] = field(init=False, repr=False, compare=False)
+    metadata: dict[str, Any] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        fields, metadata = wrap_fields(self.defaults)
+        object.__setattr__(self, "fields", fields)  # (the dataclass way, when frozen)
+        object.__setattr__(self, "metadata", metadata)
 
 
 class Began(NamedTuple):
@@ -109,9 +117,11 @@ class Exchange(NamedTuple):
     def call_id(self) -> uuid.UUID:
         return id_of(self.key)
 
-    @property
-    def context(self) -> CallContext:
-        return resolve(self.call_id, self.frame, self.source.defaults)
+    def identity(self) -> tuple[uuid.UUID, CallContext]:
+        """The call's id, and who and what caused it."""
+        call_id = id_of(self.key)
+        source = self.source
+        return call_id, resolve(call_id, self.frame, source.fields, source.metadata)
 
     @property
     def provider(self) -> str:

@@ -34,13 +34,20 @@ class Parsed:
 
 
 def module_for(endpoint: str) -> ModuleType:
-    from llmlog.capture.parsers import anthropic_messages, openai_chat, openai_responses
+    if not _MODULES:  # imported on first use (a call's build, on the writer's thread)
+        from llmlog.capture.parsers import anthropic_messages, openai_chat, openai_responses
 
-    return {
-        "chat.completions": openai_chat,
-        "responses": openai_responses,
-        "messages": anthropic_messages,
-    }[endpoint]
+        _MODULES.update(
+            {
+                "chat.completions": openai_chat,
+                "responses": openai_responses,
+                "messages": anthropic_messages,
+            }
+        )
+    return _MODULES[endpoint]
+
+
+_MODULES: dict[str, ModuleType] = {}
 
 
 def text_of(content: Any) -> str | None:
