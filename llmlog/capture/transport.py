@@ -83,15 +83,6 @@ class _Tee:
         self._complete = False
         self._done = False
 
-    def _keep(self, chunk: bytes, tail: bytes | None) -> bytes | None:
-        """Keep ``chunk``; until the first content delta is found, look for it (TTFT)."""
-        self._chunks.append(chunk)
-        if tail is not None:
-            tail = scan(tail, chunk)
-            if tail is None:
-                self._ttft_ms = elapsed_ms(self._began)
-        return tail
-
     def _finish(self) -> None:
         """Hand the call over (the first call wins: end of stream, close or collection)."""
         if self._done:
@@ -119,10 +110,13 @@ class _Tee:
 
 class _TeeStream(_Tee, httpx2.SyncByteStream):
     def __iter__(self) -> Iterator[bytes]:
-        tail: bytes | None = b""
+        keep = self._chunks.append
+        tail: bytes | None = b""  # until the first content delta is found (TTFT)
         try:
             for chunk in self._inner:
-                tail = self._keep(chunk, tail)
+                keep(chunk)
+                if tail is not None and (tail := scan(tail, chunk)) is None:
+                    self._ttft_ms = elapsed_ms(self._began)
                 yield chunk
         except Exception as exc:
             self._error = exc
@@ -139,10 +133,13 @@ class _TeeStream(_Tee, httpx2.SyncByteStream):
 
 class _AsyncTeeStream(_Tee, httpx2.AsyncByteStream):
     async def __aiter__(self) -> AsyncIterator[bytes]:
+        keep = self._chunks.append
         tail: bytes | None = b""
         try:
             async for chunk in self._inner:
-                tail = self._keep(chunk, tail)
+                keep(chunk)
+                if tail is not None and (tail := scan(tail, chunk)) is None:
+                    self._ttft_ms = elapsed_ms(self._began)
                 yield chunk
         except Exception as exc:
             self._error = exc
