@@ -23,21 +23,27 @@ Usage: python bench/capture_overhead.py [--calls 2000] [--records 30000] [--roun
 Stores: the embedded PostgreSQL 18 (pglz) and, when installed, Debian's PostgreSQL 15
 (lz4), both started in temporary directories; or only ``--db URL``.
 
-Measured 2026-11-23 14:53-14:58 on the 2-core development machine (shared with other
-work), defaults (2,000 calls per variant, 30,000 calls x 3 rounds), against the first
-session's code (13:07, before this one's writer and tee work):
+Measured 2026-11-23 on the 2-core development machine (shared with other work),
+defaults (2,000 calls per variant, 30,000 calls x 3 rounds): 17:05, this code; 15:53,
+the code before the tee kept to tuples (overhead only, 2 runs, variants in the old
+alternating order):
 
-    added per call (median, wrapped - bare)   now                 13:07
-      non-streamed, bare 1.27 / 1.19 ms       +0.040 ms (+3.2%)   +0.061 ms (+5.1%)
-      streamed, bare 2.17 / 2.06 ms           +0.044 ms (+2.0%)   +0.069 ms (+3.3%)
-      writer threads' CPU per captured call   87 / 130 µs         79 / 121 µs
+    added per call (median, wrapped - bare)   17:05                15:53
+      non-streamed, bare 1.47 / 1.39 ms       +0.028 ms (+1.9%)    +0.039 ms (+2.8%)
+      streamed, bare 2.37 / 2.39 ms           +0.061 ms (+2.6%)    +0.059 ms (+2.5%)
+      writer threads' CPU per captured call   122 / 152 µs         104 / 148 µs
     writer, calls/s (x raw COPY; Python µs/call)
-      PG 18 raw COPY (write_row)              20,826              23,682
-      PG 18 BatchWriter                       14,741 (0.68; 23)   15,450 (0.66; 24)
-      PG 18 whole writer                      17,279 (0.81; 54)    9,988 (0.42; 82)
-      PG 15 raw COPY (write_row)              24,671              27,457
-      PG 15 BatchWriter                       17,365 (0.68; 26)   16,491 (0.60; 28)
-      PG 15 whole writer                      17,459 (0.73; 53)   10,593 (0.40; 85)
+      PG 18 raw COPY (write_row)              20,458
+      PG 18 BatchWriter                       14,323 (0.69; 24)
+      PG 18 whole writer                      14,047 (0.69; 66)
+      PG 15 raw COPY (write_row)              23,474
+      PG 15 BatchWriter                       15,582 (0.69; 27)
+      PG 15 whole writer                      14,437 (0.66; 65)
+
+Runs of 4,000 calls per variant between 16:45 and 17:15 gave +1.8 to +2.4% (not
+streamed) and +1.7 to +2.4% (streamed). The whole writer now works out each call's
+context as captured calls need (it used to be handed a ready one, which flattered it:
+the earlier code, made to pay it, stores 12,200-14,200 calls/s on this machine too).
 """
 
 from __future__ import annotations
