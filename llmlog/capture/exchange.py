@@ -4,10 +4,10 @@ On the application's thread, for every call, llmlog makes two tuples and little 
 ``Began`` when the request leaves (a clock reading, the id key, the context frame, the
 request body and two header values) and an ``Exchange`` when the call ends (status, a
 few response header values, the body's chunks, timings). Every Python call or object
-made there costs about half a microsecond, in place, among the SDK's own work (measured:
-the same steps done with an object and its methods cost ~8 us more a call). Everything
-derived from those facts (the call's id and context, header values) is worked out on the
-writer thread, as are parsing, cost, redaction and serialisation.
+made there costs about half a microsecond in place, among the SDK's own work (timed in
+place; docs/capture.md, "Overhead"). Everything derived from those facts (the call's id
+and context, header values) is worked out on the writer thread, as are parsing, cost,
+redaction and serialisation.
 """
 
 from __future__ import annotations
@@ -113,10 +113,6 @@ class Exchange(NamedTuple):
 
     # --- worked out on the writer's thread -------------------------------------------------
 
-    @property
-    def call_id(self) -> uuid.UUID:
-        return id_of(self.key)
-
     def identity(self) -> tuple[uuid.UUID, CallContext]:
         """The call's id, and who and what caused it."""
         call_id = id_of(self.key)
@@ -198,7 +194,10 @@ def failed(
 
 
 def error_message(exc: BaseException) -> str:
-    return str(exc) or type(exc).__name__
+    try:
+        return str(exc) or type(exc).__name__
+    except Exception:  # an exception whose __str__ fails: never let that reach the caller
+        return type(exc).__name__
 
 
 def scan(tail: bytes, chunk: bytes) -> bytes | None:

@@ -3,9 +3,11 @@
 The wrapped SDK client gets a new ``httpx2.Client`` whose transport is ``TeeTransport``;
 it sends each request through the original client's public ``send(..., stream=True)``, so
 the original's connection pool, proxies, TLS settings, auth and redirects all still apply.
-Every request to a captured endpoint becomes an ``Exchange``: the request body, the
-response bytes as they stream through, timings. Anything that goes wrong inside llmlog is
-logged and swallowed; the application's own errors are re-raised unchanged.
+Every request to a captured endpoint is noted as it leaves (``Began``) and handed to the
+writer as an ``Exchange`` when it ends: the request body, the response bytes (an event
+stream's as they stream through, any other body read whole here), timings. Anything that
+goes wrong inside llmlog is logged and swallowed; the application's own errors are
+re-raised unchanged.
 """
 
 from __future__ import annotations
@@ -89,8 +91,8 @@ class _Tee:
             return
         self._done = True
         error = self._error
-        writer.submit(
-            Exchange(
+        try:
+            ended = Exchange(
                 *self._began,
                 self._status,
                 self._facts,
@@ -102,7 +104,10 @@ class _Tee:
                 error_type=None if error is None else type(error).__name__,
                 error_message=None if error is None else error_message(error),
             )
-        )
+        except Exception:  # (may run in __del__: nothing may escape)
+            log.debug("llmlog: could not hand a stream's call over", exc_info=True)
+            return
+        writer.submit(ended)
 
     def __del__(self) -> None:
         self._finish()

@@ -8,7 +8,7 @@ import json
 import httpx2
 
 from llmlog.capture.build import build, fallback
-from llmlog.capture.exchange import Began, Exchange, Source, begin, response_facts
+from llmlog.capture.exchange import Began, Exchange, Source, begin, failed, response_facts
 from llmlog.settings import Settings
 from llmlog.store.batch import from_row, to_row
 from llmlog.store.records import from_json, to_json, unescape
@@ -70,3 +70,15 @@ def test_a_built_row_spools_as_the_call_it_stores() -> None:
 def test_an_exchange_starts_with_the_fields_of_the_request_that_began_it() -> None:
     """The tee makes an exchange as ``Exchange(*began, ...)``."""
     assert Exchange._fields[: len(Began._fields)] == Began._fields
+
+
+def test_an_exception_that_cannot_be_printed_is_recorded_by_its_type() -> None:
+    """Recording a failed call must never raise in place of the application's error."""
+
+    class Unprintable(Exception):
+        def __str__(self) -> str:
+            raise RuntimeError("no")
+
+    began = begin(Source("openai"), "chat.completions", httpx2.Request("POST", "http://x/v1"))
+    ended = failed(began, Unprintable())
+    assert (ended.error_type, ended.error_message) == ("Unprintable", "Unprintable")
