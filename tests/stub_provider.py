@@ -294,9 +294,12 @@ class Handler(BaseHTTPRequestHandler):
         if body.get("stream"):
             self._sse(events, pause={"slow": 0.02, "stall": 1.0}.get(scenario, 0.0))
         else:
-            self._json(200, full)
+            self._json(200, full, pause=1.0 if scenario == "stall" else 0.0)
 
-    def _json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+    def _json(
+        self, status: int, body: Any, headers: dict[str, str] | None = None, pause: float = 0.0
+    ) -> None:
+        """The body as JSON; with ``pause``, half of it, then the rest that much later."""
         data = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("content-type", "application/json")
@@ -305,7 +308,15 @@ class Handler(BaseHTTPRequestHandler):
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(data)
+        if pause:
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            time.sleep(pause)
+            data = data[len(data) // 2 :]
+        try:
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            return
 
     def _sse(self, events: list[tuple[str | None, Any]], pause: float) -> None:
         self.send_response(200)

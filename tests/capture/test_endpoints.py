@@ -399,6 +399,21 @@ def test_read_timeout_is_recorded(
     assert row["finish_reason"] == "error"
 
 
+def test_a_body_cut_short_is_recorded_and_its_error_raised_unchanged(
+    capture: Path, store: psycopg.Connection, stub: StubServer
+) -> None:
+    """A body that is not an event stream is read whole by the tee: a failure half-way
+    reaches the caller as it would without llmlog, and the call is recorded."""
+    import openai
+
+    client = llmlog.wrap(openai_client(stub, timeout=0.3))
+    with pytest.raises(openai.APITimeoutError):
+        client.chat.completions.create(model=GPT, messages=[{"role": "user", "content": "stall"}])
+    (row,) = rows(store)
+    assert (row["status"], row["http_status"], row["error_type"]) == ("error", 200, "ReadTimeout")
+    assert row["streamed"] is False and row["finish_reason"] == "error"
+
+
 def test_async_abandoned_stream_and_async_decorator(
     capture: Path, store: psycopg.Connection, stub: StubServer
 ) -> None:
