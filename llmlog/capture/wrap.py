@@ -12,7 +12,7 @@ retries, headers) through their public ``with_options``; nothing is patched. The
 
 Three private attributes are read (never written), for want of public getters: the SDK's
 ``client._client`` and the httpx2 client's ``_transport`` and ``_mounts`` (and the
-exchange reads ``Headers._list``, see ``exchange._facts``).
+exchange reads ``Headers._list``, see ``exchange._triples``).
 """
 
 from __future__ import annotations

@@ -104,8 +104,6 @@ class Writer:
         self._items: deque[Any] = deque()
         self._wake = threading.Event()
         self.counters = Counters()
-        self._count_made = self.counters.made
-        self._queue_size, self._batch_size = settings.queue_size, settings.batch_size
         self.spool = Spool(settings.spool_path())
         self.feedback_spool = Spool(settings.spool_path(), kind="feedback")
         self.store_up: bool | None = None
@@ -415,13 +413,13 @@ def submit(exchange: Exchange) -> None:
     every call, so it is one function (each Python call costs ~0.5 us there, in place)."""
     try:
         found = _writer or get()
-        found._count_made()
+        found.counters.made()
         items = found._items
-        if len(items) >= found._queue_size:
+        if len(items) >= found.settings.queue_size:
             found._spool_records([found._record(exchange)])
             return
         items.append(exchange)
-        if len(items) >= found._batch_size:
+        if len(items) >= found.settings.batch_size:
             found._wake.set()
     except Exception:
         log.debug("llmlog: could not queue a call", exc_info=True)
