@@ -40,8 +40,8 @@ alternating order):
       PG 15 BatchWriter                       15,582 (0.69; 27)
       PG 15 whole writer                      14,437 (0.66; 65)
 
-Runs with the defaults between 16:45 and 17:50 (some of 4,000 calls per variant) gave
-+1.9 to +2.6% (not streamed) and +1.7 to +2.6% (streamed). The whole writer now works
+Runs with the defaults between 16:45 and 18:00 (some of 4,000 calls per variant) gave
++1.9 to +2.6% (not streamed) and +1.7 to +3.1% (streamed). The whole writer now works
 out each call's context as captured calls need (it used to be handed a ready one, which
 flattered it: the earlier code, made to pay it, stores 12,200-14,200 calls/s here too).
 """
