@@ -34,19 +34,20 @@ PROMPT_KEYS = (
 RESPONSE_CONTENT_KEYS = ("choices", "output", "content", "output_text", "llmlog_raw")
 
 
-def _json_or_raw(raw: bytes, text: str) -> Any:
-    """The JSON value of a body (``text`` is ``raw`` decoded, bad bytes replaced).
+def _json_or_raw(raw: bytes, text: str) -> tuple[Any, bool]:
+    """The JSON value of a body (``text`` is ``raw`` decoded, bad bytes replaced), and
+    whether ``text`` may be stored as is (see ``JsonText``).
 
     orjson reads integers beyond 64 bits as floats; that only shows where a body is
     re-encoded (streams, privacy changes): a body kept as is is stored as received."""
     try:
-        return orjson.loads(raw)  # the common case, and fast: valid UTF-8 JSON
+        return orjson.loads(raw), True  # the common case, and fast: valid UTF-8 JSON
     except orjson.JSONDecodeError:
         pass
     try:
-        return json.loads(text)  # what orjson refuses: NaN, lone surrogates, bad bytes
+        return json.loads(text), False  # what orjson refuses: NaN, lone surrogates, bad bytes
     except ValueError:
-        return {"llmlog_raw": text} if text else None
+        return ({"llmlog_raw": text} if text else None), False
 
 
 def _response_body(exchange: Exchange) -> bytes:
@@ -66,17 +67,20 @@ def build(exchange: Exchange, settings: Settings) -> Record:
     """The record for one exchange, ready for the store."""
     request_raw = redact.scrub_keys_bytes(exchange.request_body, exchange.secrets)
     request_text = request_raw.decode("utf-8", "replace")
-    request = _json_or_raw(request_raw, request_text)
+    request, request_exact = _json_or_raw(request_raw, request_text)
     if not isinstance(request, dict):
-        request = {"llmlog_raw": request}
+        request, request_exact = {"llmlog_raw": request}, False
     parser = module_for(exchange.endpoint)
     raw = _response_body(exchange)
     text = raw.decode("utf-8", "replace")
     ok_http = exchange.status_code is not None and exchange.status_code < 400
     streamed = exchange.streamed and ok_http
-    response = parser.reassemble(text) if streamed else _json_or_raw(raw, text)
+    if streamed:
+        response, response_exact = parser.reassemble(text), False
+    else:
+        response, response_exact = _json_or_raw(raw, text)
     if response is not None and not isinstance(response, dict):
-        response = {"llmlog_raw": response}
+        response, response_exact = {"llmlog_raw": response}, False
     # (the SDK stops reading at the end marker: a stream that got there is complete)
     abandoned = exchange.abandoned and not parser.finished(text)
     parsed = parser.normalise(request, response if ok_http else None)
@@ -98,15 +102,17 @@ def build(exchange: Exchange, settings: Settings) -> Record:
         )
     record = apply_privacy(record, settings)
     if settings.redact is None:  # a hook may change the bodies in place: re-encode then
-        _keep_text(record, "request", request, request_text)
-        if not exchange.streamed:
+        if request_exact:
+            _keep_text(record, "request", request, request_text)
+        if response_exact:
             _keep_text(record, "response", response, text)
     return record
 
 
 def _keep_text(record: Record, column: str, parsed: Any, text: str) -> None:
-    """Store the body's own (scrubbed) text when privacy left the parsed body as it was."""
-    if record[column] is parsed and isinstance(parsed, dict) and "llmlog_raw" not in parsed:
+    """Store the body's own (scrubbed) text, which orjson read, when privacy left the
+    parsed body as it was."""
+    if record[column] is parsed and type(parsed) is dict:
         record[column] = JsonText(parsed, text)
 
 

@@ -178,7 +178,7 @@ def to_row(record: Record, max_payload_bytes: int = MAX_PAYLOAD_BYTES) -> bytes:
 def row_values(record: Record, max_payload_bytes: int = MAX_PAYLOAD_BYTES) -> list[object]:
     """The column values in ``COLUMNS`` order: defaults filled, oversize content cut, JSON
     columns serialised (poison is left as it is)."""
-    values: list[object] = [record.get(name) for name in COLUMNS]
+    values: list[object] = list(map(record.get, COLUMNS))
     for at, default in _DEFAULT_AT:
         if values[at] is None:
             values[at] = default
@@ -191,9 +191,10 @@ def row_values(record: Record, max_payload_bytes: int = MAX_PAYLOAD_BYTES) -> li
                 text = dumps(truncated_payload(text, max_payload_bytes))
                 truncated.append(name)
             values[at] = text
+    quarter = max_payload_bytes // 4  # (a character is at most 4 bytes)
     for at, name in _LIMITED_AT:
         value = values[at]
-        if isinstance(value, str) and len(value) > max_payload_bytes // 4:
+        if type(value) is str and len(value) > quarter:
             cut = truncate_text(value, max_payload_bytes)
             if cut is not value:
                 truncated.append(name)
@@ -209,24 +210,29 @@ def _line(values: list[object], *, escaped: bool = False) -> bytes | None:
     """One line of COPY text, or None when a value holds poison: U+0000 (raw, or unless
     ``escaped`` as a JSON escape) or a lone surrogate."""
     pieces: list[str] = []
+    slashed = False  # a backslash in some value: only then can a JSON escape be there
     for value in values:
-        if value is None:
+        kind = type(value)
+        if kind is str:
+            if "\\" in value:
+                value = value.replace("\\", "\\\\")
+                slashed = True
+            if "\n" in value:
+                value = value.replace("\n", "\\n")
+            if "\r" in value:
+                value = value.replace("\r", "\\r")
+            if "\t" in value:
+                value = value.replace("\t", "\\t")
+            if "\x00" in value:
+                return None
+            pieces.append(value)  # type: ignore[arg-type]
+        elif value is None:
             pieces.append("\\N")
-            continue
-        text = value if type(value) is str else _text(value)
-        if "\\" in text:
-            text = text.replace("\\", "\\\\")
-        if "\n" in text:
-            text = text.replace("\n", "\\n")
-        if "\r" in text:
-            text = text.replace("\r", "\\r")
-        if "\t" in text:
-            text = text.replace("\t", "\\t")
-        if "\x00" in text:
-            return None
-        pieces.append(text)
+        else:  # these types' text never needs escaping
+            write = _WRITERS.get(kind)
+            pieces.append(_text(value) if write is None else write(value))
     line = "\t".join(pieces)
-    if not escaped and "\\\\u0000" in line:  # a JSON escape for U+0000 (backslash doubled)
+    if slashed and not escaped and "\\\\u0000" in line:  # a JSON U+0000 (backslash doubled)
         return None
     try:
         return line.encode() + b"\n"
@@ -248,23 +254,21 @@ def _text(value: object) -> str:
     return write(value)
 
 
-_WRITERS: dict[type, Callable[[Any], str]] = {
+_WRITERS: dict[type, Callable[[Any], str]] = {  # (C-level where there is one)
     str: str.__str__,
-    bool: lambda value: "t" if value else "f",  # before int: bool is an int
+    bool: {True: "t", False: "f"}.__getitem__,  # before int: bool is an int
     int: int.__repr__,
     float: float.__repr__,
-    Decimal: str,
+    Decimal: Decimal.__str__,
     uuid.UUID: lambda value: value.hex,
-    datetime: str,
-    date: str,
+    datetime: datetime.__str__,
+    date: date.__str__,
 }
 
 
 def _json_text(value: object) -> str | None:
-    if isinstance(value, JsonText):
-        text = value.text
-        if "\\u" not in text or ("\\ud" not in text and "\\uD" not in text):
-            return text  # as received (surrogate escapes go the escaping way instead)
+    if type(value) is JsonText:
+        return value.text
     return dumps(value)
 
 

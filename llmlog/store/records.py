@@ -34,8 +34,10 @@ DEFAULTS: Record = {"status": "ok", "metadata": {}, "streamed": False}
 class JsonText(dict):  # type: ignore[type-arg]
     """A JSON object that keeps the text it was parsed from: COPY sends that text as is.
 
-    Capture uses it for bodies it stores unchanged, saving a re-encoding per call. Any
-    change makes a plain dict (never mutate one in place).
+    Capture uses it for bodies it stores unchanged, saving a re-encoding per call. The
+    text must be one orjson parsed (so it holds no lone surrogate escape, which jsonb
+    refuses; a ``\\u0000`` escape is caught when the row is made). Any change makes a
+    plain dict (never mutate one in place).
     """
 
     __slots__ = ("text",)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
 
 import llmlog
+from llmlog.capture.build import build
+from llmlog.settings import Settings
 from llmlog.store.batch import BatchWriter
 from llmlog.store.records import ESCAPED, TRUNCATED, escape_text, unescape, unescape_text
 from tests import stub_provider as stub_mod
 from tests.capture.conftest import anthropic_client, openai_client, rows
+from tests.capture.test_build import exchange
 from tests.integration.test_batch import make_record
 from tests.stub_provider import StubServer
 
@@ -43,6 +47,33 @@ def test_model_output_with_nul_and_lone_surrogate_is_stored_losslessly(
         assert unescape(row)["output_text"] == stub_mod.POISON
     chat_row = unescape(found[0])
     assert chat_row["response"]["choices"][0]["message"]["content"] == stub_mod.POISON
+
+
+def test_a_body_with_escaped_surrogate_pairs_is_stored_as_received(
+    store: psycopg.Connection,
+) -> None:
+    """JSON written with ASCII escapes (Python's default) carries an emoji as a surrogate
+    pair; jsonb takes such a body as received, with nothing escaped by llmlog."""
+    body = stub_mod.chat_body("gpt-4o-mini", "text")
+    body["choices"][0]["message"]["content"] = "hé \U0001f600"
+    wire = json.dumps(body).encode()
+    assert b"\\ud83d\\ude00" in wire
+    record = build(exchange(wire, {"content-type": "application/json"}), Settings())
+    assert BatchWriter(store).write([record]) == 1
+    [row] = rows(store)
+    assert row["response"] == body
+    assert (row["output_text"], ESCAPED in row["metadata"]) == ("hé \U0001f600", False)
+
+
+def test_a_body_jsonb_would_refuse_as_sent_is_stored_re_encoded(
+    store: psycopg.Connection,
+) -> None:
+    """Python's JSON may write NaN; such a body is stored (NaN as null), not refused."""
+    wire = b'{"model": "gpt-4o-mini", "choices": [], "score": NaN}'
+    record = build(exchange(wire, {"content-type": "application/json"}), Settings())
+    assert BatchWriter(store).write([record]) == 1
+    [row] = rows(store)
+    assert row["response"] == {"model": "gpt-4o-mini", "choices": [], "score": None}
 
 
 def test_one_bad_row_does_not_lose_the_batch(store: psycopg.Connection) -> None:
