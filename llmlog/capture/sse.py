@@ -1,4 +1,4 @@
-"""Server-sent events: split a captured ``text/event-stream`` body into (event, data) pairs."""
+"""Server-sent events: the JSON payloads of a captured ``text/event-stream`` body."""
 
 from __future__ import annotations
 
@@ -8,31 +8,26 @@ from typing import Any
 from llmlog.store.records import loads
 
 
-def events(body: str) -> Iterator[tuple[str | None, str]]:
-    """Each event's name (None when unnamed) and its joined ``data:`` lines."""
-    name: str | None = None
-    data: list[str] = []
-    for line in body.splitlines():
-        if not line:
-            if data:
-                yield name, "\n".join(data)
-            name, data = None, []
-        elif line.startswith("data:"):
-            data.append(line[5:].removeprefix(" "))
-        elif line.startswith("event:"):
-            name = line[6:].strip()
-    if data:
-        yield name, "\n".join(data)
+def json_events(body: str) -> Iterator[dict[str, Any]]:
+    """Each event's data that is a JSON object, in order (``[DONE]``, comments and a broken
+    tail are skipped).
 
-
-def json_events(body: str) -> Iterator[tuple[str | None, dict[str, Any]]]:
-    """The events whose data is a JSON object (``[DONE]`` and broken tails are skipped)."""
-    for name, data in events(body):
-        if data == "[DONE]":
+    Lines end at ``\\n``, ``\\r\\n`` or ``\\r`` and nothing else: model text may hold U+2028
+    and the like, unescaped, inside the JSON (``str.splitlines`` would cut it there)."""
+    if "\r" in body:
+        body = body.replace("\r\n", "\n").replace("\r", "\n")
+    for block in body.split("\n\n"):
+        if block.startswith("data:") and "\n" not in block:  # the usual event: one data line
+            data = block[5:].removeprefix(" ")
+        else:
+            data = "\n".join(
+                line[5:].removeprefix(" ") for line in block.split("\n") if line.startswith("data:")
+            )
+        if not data or data == "[DONE]":
             continue
         try:
             payload = loads(data)
         except ValueError:
             continue
         if isinstance(payload, dict):
-            yield name, payload
+            yield payload

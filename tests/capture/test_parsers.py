@@ -37,6 +37,16 @@ def test_chat_stream_with_two_choices_and_logprobs() -> None:
     assert openai_chat.normalise({}, body).finish_reason == "stop"
 
 
+def test_stream_lines_end_only_at_newlines() -> None:
+    """JSON may carry U+2028, U+0085 and form feeds unescaped: they are text, not line
+    ends; CR LF and lone CR end lines as LF does."""
+    text = "one\u2028two\x85three\x0cfour"
+    chunk = {"id": "c", "model": "m", "choices": [{"index": 0, "delta": {"content": text}}]}
+    wire = f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n"
+    for body in (wire, wire.replace("\n", "\r\n"), wire.replace("\n", "\r")):
+        assert openai_chat.reassemble(body)["choices"][0]["message"]["content"] == text
+
+
 def test_responses_stream_cut_off_keeps_what_arrived() -> None:
     created = {"id": "r", "model": "m", "status": "in_progress", "output": []}
     body = openai_responses.reassemble(

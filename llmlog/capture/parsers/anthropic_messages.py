@@ -29,7 +29,7 @@ def reassemble(body: str) -> dict[str, Any]:
     message: dict[str, Any] = {}
     blocks: dict[int, dict[str, Any]] = {}
     partial_json: dict[int, str] = {}
-    for _, event in sse.json_events(body):
+    for event in sse.json_events(body):
         kind = event.get("type")
         if kind == "message_start":
             message = copy.deepcopy(event.get("message") or {})

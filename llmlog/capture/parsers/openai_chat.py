@@ -20,7 +20,7 @@ def reassemble(body: str) -> dict[str, Any]:
     """The ``chat.completion`` body a stream of chunks adds up to."""
     out: dict[str, Any] = {"object": "chat.completion"}
     choices: dict[int, dict[str, Any]] = {}
-    for _, chunk in sse.json_events(body):
+    for chunk in sse.json_events(body):
         if "error" in chunk and "choices" not in chunk:
             out["error"] = chunk["error"]
             continue

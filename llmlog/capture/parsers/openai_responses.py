@@ -16,7 +16,7 @@ def reassemble(body: str) -> dict[str, Any]:
     """The final ``response`` object; for a cut-off stream, what had arrived of it."""
     snapshot: dict[str, Any] = {}
     items: dict[int, dict[str, Any]] = {}
-    for _, event in sse.json_events(body):
+    for event in sse.json_events(body):
         kind = event.get("type", "")
         if kind in TERMINAL:
             return dict(event.get("response") or {})
