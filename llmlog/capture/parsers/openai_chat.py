@@ -16,68 +16,96 @@ FINISH = {
 }
 
 
+HEAD_KEYS = ("id", "created", "model", "system_fingerprint", "service_tier", "usage")
+
+
 def reassemble(body: str) -> dict[str, Any]:
     """The ``chat.completion`` body a stream of chunks adds up to."""
     out: dict[str, Any] = {"object": "chat.completion"}
-    choices: dict[int, dict[str, Any]] = {}
+    choices: dict[int, _Choice] = {}
     for chunk in sse.json_events(body):
         if "error" in chunk and "choices" not in chunk:
             out["error"] = chunk["error"]
             continue
-        for key in ("id", "created", "model", "system_fingerprint", "service_tier", "usage"):
-            if chunk.get(key) is not None:
-                out[key] = chunk[key]
-        for part in chunk.get("choices") or []:
-            _add_choice_delta(choices, part)
-    out["choices"] = [choices[i] for i in sorted(choices)]
+        for key in HEAD_KEYS:
+            value = chunk.get(key)
+            if value is not None:
+                out[key] = value
+        for part in chunk.get("choices") or ():
+            index = part.get("index", 0)
+            choice = choices.get(index)
+            if choice is None:
+                choice = choices[index] = _Choice(index)
+            choice.add(part)
+    out["choices"] = [choices[i].body() for i in sorted(choices)]
     return out
 
 
-def _add_choice_delta(choices: dict[int, dict[str, Any]], part: dict[str, Any]) -> None:
-    index = part.get("index", 0)
-    choice = choices.setdefault(
-        index,
-        {
-            "index": index,
-            "message": {"role": "assistant", "content": None, "refusal": None},
-            "logprobs": None,
-            "finish_reason": None,
-        },
-    )
-    message = choice["message"]
-    delta = part.get("delta") or {}
-    if delta.get("role"):
-        message["role"] = delta["role"]
-    for key in ("content", "refusal"):
-        if delta.get(key):  # the role chunk's "" is not content
-            message[key] = (message[key] or "") + delta[key]
-    for call in delta.get("tool_calls") or []:
-        _add_tool_call_delta(message.setdefault("tool_calls", []), call)
-    if part.get("finish_reason") is not None:
-        choice["finish_reason"] = part["finish_reason"]
-    logprobs = part.get("logprobs")
-    if logprobs:
-        merged = choice["logprobs"] or {"content": None, "refusal": None}
-        for key in ("content", "refusal"):
-            if logprobs.get(key):
-                merged[key] = (merged[key] or []) + logprobs[key]
-        choice["logprobs"] = merged
+class _Choice:
+    """One choice's deltas so far. Text arrives a few characters a chunk: it is kept as
+    pieces and joined once, at the end (adding each piece to a string would copy the
+    text so far every time)."""
 
+    def __init__(self, index: int) -> None:
+        self.index = index
+        self.role = "assistant"
+        self.text: dict[str, list[str]] = {"content": [], "refusal": []}
+        self.tool_calls: list[dict[str, Any]] = []
+        self.tool_text: list[dict[str, list[str]]] = []  # name and arguments pieces per call
+        self.finish_reason: str | None = None
+        self.logprobs: dict[str, list[Any]] | None = None
 
-def _add_tool_call_delta(calls: list[dict[str, Any]], delta: dict[str, Any]) -> None:
-    index = delta.get("index", len(calls))
-    while len(calls) <= index:
-        calls.append({"id": None, "type": "function", "function": {"name": "", "arguments": ""}})
-    call = calls[index]
-    if delta.get("id"):
-        call["id"] = delta["id"]
-    if delta.get("type"):
-        call["type"] = delta["type"]
-    function = delta.get("function") or {}
-    if function.get("name"):
-        call["function"]["name"] += function["name"]
-    if function.get("arguments"):
-        call["function"]["arguments"] += function["arguments"]
+    def add(self, part: dict[str, Any]) -> None:
+        delta = part.get("delta") or {}
+        if delta.get("role"):
+            self.role = delta["role"]
+        for key, pieces in self.text.items():
+            piece = delta.get(key)
+            if piece:  # the role chunk's "" is not content
+                pieces.append(piece)
+        for call in delta.get("tool_calls") or ():
+            self._add_tool_call(call)
+        if part.get("finish_reason") is not None:
+            self.finish_reason = part["finish_reason"]
+        logprobs = part.get("logprobs")
+        if logprobs:
+            merged = self.logprobs = self.logprobs or {"content": [], "refusal": []}
+            for key, items in merged.items():
+                items.extend(logprobs.get(key) or ())
+
+    def _add_tool_call(self, delta: dict[str, Any]) -> None:
+        index = delta.get("index", len(self.tool_calls))
+        while len(self.tool_calls) <= index:
+            self.tool_calls.append({"id": None, "type": "function", "function": {}})
+            self.tool_text.append({"name": [], "arguments": []})
+        call = self.tool_calls[index]
+        if delta.get("id"):
+            call["id"] = delta["id"]
+        if delta.get("type"):
+            call["type"] = delta["type"]
+        function = delta.get("function") or {}
+        for key, pieces in self.tool_text[index].items():
+            if function.get(key):
+                pieces.append(function[key])
+
+    def body(self) -> dict[str, Any]:
+        message: dict[str, Any] = {"role": self.role}
+        for key, pieces in self.text.items():
+            message[key] = "".join(pieces) or None
+        if self.tool_calls:
+            message["tool_calls"] = [
+                {**call, "function": {k: "".join(v) for k, v in text.items()}}
+                for call, text in zip(self.tool_calls, self.tool_text, strict=True)
+            ]
+        logprobs = None
+        if self.logprobs is not None:
+            logprobs = {k: v or None for k, v in self.logprobs.items()}
+        return {
+            "index": self.index,
+            "message": message,
+            "logprobs": logprobs,
+            "finish_reason": self.finish_reason,
+        }
 
 
 def normalise(request: dict[str, Any], response: dict[str, Any] | None) -> Parsed:
