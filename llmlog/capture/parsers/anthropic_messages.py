@@ -17,6 +17,7 @@ FINISH = {
     "tool_use": "tool_calls",
     "refusal": "refusal",
 }
+PARTIAL_JSON = "partial_json"
 DELTA_KEYS = {
     "text_delta": "text",
     "thinking_delta": "thinking",
@@ -28,7 +29,8 @@ def reassemble(body: str) -> dict[str, Any]:
     """The ``message`` body a stream of events adds up to."""
     message: dict[str, Any] = {}
     blocks: dict[int, dict[str, Any]] = {}
-    partial_json: dict[int, str] = {}
+    # Text arrives a few characters an event: kept as pieces, joined once at the end.
+    pieces: dict[tuple[int, str], list[str]] = {}
     for event in sse.json_events(body):
         kind = event.get("type")
         if kind == "message_start":
@@ -36,14 +38,18 @@ def reassemble(body: str) -> dict[str, Any]:
         elif kind == "content_block_start":
             blocks[event.get("index", 0)] = copy.deepcopy(event.get("content_block") or {})
         elif kind == "content_block_delta":
-            _apply_delta(blocks, partial_json, event)
+            _apply_delta(blocks, pieces, event)
         elif kind == "message_delta":
             message.update(event.get("delta") or {})
             usage = {k: v for k, v in (event.get("usage") or {}).items() if v is not None}
             message["usage"] = {**(message.get("usage") or {}), **usage}
         elif kind == "error":
             message["error"] = event.get("error")
-    for index, text in partial_json.items():
+    for (index, key), parts in pieces.items():
+        text = "".join(parts)
+        if key != PARTIAL_JSON:
+            blocks[index][key] = blocks[index].get(key, "") + text
+            continue
         try:
             blocks[index]["input"] = json.loads(text) if text else {}
         except ValueError:
@@ -54,19 +60,21 @@ def reassemble(body: str) -> dict[str, Any]:
 
 
 def _apply_delta(
-    blocks: dict[int, dict[str, Any]], partial_json: dict[int, str], event: dict[str, Any]
+    blocks: dict[int, dict[str, Any]],
+    pieces: dict[tuple[int, str], list[str]],
+    event: dict[str, Any],
 ) -> None:
     index = event.get("index", 0)
     block = blocks.setdefault(index, {})
     delta = event.get("delta") or {}
     kind = delta.get("type")
     if kind == "input_json_delta":
-        partial_json[index] = partial_json.get(index, "") + (delta.get("partial_json") or "")
+        pieces.setdefault((index, PARTIAL_JSON), []).append(delta.get(PARTIAL_JSON) or "")
     elif kind == "citations_delta":
         block.setdefault("citations", []).append(delta.get("citation"))
     elif kind in DELTA_KEYS:
         key = DELTA_KEYS[kind]
-        block[key] = block.get(key, "") + (delta.get(key) or "")
+        pieces.setdefault((index, key), []).append(delta.get(key) or "")
 
 
 def normalise(request: dict[str, Any], response: dict[str, Any] | None) -> Parsed:

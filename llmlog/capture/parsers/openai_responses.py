@@ -12,10 +12,16 @@ TERMINAL = ("response.completed", "response.incomplete", "response.failed")
 INCOMPLETE = {"max_output_tokens": "length", "content_filter": "content_filter"}
 
 
+# Where a delta's text goes: (output index, content index or None for the item, key).
+Place = tuple[int, int | None, str]
+
+
 def reassemble(body: str) -> dict[str, Any]:
     """The final ``response`` object; for a cut-off stream, what had arrived of it."""
     snapshot: dict[str, Any] = {}
     items: dict[int, dict[str, Any]] = {}
+    # Text arrives a few characters an event: kept as pieces, joined once at the end.
+    pieces: dict[Place, list[str]] = {}
     for event in sse.json_events(body):
         kind = event.get("type", "")
         if kind in TERMINAL:
@@ -25,7 +31,10 @@ def reassemble(body: str) -> dict[str, Any]:
         elif isinstance(event.get("response"), dict):
             snapshot = dict(event["response"])
         else:
-            _apply(items, kind, event)
+            _apply(items, pieces, kind, event)
+    for (index, part, key), texts in pieces.items():
+        target = items[index] if part is None else items[index]["content"][part]
+        target[key] = target.get(key, "") + "".join(texts)
     if items:
         snapshot["output"] = [items[i] for i in sorted(items)]
     return snapshot
@@ -37,10 +46,16 @@ def _error_of(event: dict[str, Any]) -> dict[str, Any]:
     return {"code": inner.get("code") or inner.get("type"), "message": inner.get("message")}
 
 
-def _apply(items: dict[int, dict[str, Any]], kind: str, event: dict[str, Any]) -> None:
+def _apply(
+    items: dict[int, dict[str, Any]],
+    pieces: dict[Place, list[str]],
+    kind: str,
+    event: dict[str, Any],
+) -> None:
     index = event.get("output_index", 0)
     if kind in ("response.output_item.added", "response.output_item.done"):
         items[index] = copy.deepcopy(event.get("item") or {})
+        _forget(pieces, index)  # (a done item holds its whole text)
         return
     item = items.setdefault(index, {})
     if kind == "response.content_part.added":
@@ -48,15 +63,22 @@ def _apply(items: dict[int, dict[str, Any]], kind: str, event: dict[str, Any]) -
         while len(parts) <= event.get("content_index", 0):
             parts.append({})
         parts[event.get("content_index", 0)] = dict(event.get("part") or {})
+        _forget(pieces, index, event.get("content_index", 0))
     elif kind in ("response.output_text.delta", "response.refusal.delta"):
         key = "text" if kind == "response.output_text.delta" else "refusal"
         parts = item.setdefault("content", [])
         while len(parts) <= event.get("content_index", 0):
             parts.append({"type": "output_text" if key == "text" else "refusal"})
-        part = parts[event.get("content_index", 0)]
-        part[key] = part.get(key, "") + (event.get("delta") or "")
+        place = (index, event.get("content_index", 0), key)
+        pieces.setdefault(place, []).append(event.get("delta") or "")
     elif kind == "response.function_call_arguments.delta":
-        item["arguments"] = item.get("arguments", "") + (event.get("delta") or "")
+        pieces.setdefault((index, None, "arguments"), []).append(event.get("delta") or "")
+
+
+def _forget(pieces: dict[Place, list[str]], index: int, part: int | None = None) -> None:
+    """Drop the pieces of an item (or of one of its content parts) just replaced whole."""
+    for place in [p for p in pieces if p[0] == index and (part is None or p[1] == part)]:
+        del pieces[place]
 
 
 def _system_prompt(request: dict[str, Any]) -> str | None:
