@@ -24,26 +24,24 @@ Stores: the embedded PostgreSQL 18 (pglz) and, when installed, Debian's PostgreS
 (lz4), both started in temporary directories; or only ``--db URL``.
 
 Measured 2026-11-23 on the 2-core development machine (shared with other work),
-defaults (2,000 calls per variant, 30,000 calls x 3 rounds): 17:05, this code; 15:53,
-the code before the tee kept to tuples (overhead only, 2 runs, variants in the old
-alternating order):
+defaults (2,000 calls per variant, 30,000 calls x 3 rounds), 19:05:
 
-    added per call (median, wrapped - bare)   17:05                15:53
-      non-streamed, bare 1.47 / 1.39 ms       +0.028 ms (+1.9%)    +0.039 ms (+2.8%)
-      streamed, bare 2.37 / 2.39 ms           +0.061 ms (+2.6%)    +0.059 ms (+2.5%)
-      writer threads' CPU per captured call   122 / 152 µs         104 / 148 µs
+    added per call (median, wrapped - bare)
+      non-streamed, bare 1.24 ms              +0.027 ms (+2.1%)
+      streamed, bare 2.23 ms                  +0.051 ms (+2.3%)
+      writer threads' CPU per captured call   85 / 137 µs
     writer, calls/s (x raw COPY; Python µs/call)
-      PG 18 raw COPY (write_row)              20,458
-      PG 18 BatchWriter                       14,323 (0.69; 24)
-      PG 18 whole writer                      14,047 (0.69; 66)
-      PG 15 raw COPY (write_row)              23,474
-      PG 15 BatchWriter                       15,582 (0.69; 27)
-      PG 15 whole writer                      14,437 (0.66; 65)
+      PG 18 raw COPY (write_row)              21,092
+      PG 18 BatchWriter                       16,731 (0.79; 16)
+      PG 18 whole writer                      18,241 (0.88; 49)
+      PG 15 raw COPY (write_row)              24,462
+      PG 15 BatchWriter                       19,009 (0.78; 19)
+      PG 15 whole writer                      18,702 (0.76; 50)
 
-Runs with the defaults between 16:45 and 18:00 (some of 4,000 calls per variant) gave
-+1.9 to +2.6% (not streamed) and +1.7 to +3.1% (streamed). The whole writer now works
-out each call's context as captured calls need (it used to be handed a ready one, which
-flattered it: the earlier code, made to pay it, stores 12,200-14,200 calls/s here too).
+Five runs that day gave +2.1 to +2.9% (not streamed) and +2.0 to +2.7% (streamed); the
+whole writer 17,000 to 18,700 calls/s (it stored 14,000-14,400/s before its COPY lines
+were made cheaper, in the same day's runs). The BatchWriter way makes a batch's lines and
+then sends them; the whole writer builds the next batch while the server takes the last.
 """
 
 from __future__ import annotations
