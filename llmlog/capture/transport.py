@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -31,10 +32,10 @@ from llmlog.capture.exchange import (
     error_message,
     failed,
     response_facts,
-    scan,
 )
 
 log = logging.getLogger("llmlog")
+_clock = time.perf_counter  # (as Began.started)
 
 # URL path suffix -> endpoint name; anything else passes through unrecorded.
 ENDPOINTS = (
@@ -69,10 +70,11 @@ def start(source: Source, request: httpx2.Request) -> Began | None:
 
 
 class _Tee:
-    """An event stream on its way to the caller: each chunk is kept (a reference), the
-    first content delta is timed, the end hands the call over. A caller may drop a stream
-    unread and unclosed: it is then recorded when collected, as abandoned. The sync and
-    async streams below differ only in how they iterate and close."""
+    """An event stream on its way to the caller: each chunk is kept (a reference) with a
+    clock reading (the writer finds the first content delta among them, for TTFT), the end
+    hands the call over. A caller may drop a stream unread and unclosed: it is then
+    recorded when collected, as abandoned. The sync and async streams below differ only
+    in how they iterate and close."""
 
     def __init__(self, inner: Any, began: Began, status: int, facts: dict[bytes, bytes]) -> None:
         self._inner = inner
@@ -80,7 +82,7 @@ class _Tee:
         self._status = status
         self._facts = facts
         self._chunks: list[bytes] = []
-        self._ttft_ms: float | None = None
+        self._arrivals: list[float] = []
         self._error: Exception | None = None
         self._complete = False
         self._done = False
@@ -99,7 +101,7 @@ class _Tee:
                 True,
                 tuple(self._chunks),
                 elapsed_ms(self._began),
-                self._ttft_ms,
+                tuple(self._arrivals),
                 abandoned=not self._complete and error is None,
                 error_type=None if error is None else type(error).__name__,
                 error_message=None if error is None else error_message(error),
@@ -115,13 +117,11 @@ class _Tee:
 
 class _TeeStream(_Tee, httpx2.SyncByteStream):
     def __iter__(self) -> Iterator[bytes]:
-        keep = self._chunks.append
-        tail: bytes | None = b""  # until the first content delta is found (TTFT)
+        keep, mark = self._chunks.append, self._arrivals.append
         try:
             for chunk in self._inner:
                 keep(chunk)
-                if tail is not None and (tail := scan(tail, chunk)) is None:
-                    self._ttft_ms = elapsed_ms(self._began)
+                mark(_clock())
                 yield chunk
         except Exception as exc:
             self._error = exc
@@ -138,13 +138,11 @@ class _TeeStream(_Tee, httpx2.SyncByteStream):
 
 class _AsyncTeeStream(_Tee, httpx2.AsyncByteStream):
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        keep = self._chunks.append
-        tail: bytes | None = b""
+        keep, mark = self._chunks.append, self._arrivals.append
         try:
             async for chunk in self._inner:
                 keep(chunk)
-                if tail is not None and (tail := scan(tail, chunk)) is None:
-                    self._ttft_ms = elapsed_ms(self._began)
+                mark(_clock())
                 yield chunk
         except Exception as exc:
             self._error = exc
