@@ -24,24 +24,25 @@ Stores: the embedded PostgreSQL 18 (pglz) and, when installed, Debian's PostgreS
 (lz4), both started in temporary directories; or only ``--db URL``.
 
 Measured 2026-11-23 on the 2-core development machine (shared with other work),
-defaults (2,000 calls per variant, 30,000 calls x 3 rounds), 19:05:
+defaults (2,000 calls per variant, 30,000 calls x 3 rounds), 19:25:
 
     added per call (median, wrapped - bare)
-      non-streamed, bare 1.24 ms              +0.027 ms (+2.1%)
-      streamed, bare 2.23 ms                  +0.051 ms (+2.3%)
-      writer threads' CPU per captured call   85 / 137 µs
+      non-streamed, bare 1.30 ms              +0.025 ms (+2.0%)
+      streamed, bare 2.27 ms                  +0.038 ms (+1.7%)
+      writer threads' CPU per captured call   98 / 151 µs
     writer, calls/s (x raw COPY; Python µs/call)
-      PG 18 raw COPY (write_row)              21,092
-      PG 18 BatchWriter                       16,731 (0.79; 16)
-      PG 18 whole writer                      18,241 (0.88; 49)
-      PG 15 raw COPY (write_row)              24,462
-      PG 15 BatchWriter                       19,009 (0.78; 19)
-      PG 15 whole writer                      18,702 (0.76; 50)
+      PG 18 raw COPY (write_row)              21,141
+      PG 18 BatchWriter                       16,298 (0.77; 16)
+      PG 18 whole writer                      17,445 (0.84; 52)
+      PG 15 raw COPY (write_row)              24,240
+      PG 15 BatchWriter                       18,289 (0.78; 19)
+      PG 15 whole writer                      17,848 (0.74; 52)
 
-Five runs that day gave +2.1 to +2.9% (not streamed) and +2.0 to +2.7% (streamed); the
-whole writer 17,000 to 18,700 calls/s (it stored 14,000-14,400/s before its COPY lines
-were made cheaper, in the same day's runs). The BatchWriter way makes a batch's lines and
-then sends them; the whole writer builds the next batch while the server takes the last.
+Seven runs that day gave +2.0 to +2.9% (not streamed); streamed +2.0 to +2.7% before
+TTFT was worked out on the writer's thread, +1.7 and +1.9% since. The whole writer
+stored 17,000 to 18,700 calls/s (14,000-14,400/s before its COPY lines were made
+cheaper, in the same day's runs). The BatchWriter way makes a batch's lines and then
+sends them; the whole writer builds the next batch while the server takes the last.
 """
 
 from __future__ import annotations
