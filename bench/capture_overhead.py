@@ -38,8 +38,8 @@ defaults (2,000 calls per variant, 30,000 calls x 3 rounds), 19:25:
       PG 15 BatchWriter                       18,289 (0.78; 19)
       PG 15 whole writer                      17,848 (0.74; 52)
 
-Seven runs that day gave +2.0 to +2.9% (not streamed); streamed +2.0 to +2.7% before
-TTFT was worked out on the writer's thread, +1.7 and +1.9% since. The whole writer
+Nine runs that day gave +2.0 to +2.9% (not streamed); streamed +2.0 to +2.7% before
+TTFT was worked out on the writer's thread, +1.7 to +2.1% in the four runs since. The whole writer
 stored 17,000 to 18,700 calls/s (14,000-14,400/s before its COPY lines were made
 cheaper, in the same day's runs). The BatchWriter way makes a batch's lines and then
 sends them; the whole writer builds the next batch while the server takes the last.
