@@ -213,24 +213,27 @@ def _line(values: list[object], *, escaped: bool = False) -> bytes | None:
     slashed = False  # a backslash in some value: only then can a JSON escape be there
     for value in values:
         kind = type(value)
-        if kind is str:
-            if "\\" in value:
-                value = value.replace("\\", "\\\\")
-                slashed = True
-            if "\n" in value:
-                value = value.replace("\n", "\\n")
-            if "\r" in value:
-                value = value.replace("\r", "\\r")
-            if "\t" in value:
-                value = value.replace("\t", "\\t")
-            if "\x00" in value:
-                return None
-            pieces.append(value)  # type: ignore[arg-type]
-        elif value is None:
-            pieces.append("\\N")
-        else:  # these types' text never needs escaping
+        if kind is not str:
+            if value is None:
+                pieces.append("\\N")
+                continue
             write = _WRITERS.get(kind)
-            pieces.append(_text(value) if write is None else write(value))
+            if write is not None:  # a number, id, time or boolean: nothing to escape
+                pieces.append(write(value))
+                continue
+            value = _text(value)  # a subclass (of str, too): escaped as any text
+        if "\\" in value:
+            value = value.replace("\\", "\\\\")
+            slashed = True
+        if "\n" in value:
+            value = value.replace("\n", "\\n")
+        if "\r" in value:
+            value = value.replace("\r", "\\r")
+        if "\t" in value:
+            value = value.replace("\t", "\\t")
+        if "\x00" in value:
+            return None
+        pieces.append(value)  # type: ignore[arg-type]
     line = "\t".join(pieces)
     if slashed and not escaped and "\\\\u0000" in line:  # a JSON U+0000 (backslash doubled)
         return None

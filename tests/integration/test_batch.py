@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -93,6 +94,18 @@ def test_copy_text_keeps_every_value_exactly(store: psycopg.Connection) -> None:
         tricky, "\\", "", record["response"], record["tool_calls"], Decimal("1E-7"),
         812.25, 0, True, {"k": tricky}, None, "ok",
     )  # fmt: skip
+
+
+def test_a_text_subclass_is_escaped_as_text(store: psycopg.Connection) -> None:
+    """A str subclass (a redact hook's enum, say) goes through the same escapes as text."""
+
+    class Feature(enum.StrEnum):
+        TRIAGE = TRICKY
+
+    record = make_record(datetime.now(UTC), feature=Feature.TRIAGE, input_tokens=7)
+    assert from_row(to_row(record))["feature"] == TRICKY
+    assert BatchWriter(store).write([record]) == 1
+    assert store.execute("SELECT feature, input_tokens FROM llm_calls").fetchone() == (TRICKY, 7)
 
 
 def test_a_copy_line_reads_back_to_the_record_it_stores() -> None:
