@@ -83,14 +83,14 @@ def begin(source: Source, endpoint: str, request: Any) -> Began:
     for _, name, value in _triples(request.headers):
         if name in REQUEST_FACTS:
             facts[name] = value
-    return _new(Began, (source, endpoint, key, begin_call(key), _clock(), request.content, facts))
+    return _new(Began, (source, endpoint, key, begin_call(key), clock(), request.content, facts))
 
 
 class Exchange(NamedTuple):
     """One finished call, as the tee hands it to the writer: ``Began``'s fields, then the
     response's. A tuple: one object the garbage collector tracks while the call is
-    queued (its dicts hold bytes, which it never tracks, and it stops tracking the chunk
-    and key tuples on its first pass). Holding httpx2's header objects instead (~30
+    queued (its dicts hold bytes, which it never tracks, and it stops tracking the chunk,
+    arrival and key tuples on its first pass). Holding httpx2's header objects instead (~30
     tracked objects a call) made it run full collections over the application's heap,
     ~15 us a call; holding httpx2's header lists, ~18 us (both measured)."""
 
@@ -178,12 +178,12 @@ def answered(
     began: Began, status: int, facts: dict[bytes, bytes], chunks: tuple[bytes, ...]
 ) -> Exchange:
     """A call whose whole body was read, ending now."""
-    latency = (_clock() - began.started) * 1000
+    latency = (clock() - began.started) * 1000
     return _new(Exchange, (*began, status, facts, False, chunks, latency, (), False, None, None))
 
 
 def elapsed_ms(began: Began) -> float:
-    return (_clock() - began.started) * 1000
+    return (clock() - began.started) * 1000
 
 
 def failed(
@@ -219,7 +219,7 @@ def scan(tail: bytes, chunk: bytes) -> bytes | None:
     return None if FIRST_CONTENT.search(window) else window[-_TAIL:]
 
 
-_clock = time.perf_counter
+clock = time.perf_counter  # Began.started, an event stream's arrivals
 _new = tuple.__new__  # a NamedTuple made without its Python-level __new__
 
 

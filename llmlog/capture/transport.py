@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -28,6 +27,7 @@ from llmlog.capture.exchange import (
     Source,
     answered,
     begin,
+    clock,
     elapsed_ms,
     error_message,
     failed,
@@ -35,7 +35,6 @@ from llmlog.capture.exchange import (
 )
 
 log = logging.getLogger("llmlog")
-_clock = time.perf_counter  # (as Began.started)
 
 # URL path suffix -> endpoint name; anything else passes through unrecorded.
 ENDPOINTS = (
@@ -121,7 +120,7 @@ class _TeeStream(_Tee, httpx2.SyncByteStream):
         try:
             for chunk in self._inner:
                 keep(chunk)
-                mark(_clock())
+                mark(clock())
                 yield chunk
         except Exception as exc:
             self._error = exc
@@ -142,7 +141,7 @@ class _AsyncTeeStream(_Tee, httpx2.AsyncByteStream):
         try:
             async for chunk in self._inner:
                 keep(chunk)
-                mark(_clock())
+                mark(clock())
                 yield chunk
         except Exception as exc:
             self._error = exc
