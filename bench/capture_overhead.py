@@ -243,7 +243,6 @@ def realistic_exchange(i: int) -> Any:
     )
     began = begin(
         source,
-        "chat.completions",
         httpx2.Request(
             "POST",
             "https://api.openai.com/v1/chat/completions",
@@ -251,6 +250,7 @@ def realistic_exchange(i: int) -> Any:
             headers={"x-stainless-retry-count": "0"},
         ),
     )
+    assert began is not None
     facts, _ = response_facts(
         httpx2.Headers({"content-type": "application/json", "x-request-id": "req_1"})
     )

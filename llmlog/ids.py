@@ -22,14 +22,17 @@ from datetime import UTC, datetime, timedelta
 _VERSION_VARIANT = (0x7 << 76) | (0b10 << 62)
 _MIX = 0x9E3779B97F4A7C15  # odd: multiplying by it is one-to-one modulo 2**62
 _LOW_62 = (1 << 62) - 1
-_now_ns = time.time_ns
+now_ns = time.time_ns
 
 Key = tuple[int, int]
 
 
+sequence: itertools.count[int]  # this process's: a forked child starts its own
+
+
 def _fresh_sequence() -> None:
-    global _sequence
-    _sequence = itertools.count(random.getrandbits(62))  # next() is atomic under the GIL
+    global sequence
+    sequence = itertools.count(random.getrandbits(62))  # next() is atomic under the GIL
 
 
 _fresh_sequence()
@@ -37,18 +40,20 @@ os.register_at_fork(after_in_child=_fresh_sequence)
 
 
 def new_key() -> Key:
-    """What a call's id is made from, taken now: cheap enough for every call."""
-    return _now_ns(), next(_sequence)
+    """What a call's id is made from, taken now: cheap enough for every call. (The
+    capture path writes this out as ``(now_ns(), next(ids.sequence))``: ``sequence`` is
+    replaced in a forked child, so it is read from the module each time.)"""
+    return now_ns(), next(sequence)
 
 
 def id_of(key: Key) -> uuid.UUID:
     """The UUIDv7 of a key (the same key always gives the same id)."""
-    nanos, sequence = key
+    nanos, number = key
     return _uuid_of(
         (nanos // 1_000_000) << 80
         | _VERSION_VARIANT
-        | (sequence & 0xFFF) << 64
-        | (sequence * _MIX) & _LOW_62
+        | (number & 0xFFF) << 64
+        | (number * _MIX) & _LOW_62
     )
 
 
@@ -56,7 +61,7 @@ def new_id(at: datetime | None = None) -> uuid.UUID:
     """A fresh UUIDv7, stamped with ``at`` (default: now)."""
     if at is None:
         return id_of(new_key())
-    return id_of((int(at.timestamp() * 1000) * 1_000_000, next(_sequence)))
+    return id_of((int(at.timestamp() * 1000) * 1_000_000, next(sequence)))
 
 
 def _uuid_of(value: int) -> uuid.UUID:

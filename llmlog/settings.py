@@ -76,7 +76,7 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
 
 _lock = threading.Lock()
 _overrides: dict[str, Any] = {}
-_current: Settings | None = None
+loaded: Settings | None = None  # the settings in force once read; current() reads them
 
 
 def _parse_modes(value: str) -> dict[str, str]:
@@ -116,7 +116,7 @@ def _validate(settings: Settings) -> Settings:
 
 def configure(**options: Any) -> Settings:
     """Set capture options for this process (keywords win over ``LLMLOG_*`` variables)."""
-    global _current
+    global loaded
     unknown = sorted(set(options) - {f.name for f in dataclasses.fields(Settings)})
     if unknown:
         raise ConfigError(f"unknown capture option(s): {', '.join(unknown)}")
@@ -127,25 +127,25 @@ def configure(**options: Any) -> Settings:
         settings = _validate(Settings(**{**_from_env(), **merged}))
         _overrides.clear()
         _overrides.update(merged)
-        _current = settings
+        loaded = settings
     return settings
 
 
 def current() -> Settings:
     """The settings in force (read from the environment on first use)."""
-    global _current
-    settings = _current
+    global loaded
+    settings = loaded
     if settings is None:
         with _lock:
-            if _current is None:
-                _current = _validate(Settings(**{**_from_env(), **_overrides}))
-            settings = _current
+            if loaded is None:
+                loaded = _validate(Settings(**{**_from_env(), **_overrides}))
+            settings = loaded
     return settings
 
 
 def reset() -> None:
     """Forget ``configure()`` calls and re-read the environment on next use (for tests)."""
-    global _current
+    global loaded
     with _lock:
         _overrides.clear()
-        _current = None
+        loaded = None

@@ -145,14 +145,11 @@ class CallContext(NamedTuple):
     metadata: dict[str, Any]
 
 
-def begin_call(key: Key) -> Frame | None:
-    """Register a starting call: it becomes ``last_call_id()`` and its frame's latest call.
-    Returns the frame the call is made in (None outside any context)."""
-    _last_call.set(key)
-    frame = _frame.get()
-    if frame is not None:
-        frame.last_call[0] = key
-    return frame
+# What the capture path does as a call starts (``exchange.begin``, written out there):
+# the call becomes ``last_call_id()`` (``set_last_call(key)``) and, inside a context, the
+# latest call of its frame (``current_frame().last_call[0] = key``).
+set_last_call = _last_call.set
+current_frame = _frame.get
 
 
 def wrap_fields(defaults: dict[str, Any]) -> tuple[dict[str, str | None], dict[str, Any]]:

@@ -12,14 +12,33 @@ redaction and serialisation.
 
 from __future__ import annotations
 
+import functools
+import logging
 import re
 import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from llmlog.capture.context import CallContext, Frame, begin_call, resolve, wrap_fields
-from llmlog.ids import Key, id_of, new_key
+from llmlog import ids, settings
+from llmlog.capture.context import (
+    CallContext,
+    Frame,
+    current_frame,
+    resolve,
+    set_last_call,
+    wrap_fields,
+)
+from llmlog.ids import Key, id_of, now_ns
+
+log = logging.getLogger("llmlog")
+
+# URL path suffix -> endpoint name; anything else passes through unrecorded.
+ENDPOINTS = (
+    ("/chat/completions", "chat.completions"),
+    ("/responses", "responses"),
+    ("/messages", "messages"),
+)
 
 # The first *content* delta of any supported stream: text, tool-call arguments or a
 # refusal (not the role chunk, not an empty string, not a ping).
@@ -76,14 +95,45 @@ class Began(NamedTuple):
     request_facts: dict[bytes, bytes]
 
 
-def begin(source: Source, endpoint: str, request: Any) -> Began:
-    """Note a request about to be sent; it becomes the call ``last_call_id()`` names."""
-    key = new_key()
-    facts = {}
-    for _, name, value in _triples(request.headers):
-        if name in REQUEST_FACTS:
-            facts[name] = value
-    return _new(Began, (source, endpoint, key, begin_call(key), clock(), request.content, facts))
+@functools.lru_cache(maxsize=64)
+def endpoint_at(path: str) -> str | None:
+    """The endpoint a POST to ``path`` reaches, if it is one llmlog captures."""
+    path = path.rstrip("/")
+    for suffix, name in ENDPOINTS:
+        if path.endswith(suffix):
+            return name
+    return None
+
+
+def begin(source: Source, request: Any) -> Began | None:
+    """Note a request about to be sent, if it is to an endpoint llmlog captures: it
+    becomes the call ``last_call_id()`` names. None for any other request; never raises.
+
+    Written out as one function: on the application's thread, in place, each Python call
+    costs about half a microsecond (the id key is ``ids.new_key()``'s, the context steps
+    are those ``context.set_last_call`` describes; the URL's path is read undecoded when
+    httpx2 keeps it, which ends the same for every captured endpoint)."""
+    try:
+        if request.method != "POST":
+            return None
+        url = request.url
+        endpoint = endpoint_at(getattr(url, "_uri_reference", url).path)
+        if endpoint is None or not (settings.loaded or settings.current()).enabled:
+            return None
+        key = (now_ns(), next(ids.sequence))
+        set_last_call(key)
+        frame = current_frame()
+        if frame is not None:
+            frame.last_call[0] = key
+        facts = {}
+        headers = request.headers
+        for _, name, value in getattr(headers, "_list", None) or _triples(headers):
+            if name in REQUEST_FACTS:
+                facts[name] = value
+        return _new(Began, (source, endpoint, key, frame, clock(), request.content, facts))
+    except Exception:
+        log.debug("llmlog: could not start capturing a request", exc_info=True)
+        return None
 
 
 class Exchange(NamedTuple):
@@ -168,7 +218,7 @@ class Exchange(NamedTuple):
 def response_facts(headers: Any) -> tuple[dict[bytes, bytes], bool]:
     """The response header values a record needs, and whether the body is an event stream."""
     facts = {}
-    for _, name, value in _triples(headers):
+    for _, name, value in getattr(headers, "_list", None) or _triples(headers):
         if name in RESPONSE_FACTS:
             facts[name] = value
     return facts, facts.get(b"content-type", b"").startswith(b"text/event-stream")
@@ -226,12 +276,9 @@ _new = tuple.__new__  # a NamedTuple made without its Python-level __new__
 def _triples(headers: Any) -> list[tuple[bytes, bytes, bytes]]:
     """(raw name, lower-case name, value) of each of an httpx2 ``Headers``.
 
-    httpx2 keeps exactly these (``Headers._list``, only read here): reading them saves
-    building ``.raw`` and lower-casing every name. If a future httpx2 drops the list,
-    they are made from ``.raw``. (The loops over them are written out, not
-    comprehensions and not a shared function: on the application's thread, in place,
-    each Python call costs about half a microsecond.)"""
-    triples = getattr(headers, "_list", None)
-    if triples is None:
-        triples = [(key, key.lower(), value) for key, value in headers.raw]
-    return triples  # type: ignore[no-any-return]
+    httpx2 keeps exactly these as ``Headers._list``, which the capture path reads (never
+    writes) when it is there: that saves building ``.raw`` and lower-casing every name.
+    This makes them from ``.raw``, for an httpx2 that no longer keeps the list. (The
+    loops over them are written out, not comprehensions and not a shared function: on
+    the application's thread, in place, each Python call costs about half a microsecond.)"""
+    return [(key, key.lower(), value) for key, value in headers.raw]

@@ -12,14 +12,12 @@ re-raised unchanged.
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx2
 
-from llmlog import settings
 from llmlog.capture import writer
 from llmlog.capture.exchange import (
     Began,
@@ -35,37 +33,6 @@ from llmlog.capture.exchange import (
 )
 
 log = logging.getLogger("llmlog")
-
-# URL path suffix -> endpoint name; anything else passes through unrecorded.
-ENDPOINTS = (
-    ("/chat/completions", "chat.completions"),
-    ("/responses", "responses"),
-    ("/messages", "messages"),
-)
-
-
-@functools.lru_cache(maxsize=64)
-def endpoint_at(path: str) -> str | None:
-    """The endpoint a POST to ``path`` reaches, if it is one llmlog captures."""
-    path = path.rstrip("/")
-    for suffix, name in ENDPOINTS:
-        if path.endswith(suffix):
-            return name
-    return None
-
-
-def start(source: Source, request: httpx2.Request) -> Began | None:
-    """A captured request about to be sent, or None (never raises)."""
-    try:
-        if request.method != "POST":
-            return None
-        endpoint = endpoint_at(request.url.path)
-        if endpoint is None or not settings.current().enabled:
-            return None
-        return begin(source, endpoint, request)
-    except Exception:
-        log.debug("llmlog: could not start capturing a request", exc_info=True)
-        return None
 
 
 class _Tee:
@@ -208,7 +175,7 @@ class TeeTransport(httpx2.BaseTransport):
         # An event stream is teed chunk by chunk on its way to the caller. Any other body
         # is read whole here, as sent (the SDK reads it whole anyway), and handed on as
         # the same bytes: no stream of ours between the SDK and its bytes.
-        began = start(self.source, request)
+        began = begin(self.source, request)
         if began is None:
             return self.inner.handle_request(request)
         status = facts = None
@@ -244,7 +211,7 @@ class AsyncTeeTransport(httpx2.AsyncBaseTransport):
         self.owner = owner
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        began = start(self.source, request)
+        began = begin(self.source, request)
         if began is None:
             return await self.inner.handle_async_request(request)
         status = facts = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from types import SimpleNamespace
 
 import httpx2
 
@@ -19,9 +20,9 @@ def exchange(body: bytes, headers: dict[str, str]) -> Exchange:
     request = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
     began = begin(
         Source("openai"),
-        "chat.completions",
         httpx2.Request("POST", "http://127.0.0.1/v1/chat/completions", json=request),
     )
+    assert began is not None
     facts, streamed = response_facts(httpx2.Headers(headers))
     return Exchange(*began, 200, facts, streamed, (body,), 5.0)
 
@@ -79,6 +80,34 @@ def test_an_exception_that_cannot_be_printed_is_recorded_by_its_type() -> None:
         def __str__(self) -> str:
             raise RuntimeError("no")
 
-    began = begin(Source("openai"), "chat.completions", httpx2.Request("POST", "http://x/v1"))
+    began = begin(Source("openai"), httpx2.Request("POST", "http://x/v1/chat/completions"))
+    assert began is not None
     ended = failed(began, Unprintable())
     assert (ended.error_type, ended.error_message) == ("Unprintable", "Unprintable")
+
+
+def test_a_request_is_noted_from_public_attributes_alone() -> None:
+    """``begin`` reads httpx2's kept header list and undecoded path when they are there;
+    an httpx2 without them (these objects have only the public attributes) loses nothing."""
+    request = SimpleNamespace(
+        method="POST",
+        url=SimpleNamespace(path="/v1/chat/completions"),
+        headers=SimpleNamespace(raw=[(b"X-Stainless-Retry-Count", b"2"), (b"Accept", b"*/*")]),
+        content=b"{}",
+    )
+    began = begin(Source("openai"), request)
+    assert began is not None
+    assert (began.endpoint, began.request_body) == ("chat.completions", b"{}")
+    assert began.request_facts == {b"x-stainless-retry-count": b"2"}
+    facts, streamed = response_facts(
+        SimpleNamespace(raw=[(b"Content-Type", b"text/event-stream"), (b"X-Request-ID", b"r1")])
+    )
+    assert streamed and facts[b"x-request-id"] == b"r1"
+
+
+def test_only_posts_to_captured_endpoints_are_noted() -> None:
+    source = Source("openai")
+    assert begin(source, httpx2.Request("GET", "http://x/v1/chat/completions")) is None
+    assert begin(source, httpx2.Request("POST", "http://x/v1/embeddings")) is None
+    noted = begin(source, httpx2.Request("POST", "http://x/v1/messages/"))
+    assert noted is not None and noted.endpoint == "messages"
