@@ -111,8 +111,10 @@ def begin(source: Source, request: Any) -> Began | None:
 
     Written out as one function: on the application's thread, in place, each Python call
     costs about half a microsecond (the id key is ``ids.new_key()``'s, the context steps
-    are those ``context.set_last_call`` describes; the URL's path is read undecoded when
-    httpx2 keeps it, which ends the same for every captured endpoint)."""
+    are those ``context.set_last_call`` describes). httpx2's kept values are read where it
+    has them (never written), each with the public way as the fallback: the header list
+    (``_triples``), the body (``content``, a Python property) and the URL's undecoded path
+    (every captured endpoint's path ends the same decoded or not)."""
     try:
         if request.method != "POST":
             return None
@@ -130,7 +132,8 @@ def begin(source: Source, request: Any) -> Began | None:
         for _, name, value in getattr(headers, "_list", None) or _triples(headers):
             if name in REQUEST_FACTS:
                 facts[name] = value
-        return _new(Began, (source, endpoint, key, frame, clock(), request.content, facts))
+        content = getattr(request, "_content", None) or request.content
+        return new_tuple(Began, (source, endpoint, key, frame, clock(), content, facts))
     except Exception:
         log.debug("llmlog: could not start capturing a request", exc_info=True)
         return None
@@ -229,7 +232,8 @@ def answered(
 ) -> Exchange:
     """A call whose whole body was read, ending now."""
     latency = (clock() - began.started) * 1000
-    return _new(Exchange, (*began, status, facts, False, chunks, latency, (), False, None, None))
+    ended = (*began, status, facts, False, chunks, latency, (), False, None, None)
+    return new_tuple(Exchange, ended)
 
 
 def elapsed_ms(began: Began) -> float:
@@ -270,7 +274,7 @@ def scan(tail: bytes, chunk: bytes) -> bytes | None:
 
 
 clock = time.perf_counter  # Began.started, an event stream's arrivals
-_new = tuple.__new__  # a NamedTuple made without its Python-level __new__
+new_tuple = tuple.__new__  # a NamedTuple made without its Python-level __new__
 
 
 def _triples(headers: Any) -> list[tuple[bytes, bytes, bytes]]:

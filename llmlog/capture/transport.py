@@ -29,6 +29,7 @@ from llmlog.capture.exchange import (
     elapsed_ms,
     error_message,
     failed,
+    new_tuple,
     response_facts,
 )
 
@@ -60,17 +61,20 @@ class _Tee:
         self._done = True
         error = self._error
         try:
-            ended = Exchange(
-                *self._began,
-                self._status,
-                self._facts,
-                True,
-                tuple(self._chunks),
-                elapsed_ms(self._began),
-                tuple(self._arrivals),
-                abandoned=not self._complete and error is None,
-                error_type=None if error is None else type(error).__name__,
-                error_message=None if error is None else error_message(error),
+            ended = new_tuple(
+                Exchange,
+                (
+                    *self._began,
+                    self._status,
+                    self._facts,
+                    True,
+                    tuple(self._chunks),
+                    elapsed_ms(self._began),
+                    tuple(self._arrivals),
+                    not self._complete and error is None,  # abandoned
+                    None if error is None else type(error).__name__,
+                    None if error is None else error_message(error),
+                ),
             )
         except Exception:  # (may run in __del__: nothing may escape)
             log.debug("llmlog: could not hand a stream's call over", exc_info=True)
