@@ -63,7 +63,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from stores import ROOT, Store, server_cpu, stores, thread_cpu
 
-MSG = [{"role": "user", "content": "hi"}]
+FILLER = "Our refund policy covers unopened items within 30 days of delivery. " * 30
+CALLS = {  # what each kind of call sends; the stub answers "essay" with ~1.5 KB of text
+    "short": [{"role": "user", "content": "hi"}],
+    "realistic": [
+        {"role": "system", "content": "You are the support assistant for Acme. " + FILLER[:800]},
+        {"role": "user", "content": "Write a short essay on our policy. " + FILLER[:1200]},
+    ],
+}
 STUB = (
     "import time\nfrom tests.stub_provider import StubServer\n"
     "s = StubServer().start()\nprint(s.url, flush=True)\ntime.sleep(3600)\n"
@@ -87,7 +94,9 @@ def fresh_table(url: str) -> None:
 # --- 1. per-call overhead ------------------------------------------------------------
 
 
-def naive_insert(conn: Any, model: str, body: str, text: str | None, started: float) -> None:
+def naive_insert(
+    conn: Any, messages: Any, model: str, body: str, text: str | None, started: float
+) -> None:
     """The seeds' pattern: build a row from the response, INSERT it, commit, per call."""
     from llmlog.ids import new_id, ts_of
 
@@ -98,7 +107,7 @@ def naive_insert(conn: Any, model: str, body: str, text: str | None, started: fl
         "VALUES (%s, %s, %s, 'openai', 'chat.completions', %s, %s, %s, %s, %s, 'ok')",
         (
             call_id, ts_of(call_id), str(call_id), model,
-            json.dumps({"model": "gpt-4o-mini", "messages": MSG}), body, text,
+            json.dumps({"model": "gpt-4o-mini", "messages": messages}), body, text,
             (time.perf_counter() - started) * 1000,
         ),
     )  # fmt: skip
@@ -121,40 +130,42 @@ def overhead(url: str, calls: int, block: int = 10) -> None:
     wrapped = llmlog.wrap(bare)
     naive_conn = psycopg.connect(url)
 
-    def plain(client: Any, stream: bool) -> Callable[[], None]:
+    def plain(client: Any, messages: Any, stream: bool) -> Callable[[], None]:
         def run() -> None:
             if stream:
                 for _ in client.chat.completions.create(
-                    model="gpt-4o-mini", messages=MSG, stream=True
+                    model="gpt-4o-mini", messages=messages, stream=True
                 ):
                     pass
             else:
-                client.chat.completions.create(model="gpt-4o-mini", messages=MSG)
+                client.chat.completions.create(model="gpt-4o-mini", messages=messages)
 
         return run
 
-    def naive(stream: bool) -> Callable[[], None]:
+    def naive(messages: Any, stream: bool) -> Callable[[], None]:
         def run() -> None:
             started = time.perf_counter()
             if not stream:
-                response = bare.chat.completions.create(model="gpt-4o-mini", messages=MSG)
+                response = bare.chat.completions.create(model="gpt-4o-mini", messages=messages)
                 text = response.choices[0].message.content
-                naive_insert(naive_conn, response.model, response.model_dump_json(), text, started)
+                body = response.model_dump_json()
+                naive_insert(naive_conn, messages, response.model, body, text, started)
                 return
             chunks = list(
-                bare.chat.completions.create(model="gpt-4o-mini", messages=MSG, stream=True)
+                bare.chat.completions.create(model="gpt-4o-mini", messages=messages, stream=True)
             )
             text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
             body = json.dumps([c.model_dump() for c in chunks])
-            naive_insert(naive_conn, chunks[0].model, body, text, started)
+            naive_insert(naive_conn, messages, chunks[0].model, body, text, started)
 
         return run
 
-    for stream in (False, True):
+    for kind, stream in itertools.product(CALLS, (False, True)):
+        messages = CALLS[kind]
         variants = {
-            "bare": plain(bare, stream),
-            "wrapped": plain(wrapped, stream),
-            "naive INSERT": naive(stream),
+            "bare": plain(bare, messages, stream),
+            "wrapped": plain(wrapped, messages, stream),
+            "naive INSERT": naive(messages, stream),
         }
         times: dict[str, list[float]] = {name: [] for name in variants}
         ratios: list[float] = []  # per round: median wrapped / median bare
@@ -184,7 +195,7 @@ def overhead(url: str, calls: int, block: int = 10) -> None:
         captured = llmlog.stats()["made"] - made
         writer_us = (thread_cpu(WRITER_THREADS) - writer_cpu) / max(captured, 1) * 1e6
         base = statistics.median(times["bare"])
-        print(f"\n{'streamed' if stream else 'non-streamed'} chat completion, "
+        print(f"\n{kind}, {'streamed' if stream else 'non-streamed'} chat completion, "
               f"{len(times['bare'])} calls per variant, alternating rounds of {block}")  # fmt: skip
         print(f"  {'variant':<14}{'median ms':>10}{'p99 ms':>10}{'added ms':>10}{'added %':>9}")
         for name, values in times.items():

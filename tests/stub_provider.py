@@ -18,6 +18,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 TEXT = "Hello from the stub. It is sunny."
+# The answer to a prompt that asks for an essay: the size of a realistic reply (~1.5 KB).
+ESSAY = (
+    "Our refund policy covers unopened items within 30 days of delivery; opened items "
+    "can be exchanged for store credit. "
+) * 13
 POISON = "bad\u0000byte and \ud800 half"
 TOOL_ARGS = '{"city":"Paris","unit":"c"}'
 
@@ -37,6 +42,7 @@ def scenario_of(body: dict[str, Any]) -> str:
         "slow",
         "stall",
         "poison",
+        "essay",
     )
     for word in words:
         if word in text:
@@ -45,7 +51,7 @@ def scenario_of(body: dict[str, Any]) -> str:
 
 
 def answer(scenario: str) -> str:
-    return POISON if scenario == "poison" else TEXT
+    return {"poison": POISON, "essay": ESSAY}.get(scenario, TEXT)
 
 
 # --- OpenAI chat completions -------------------------------------------------------
