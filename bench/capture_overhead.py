@@ -6,7 +6,8 @@ Usage: python bench/capture_overhead.py [--calls 2000] [--records 30000] [--roun
 
 1. Added time per call against the local stub (tests/stub_provider.py, its own process):
    bare client vs ``llmlog.wrap``'d client vs the seeds' naive pattern (a synchronous
-   INSERT + commit per call), streamed and not. The variants alternate in rounds of a few
+   INSERT + commit per call), streamed and not, for a short call ("hi") and a realistic
+   one (~2 KB of prompt, ~1.5 KB answered). The variants alternate in rounds of a few
    calls each, in every order in turn, so drift and noise on a shared machine (and the
    server work the naive INSERTs leave behind) hit all of them alike. Prints median and
    p99 per call, the median added time over bare (ms and %), the median of the per-round
@@ -24,25 +25,23 @@ Stores: the embedded PostgreSQL 18 (pglz) and, when installed, Debian's PostgreS
 (lz4), both started in temporary directories; or only ``--db URL``.
 
 Measured 2026-11-23 on the 2-core development machine (shared with other work),
-defaults (2,000 calls per variant, 30,000 calls x 3 rounds), 19:25:
+defaults (2,000 calls per variant, 30,000 calls x 3 rounds), 21:30:
 
     added per call (median, wrapped - bare)
-      non-streamed, bare 1.30 ms              +0.025 ms (+2.0%)
-      streamed, bare 2.27 ms                  +0.038 ms (+1.7%)
-      writer threads' CPU per captured call   98 / 151 µs
+      short, non-streamed, bare 1.25 ms           +0.031 ms (+2.5%)
+      short, streamed, bare 2.16 ms               +0.041 ms (+1.9%)
+      realistic, non-streamed, bare 1.52 ms       +0.033 ms (+2.2%)
+      realistic, streamed, bare 25.1 ms           +0.256 ms (+1.0%)
     writer, calls/s (x raw COPY; Python µs/call)
-      PG 18 raw COPY (write_row)              21,141
-      PG 18 BatchWriter                       16,298 (0.77; 16)
-      PG 18 whole writer                      17,445 (0.84; 52)
-      PG 15 raw COPY (write_row)              24,240
-      PG 15 BatchWriter                       18,289 (0.78; 19)
-      PG 15 whole writer                      17,848 (0.74; 52)
+      PG 18 raw COPY (write_row)                  21,722
+      PG 18 BatchWriter                           17,245 (0.79; 16)
+      PG 18 whole writer                          18,648 (0.86; 50)
 
-Nine runs that day gave +2.0 to +2.9% (not streamed); streamed +2.0 to +2.7% before
-TTFT was worked out on the writer's thread, +1.7 to +2.1% in the four runs since. The whole writer
-stored 17,000 to 18,700 calls/s (14,000-14,400/s before its COPY lines were made
-cheaper, in the same day's runs). The BatchWriter way makes a batch's lines and then
-sends them; the whole writer builds the next batch while the server takes the last.
+Over the day's runs: not streamed +1.8 to +2.9% (22 to 37 µs a call), short streamed
++1.4 to +2.1%, realistic streamed +1.0 to +2.8%; the whole writer stored 17,000 to
+18,700 calls/s into PG 18 and PG 15 (0.74-0.86x raw COPY). The BatchWriter way makes a
+batch's lines and then sends them; the whole writer builds the next batch while the
+server takes the last.
 """
 
 from __future__ import annotations
