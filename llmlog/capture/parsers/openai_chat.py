@@ -20,7 +20,9 @@ HEAD_KEYS = ("id", "created", "model", "system_fingerprint", "service_tier", "us
 
 
 def reassemble(body: str) -> dict[str, Any]:
-    """The ``chat.completion`` body a stream of chunks adds up to."""
+    """The ``chat.completion`` body a stream of chunks adds up to. (Runs for every event
+    of every captured stream, hundreds for a long answer: a delta is read by the keys it
+    has, not looked up for every key it might have.)"""
     out: dict[str, Any] = {"object": "chat.completion"}
     choices: dict[int, _Choice] = {}
     for chunk in sse.json_events(body):
@@ -56,15 +58,17 @@ class _Choice:
         self.logprobs: dict[str, list[Any]] | None = None
 
     def add(self, part: dict[str, Any]) -> None:
-        delta = part.get("delta") or {}
-        if delta.get("role"):
-            self.role = delta["role"]
-        for key, pieces in self.text.items():
-            piece = delta.get(key)
-            if piece:  # the role chunk's "" is not content
-                pieces.append(piece)
-        for call in delta.get("tool_calls") or ():
-            self._add_tool_call(call)
+        for key, value in (part.get("delta") or {}).items():
+            if not value:  # the role chunk's "" is not content
+                continue
+            pieces = self.text.get(key)
+            if pieces is not None:
+                pieces.append(value)
+            elif key == "role":
+                self.role = value
+            elif key == "tool_calls":
+                for call in value:
+                    self._add_tool_call(call)
         if part.get("finish_reason") is not None:
             self.finish_reason = part["finish_reason"]
         logprobs = part.get("logprobs")
