@@ -25,7 +25,7 @@ Stores: the embedded PostgreSQL 18 (pglz) and, when installed, Debian's PostgreS
 (lz4), both started in temporary directories; or only ``--db URL``.
 
 Measured 2026-11-23 on the 2-core development machine (shared with other work),
-defaults (2,000 calls per variant, 30,000 calls x 3 rounds), 21:30:
+defaults (2,000 calls per variant, 30,000 calls x 3 rounds), 20:51:
 
     added per call (median, wrapped - bare)
       short, non-streamed, bare 1.25 ms           +0.031 ms (+2.5%)
