@@ -194,7 +194,7 @@ def row_values(record: Record, max_payload_bytes: int = MAX_PAYLOAD_BYTES) -> li
     quarter = max_payload_bytes // 4  # (a character is at most 4 bytes)
     for at, name in _LIMITED_AT:
         value = values[at]
-        if type(value) is str and len(value) > quarter:
+        if isinstance(value, str) and len(value) > quarter:  # (a subclass too)
             cut = truncate_text(value, max_payload_bytes)
             if cut is not value:
                 truncated.append(name)

@@ -108,6 +108,17 @@ def test_a_text_subclass_is_escaped_as_text(store: psycopg.Connection) -> None:
     assert store.execute("SELECT feature, input_tokens FROM llm_calls").fetchone() == (TRICKY, 7)
 
 
+def test_a_long_text_subclass_is_cut_to_the_payload_limit() -> None:
+    """A redact hook may return a str subclass: it is held to the same limit as text."""
+
+    class Text(str):
+        pass
+
+    record = make_record(datetime.now(UTC), output_text=Text("x" * 5000))
+    stored = from_row(to_row(record, max_payload_bytes=1000))
+    assert stored["output_text"] == "x" * 1000 + "…[llmlog: truncated, 5000 bytes in all]"
+
+
 def test_a_copy_line_reads_back_to_the_record_it_stores() -> None:
     """``from_row`` (how the writer spools built batches) inverts ``to_row`` exactly."""
     tricky = TRICKY + ", nul \x00"
