@@ -219,23 +219,22 @@ def realistic_exchange(i: int) -> Any:
 
     from llmlog.capture.exchange import Exchange, Source, begin, response_facts
 
-    filler = "Our refund policy covers unopened items within 30 days of delivery. " * 30
     request = {
         "model": "gpt-4o-mini",
         "temperature": 0.2,
         "messages": [
             {
                 "role": "system",
-                "content": "You are the support assistant for Acme. " + filler[:800],
+                "content": "You are the support assistant for Acme. " + FILLER[:800],
             },
-            {"role": "user", "content": f"Question {i}: " + filler[:1200]},
+            {"role": "user", "content": f"Question {i}: " + FILLER[:1200]},
         ],
     }
     response = {
         "id": f"chatcmpl-{i}", "object": "chat.completion", "created": 1_760_000_000,
         "model": "gpt-4o-mini-2024-07-18", "system_fingerprint": "fp_1",
         "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None,
-                     "message": {"role": "assistant", "content": filler[:1500], "refusal": None}}],
+                     "message": {"role": "assistant", "content": FILLER[:1500], "refusal": None}}],
         "usage": {"prompt_tokens": 520 + i % 97, "completion_tokens": 310 + i % 89,
                   "total_tokens": 830 + i % 97 + i % 89,
                   "prompt_tokens_details": {"cached_tokens": 256 if i % 3 else 0},
