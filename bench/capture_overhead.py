@@ -10,9 +10,11 @@ Usage: python bench/capture_overhead.py [--calls 2000] [--records 30000] [--roun
    one (~2 KB of prompt, ~1.5 KB answered). The variants alternate in rounds of a few
    calls each, in every order in turn, so drift and noise on a shared machine (and the
    server work the naive INSERTs leave behind) hit all of them alike. Prints median and
-   p99 per call, the median added time over bare (ms and %), the median of the per-round
-   ratios wrapped/bare, and the CPU the writer's threads spent per captured call (off the
-   application's thread).
+   p99 per call, the median added time over bare (ms and %) with a bootstrap 95 % interval
+   (what this run's noise alone allows) and the first quartile's shift (the calls least
+   touched by the machine's other work), the median of the per-round ratios wrapped/bare,
+   and the CPU the writer's threads spent per captured call (off the application's
+   thread).
 2. Writer throughput per store: realistic calls (~4 KB of prompt and response on the wire)
    into the partitioned, indexed table, in rounds that alternate the ways of writing:
    raw COPY of ready rows with psycopg's ``write_row`` (the baseline, as in
@@ -49,6 +51,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import random
 import statistics
 import subprocess
 import sys
@@ -81,6 +84,20 @@ BATCH = 1000  # calls per COPY transaction in the throughput runs
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def median_shift_ci(
+    base: list[float], other: list[float], resamples: int = 400
+) -> tuple[float, float]:
+    """A bootstrap 95 % interval for median(other) - median(base): how far this run's
+    noise alone moves the difference of two medians."""
+    rng = random.Random(0)
+    shifts = sorted(
+        statistics.median(rng.choices(other, k=len(other)))
+        - statistics.median(rng.choices(base, k=len(base)))
+        for _ in range(resamples)
+    )
+    return shifts[int(0.025 * resamples)], shifts[int(0.975 * resamples) - 1]
 
 
 def fresh_table(url: str) -> None:
@@ -203,6 +220,11 @@ def overhead(url: str, calls: int, block: int = 10) -> None:
                 f"  {name:<14}{median:>10.3f}{percentile(values, 0.99):>10.3f}"
                 f"{median - base:>+10.3f}{(median - base) / base * 100:>+8.1f}%"
             )
+        low, high = median_shift_ci(times["bare"], times["wrapped"])
+        quartile = percentile(times["wrapped"], 0.25) - percentile(times["bare"], 0.25)
+        print(f"  wrapped - bare: median {statistics.median(times['wrapped']) - base:+.3f} ms "
+              f"(95% bootstrap interval {low:+.3f} to {high:+.3f}), "
+              f"first quartile {quartile:+.3f} ms")  # fmt: skip
         print(f"  wrapped/bare, median of {len(ratios)} per-round ratios: "
               f"{statistics.median(ratios):.3f}; writer threads' CPU per captured call: "
               f"{writer_us:.0f} µs")  # fmt: skip
