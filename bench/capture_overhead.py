@@ -26,24 +26,27 @@ Usage: python bench/capture_overhead.py [--calls 2000] [--records 30000] [--roun
 Stores: the embedded PostgreSQL 18 (pglz) and, when installed, Debian's PostgreSQL 15
 (lz4), both started in temporary directories; or only ``--db URL``.
 
-Measured 2026-11-23 on the 2-core development machine (shared with other work),
-defaults (2,000 calls per variant, 30,000 calls x 3 rounds), 20:51:
+Measured 2026-12-05 on a 2-core machine of the same kind (shared, and slower than the
+one of 2026-11-23: raw COPY 12,100-17,200/s against 21,700), defaults, 23:45:
 
-    added per call (median, wrapped - bare)
-      short, non-streamed, bare 1.25 ms           +0.031 ms (+2.5%)
-      short, streamed, bare 2.16 ms               +0.041 ms (+1.9%)
-      realistic, non-streamed, bare 1.52 ms       +0.033 ms (+2.2%)
-      realistic, streamed, bare 25.1 ms           +0.256 ms (+1.0%)
+    added per call (median, wrapped - bare; 95 % bootstrap interval; per-round ratio)
+      short, non-streamed, bare 1.33 ms      +0.024 ms (+1.8%; +0.010..+0.038; 1.019)
+      short, streamed, bare 2.62 ms          +0.025 ms (+1.0%; -0.035..+0.090; 1.015)
+      realistic, non-streamed, bare 2.71 ms  -0.040 ms (-1.5%; -0.110..+0.013; 1.003)
+      realistic, streamed, bare 24.4 ms      +0.778 ms (+3.2%; +0.533..+0.994; 1.016)
     writer, calls/s (x raw COPY; Python µs/call)
-      PG 18 raw COPY (write_row)                  21,722
-      PG 18 BatchWriter                           17,245 (0.79; 16)
-      PG 18 whole writer                          18,648 (0.86; 50)
+      PG 18 raw COPY (write_row)             12,140
+      PG 18 whole writer                     10,136 (0.82; 72)
+      PG 15 raw COPY (write_row)             16,916
+      PG 15 whole writer                     14,136 (0.79; 59)
 
-Over the day's runs: not streamed +1.8 to +2.9% (22 to 37 µs a call), short streamed
-+1.4 to +2.1%, realistic streamed +1.0 to +2.8%; the whole writer stored 17,000 to
-18,700 calls/s into PG 18 and PG 15 (0.74-0.86x raw COPY). The BatchWriter way makes a
-batch's lines and then sends them; the whole writer builds the next batch while the
-server takes the last.
+A second run (ended 00:03) gave +2.5 %, +2.0 %, +2.1 % and +9.1 % (a realistic stream: the
+writer's ~1.5 ms of CPU for one such call holds the interpreter while the next stream's
+events wait). A single run's median difference moves by ±10 to ±30 µs for a short call
+(the interval above), so read several runs, the per-round ratios and the first quartile.
+Over 2026-11-23's runs: not streamed +1.8 to +2.9 %, the whole writer 17,000 to 18,700
+calls/s (0.74-0.86x raw COPY). The BatchWriter way makes a batch's lines and then sends
+them; the whole writer builds the next batch while the server takes the last.
 """
 
 from __future__ import annotations
