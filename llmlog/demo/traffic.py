@@ -103,6 +103,10 @@ class Traffic:
         times = timeline(self.rng, self.calls, self.start, self.end)
         made = 0
         while made < self.calls:
+            if self._stuck_at is not None and self.calls - made < catalogue.STUCK_STEPS * 2:
+                # The runaway agent would use up what is left of a small demo, whose
+                # traffic would then stop hours before ``end``: it does not happen.
+                self._stuck_at = None
             for record in self._flow(times[made])[: self.calls - made]:
                 made += 1
                 yield record

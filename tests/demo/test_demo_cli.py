@@ -42,7 +42,8 @@ def test_demo_initialises_an_empty_database_and_says_what_to_try(empty_db_url: s
     assert count(empty_db_url) == 300
     with psycopg.connect(empty_db_url) as conn:
         newest = conn.execute("SELECT now() - max(ts) FROM llm_calls").fetchone()[0]  # type: ignore[index]
-    assert timedelta(0) <= newest < timedelta(hours=1)  # the traffic ends now
+    # The traffic ends now (a quiet night hour may hold none of 300 calls over 2 days).
+    assert timedelta(0) <= newest < timedelta(hours=3)
     with psycopg.connect(empty_db_url) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (HEAD,)
         trace = steps[4].removeprefix("trace ")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from llmlog.demo import shapes
 from llmlog.demo.texts import ToolCall, Turn
+from llmlog.demo.traffic import Traffic
 
 CALL = ToolCall("call_abc123", "lookup_order", '{"order_id":"A-1"}', {"order_id": "A-1"})
 USAGE = shapes.Usage(1000, 50, cache_read=600, cache_write=0, reasoning=20)
@@ -77,3 +80,12 @@ def test_requests_put_the_system_prompt_where_each_api_wants_it() -> None:
     )
     system = shapes.request("messages", params, system="sys", turns=turns, tools=())["system"]
     assert system == [{"type": "text", "text": "sys", "cache_control": {"type": "ephemeral"}}]
+
+
+def test_a_small_demo_runs_up_to_its_end() -> None:
+    # A Sunday 01:23 UTC end: few calls were left for the last hours when the runaway
+    # agent came due, and its 40 calls used them all, so 300 calls stopped 7 h early.
+    end = datetime(2026, 12, 6, 1, 23, 38, tzinfo=UTC)
+    records = list(Traffic(calls=300, days=2, seed=42, end=end))
+    assert len(records) == 300
+    assert end - max(r["ts"] for r in records) < timedelta(hours=1)
