@@ -103,22 +103,21 @@ class Traffic:
         times = timeline(self.rng, self.calls, self.start, self.end)
         made = 0
         while made < self.calls:
-            if self._stuck_at is not None and self.calls - made < catalogue.STUCK_STEPS * 2:
-                # The runaway agent would use up what is left of a small demo, whose
-                # traffic would then stop hours before ``end``: it does not happen.
-                self._stuck_at = None
-            for record in self._flow(times[made])[: self.calls - made]:
+            for record in self._flow(times[made], self.calls - made)[: self.calls - made]:
                 made += 1
                 yield record
 
     # --- flows -------------------------------------------------------------------------
 
-    def _flow(self, t: float) -> list[Record]:
-        """What a user did next: its calls in order, one trace per request of the user."""
+    def _flow(self, t: float, left: int) -> list[Record]:
+        """What a user did next: its calls in order, one trace per request of the user
+        (``left``: how many calls the traffic still makes)."""
         rng = self.rng
         if self._stuck_at is not None and t >= self._stuck_at:
             self._stuck_at = None
-            return self._stuck_agent(t)
+            # Not when it would use up what is left: the traffic would stop hours early.
+            if left >= catalogue.STUCK_STEPS * 2:
+                return self._stuck_agent(t)
         if t >= self._spike_from and rng.random() < catalogue.SPIKE_SHARE:
             return self._backfill(t)
         name = self._flows.pick(rng)
