@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from llmlog.capture.parsers import anthropic_messages, openai_chat, openai_responses
+from llmlog.capture.sse import json_events
 
 
 def sse(*events: tuple[str | None, Any]) -> str:
@@ -45,6 +48,33 @@ def test_stream_lines_end_only_at_newlines() -> None:
     wire = f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n"
     for body in (wire, wire.replace("\n", "\r\n"), wire.replace("\n", "\r")):
         assert openai_chat.reassemble(body)["choices"][0]["message"]["content"] == text
+
+
+A, B = {"a": 1}, {"b": [2, "x\\n"]}
+
+
+@pytest.mark.parametrize(
+    ("body", "events"),
+    [
+        (sse((None, A), (None, B), (None, "[DONE]")), [A, B]),
+        (sse(("one", A), ("two", B)), [A, B]),
+        (sse((None, A), (None, B)).replace("\n", "\r\n"), [A, B]),
+        (sse((None, A), (None, B))[:-9], [A]),  # cut off mid-event
+        (sse((None, A), (None, "{oops"), (None, B)), [A, B]),  # one broken event
+        (sse((None, "3"), (None, A), (None, '"x"'), (None, "[1]")), [A]),  # not objects
+        (sse((None, A), (None, "[DONE]"), (None, B)), [A, B]),
+        (sse((None, A), (None, '{"c": 3}, {"d": 4}'), (None, B)), [A, B]),  # two values
+        (sse((None, A)) + ": keep-alive\n\n" + sse((None, B)), [A, B]),  # a comment
+        ('data: {"a":\ndata: 1}\n\n' + sse((None, B)), [A, B]),  # data on two lines
+        (sse((None, A)).replace("data: ", "data:") + sse((None, B)), [A, B]),
+        ("id: 7\n" + sse((None, A)), [A]),
+        ("", []),
+    ],
+)
+def test_stream_events_read_in_one_go_or_one_by_one(body: str, events: list[Any]) -> None:
+    """The usual stream is read with one JSON read, anything else one event at a time:
+    either way the same events come out."""
+    assert json_events(body) == events
 
 
 def test_responses_stream_cut_off_keeps_what_arrived() -> None:
