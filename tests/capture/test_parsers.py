@@ -40,6 +40,25 @@ def test_chat_stream_with_two_choices_and_logprobs() -> None:
     assert openai_chat.normalise({}, body).finish_reason == "stop"
 
 
+def test_chat_stream_head_keys_are_the_last_values_given() -> None:
+    """Each of id, model, usage... is the last value a chunk gave that is not null; an
+    error event's fields are not the body's."""
+    delta = [{"index": 0, "delta": {"content": "x"}, "finish_reason": None}]
+    body = openai_chat.reassemble(
+        sse(
+            (None, {"id": "a", "model": "m1", "usage": None, "choices": delta}),
+            (None, {"id": "b", "model": None, "created": 0, "choices": delta}),
+            (None, {"id": "zzz", "model": "wrong", "error": {"message": "overloaded"}}),
+            (None, {"id": "b", "usage": {"prompt_tokens": 3}, "choices": []}),
+        )
+    )
+    assert (body["id"], body["model"], body["created"]) == ("b", "m1", 0)
+    assert body["usage"] == {"prompt_tokens": 3}
+    assert body["error"] == {"message": "overloaded"}
+    assert "system_fingerprint" not in body
+    assert body["choices"][0]["message"]["content"] == "xx"
+
+
 def test_stream_lines_end_only_at_newlines() -> None:
     """JSON may carry U+2028, U+0085 and form feeds unescaped: they are text, not line
     ends; CR LF and lone CR end lines as LF does."""
