@@ -10,8 +10,8 @@ import orjson
 
 from llmlog.store.records import loads
 
-# An ``event:`` line: JSON carries no raw newline, so a line start is always the stream's.
-_EVENT_LINE = re.compile(r"^event:[^\n]*\n", re.MULTILINE)
+# An ``event:`` line after the end of an event (``^`` with re.MULTILINE is 5x slower).
+_EVENT_LINE = re.compile(r"\n\nevent:[^\n]*\n")
 _DATA = "\n\ndata: "  # one event's end and the next one's data line
 _DONE = "\n\ndata: [DONE]"
 
@@ -37,7 +37,7 @@ def _in_one_read(body: str) -> list[Any] | None:
     commas are then one JSON array, read in a third less time than one event at a time
     (the 220 events of a 1.5 KB answer: ~0.25 ms instead of ~0.4 ms)."""
     if body.startswith("event:"):
-        body = _EVENT_LINE.sub("", body)
+        body = _EVENT_LINE.sub("\n\n", body[body.find("\n") + 1 :])
     if not body.startswith("data: ") or not body.endswith("\n\n"):
         return None
     body = body[6:-2]

@@ -77,6 +77,8 @@ A, B = {"a": 1}, {"b": [2, "x\\n"]}
     [
         (sse((None, A), (None, B), (None, "[DONE]")), [A, B]),
         (sse(("one", A), ("two", B)), [A, B]),
+        (sse(("one", {"t": "event: x"}), (None, B)), [{"t": "event: x"}, B]),
+        (sse((None, A), ("two", B)), [A, B]),
         (sse((None, A), (None, B)).replace("\n", "\r\n"), [A, B]),
         (sse((None, A), (None, B))[:-9], [A]),  # cut off mid-event
         (sse((None, A), (None, "{oops"), (None, B)), [A, B]),  # one broken event
