@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
 
@@ -34,9 +33,9 @@ def reassemble(body: str) -> dict[str, Any]:
     for event in sse.json_events(body):
         kind = event.get("type")
         if kind == "message_start":
-            message = copy.deepcopy(event.get("message") or {})
+            message = event.get("message") or {}
         elif kind == "content_block_start":
-            blocks[event.get("index", 0)] = copy.deepcopy(event.get("content_block") or {})
+            blocks[event.get("index", 0)] = event.get("content_block") or {}
         elif kind == "content_block_delta":
             _apply_delta(blocks, pieces, event)
         elif kind == "message_delta":

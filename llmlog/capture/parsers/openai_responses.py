@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from llmlog.capture import sse
@@ -54,7 +53,7 @@ def _apply(
 ) -> None:
     index = event.get("output_index", 0)
     if kind in ("response.output_item.added", "response.output_item.done"):
-        items[index] = copy.deepcopy(event.get("item") or {})
+        items[index] = event.get("item") or {}
         _forget(pieces, index)  # (a done item holds its whole text)
         return
     item = items.setdefault(index, {})
