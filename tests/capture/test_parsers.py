@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from typing import Any
 
@@ -95,7 +96,29 @@ A, B = {"a": 1}, {"b": [2, "x\\n"]}
 def test_stream_events_read_in_one_go_or_one_by_one(body: str, events: list[Any]) -> None:
     """The usual stream is read with one JSON read, anything else one event at a time:
     either way the same events come out."""
-    assert json_events(body) == events
+    assert list(json_events(body)) == events
+
+
+def test_a_long_stream_is_read_without_waking_the_garbage_collector() -> None:
+    """Its events are let go of as they are read: reading a whole stream at once kept
+    them all alive, so the collector ran (and moved them all to older generations, whose
+    full collections walk the application's whole heap) during every long stream."""
+    delta = {"index": 0, "delta": {"content": "abc"}, "logprobs": None, "finish_reason": None}
+    body = sse(*[(None, {"id": "c", "model": "m", "choices": [delta]})] * 2000)
+    runs: list[int] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            runs.append(info["generation"])
+
+    gc.collect()
+    gc.callbacks.append(count)
+    try:
+        reassembled = openai_chat.reassemble(body)
+    finally:
+        gc.callbacks.remove(count)
+    assert reassembled["choices"][0]["message"]["content"] == "abc" * 2000
+    assert len(runs) <= 1  # (one to spare for another thread's allocations)
 
 
 def test_responses_stream_cut_off_keeps_what_arrived() -> None:
