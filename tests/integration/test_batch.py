@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import psycopg
+import pytest
 
 from llmlog.ids import new_id, ts_of
 from llmlog.store.batch import BatchWriter, from_row, to_row
@@ -159,3 +160,10 @@ def test_the_connection_may_hold_a_whole_batch_on_its_way(store: psycopg.Connect
         granted = sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
     ceiling = int(Path("/proc/sys/net/core/wmem_max").read_text())
     assert granted >= min(SEND_BUFFER, ceiling)
+
+
+def test_a_batch_writer_needs_an_autocommit_connection(store_url: str) -> None:
+    """Each COPY commits by itself: in a transaction left open, nothing would be stored
+    until someone commits, and a refused row would abort the rest of the batch."""
+    with psycopg.connect(store_url) as conn, pytest.raises(ValueError, match="autocommit"):
+        BatchWriter(conn)
