@@ -6,7 +6,7 @@
 ``database_url``           ``LLMLOG_DATABASE_URL``    config.toml, else the embedded store
 ``queue_size``             ``LLMLOG_QUEUE_SIZE``      10000 calls
 ``batch_size``             ``LLMLOG_BATCH_SIZE``      500 calls
-``flush_interval``         ``LLMLOG_FLUSH_INTERVAL``  0.2 s (a batch's maximum age)
+``flush_interval``         ``LLMLOG_FLUSH_INTERVAL``  1.0 s (a batch's maximum age)
 ``exit_timeout``           ``LLMLOG_EXIT_TIMEOUT``    2.0 s (flush wait at interpreter exit)
 ``spool_dir``              ``LLMLOG_SPOOL_DIR``       ``$LLMLOG_HOME/spool``
 ``redact_pii``             ``LLMLOG_REDACT_PII``      off (``1`` switches it on)
@@ -41,7 +41,7 @@ class Settings:
     database_url: str | None = None
     queue_size: int = 10_000
     batch_size: int = 500
-    flush_interval: float = 0.2
+    flush_interval: float = 1.0
     exit_timeout: float = 2.0
     spool_dir: Path | None = None
     redact_pii: bool = False
