@@ -26,24 +26,26 @@ Usage: python bench/capture_overhead.py [--calls 2000] [--records 30000] [--roun
 Stores: the embedded PostgreSQL 18 (pglz) and, when installed, Debian's PostgreSQL 15
 (lz4), both started in temporary directories; or only ``--db URL``.
 
-Measured 2026-12-05 on a 2-core machine of the same kind (shared, and slower than the
-one of 2026-11-23: raw COPY 12,100-17,200/s against 21,700), defaults, 23:45:
+Measured 2026-12-06 on a 2-core machine of the same kind (shared and noisy: the bare
+short call's median moved between 1.20 and 2.05 ms over the day), defaults, 02:52, after
+streams came to be read 64 events per orjson call, batches to be one COPY without BEGIN
+and COMMIT, and bursts to come every second rather than five times a second:
 
     added per call (median, wrapped - bare; 95 % bootstrap interval; per-round ratio)
-      short, non-streamed, bare 1.33 ms      +0.024 ms (+1.8%; +0.010..+0.038; 1.019)
-      short, streamed, bare 2.62 ms          +0.025 ms (+1.0%; -0.035..+0.090; 1.015)
-      realistic, non-streamed, bare 2.71 ms  -0.040 ms (-1.5%; -0.110..+0.013; 1.003)
-      realistic, streamed, bare 24.4 ms      +0.778 ms (+3.2%; +0.533..+0.994; 1.016)
+      short, non-streamed, bare 2.05 ms      +0.030 ms (+1.5%; -0.020..+0.074; 1.029)
+      short, streamed, bare 2.62 ms          +0.056 ms (+2.2%; -0.016..+0.108; 1.029)
+      realistic, non-streamed, bare 1.82 ms  +0.004 ms (+0.2%; -0.020..+0.038; 1.011)
+      realistic, streamed, bare 26.6 ms      -0.214 ms (-0.8%; -0.881..+0.384; 0.994)
     writer, calls/s (x raw COPY; Python µs/call)
-      PG 18 raw COPY (write_row)             12,140
-      PG 18 whole writer                     10,136 (0.82; 72)
-      PG 15 raw COPY (write_row)             16,916
-      PG 15 whole writer                     14,136 (0.79; 59)
+      PG 18 raw COPY (write_row)             16,762
+      PG 18 whole writer                     13,497 (0.86; 55)
+      PG 15 raw COPY (write_row)             17,023
+      PG 15 whole writer                     15,735 (0.88; 48)
 
-A second run (ended 00:03) gave +2.5 %, +2.0 %, +2.1 % and +9.1 % (a realistic stream: the
-writer's ~1.5 ms of CPU for one such call holds the interpreter while the next stream's
-events wait). A single run's median difference moves by ±10 to ±30 µs for a short call
-(the interval above), so read several runs, the per-round ratios and the first quartile.
+The day's four earlier runs (with some or none of those changes) gave +1.7 to +2.8 %
+for a short call, +1.6 to +4.1 % for a short stream, -0.6 to +4.0 % for a realistic
+call, +2.5 to +8.2 % for a realistic stream, and 0.68-0.91x raw COPY. A single run's median difference moves by ±10 to ±30 µs for a short call (the
+interval above), so read several runs, the per-round ratios and the first quartile.
 Over 2026-11-23's runs: not streamed +1.8 to +2.9 %, the whole writer 17,000 to 18,700
 calls/s (0.74-0.86x raw COPY). The BatchWriter way makes a batch's lines and then sends
 them; the whole writer builds the next batch while the server takes the last.
