@@ -46,9 +46,10 @@ The day's four earlier runs (with some or none of those changes) gave +1.7 to +2
 for a short call, +1.6 to +4.1 % for a short stream, -0.6 to +4.0 % for a realistic
 call, +2.5 to +8.2 % for a realistic stream, and 0.68-0.91x raw COPY; a run at 02:58,
 after them, +7.6 % (1.037), +4.1 % (1.020), +2.4 % (1.015) and -0.0 % (0.997), the writer
-0.94x and 0.93x. A single run's median difference moves by ±10 to ±120 µs for a short
-call (the interval above), so read several runs, the per-round ratios and the first
-quartile.
+0.94x and 0.93x; one at 03:11 +0.9 %, +4.6 %, +2.4 %, -0.3 %, the writer 0.92x and 0.78x
+(a server that took 76-81 µs a row). A single run's median difference moves by ±10 to
+±120 µs for a short call (the interval above), so read several runs, the per-round
+ratios and the first quartile.
 Over 2026-11-23's runs: not streamed +1.8 to +2.9 %, the whole writer 17,000 to 18,700
 calls/s (0.74-0.86x raw COPY). The BatchWriter way makes a batch's lines and then sends
 them; the whole writer builds the next batch while the server takes the last.
