@@ -91,12 +91,20 @@ _finder: Callable[[bytes], bool] | None = None
 
 
 def scrub_keys_bytes(data: bytes, secrets: Iterable[str] = ()) -> bytes:
+    """``data`` without the client's own keys (``secrets``) and key-looking strings.
+
+    A body where the prefilter finds none of ``KEY_STARTS`` holds no secret that starts
+    with one of them either (OpenAI's and Anthropic's all do): those are looked for only
+    in a body that has one (each search of a 60 KB stream costs ~25 us)."""
     global _finder
-    for secret in secrets:
-        data = data.replace(secret.encode(), KEY_TOKEN.encode())
     if _finder is None:
         _finder = key_start_finder()
-    if not _finder(data):
+    keyish = _finder(data)
+    for secret in secrets:
+        raw = secret.encode()
+        if keyish or not _KEY_START.match(raw):
+            data = data.replace(raw, KEY_TOKEN.encode())
+    if not keyish:
         return data
     return _KEYS_BYTES.sub(KEY_TOKEN.encode(), data)
 

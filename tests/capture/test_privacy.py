@@ -120,6 +120,20 @@ def test_every_key_kind_is_scrubbed_from_raw_bodies(key: str) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "secret",
+    ["sk-proj-abcdefghijklmnopqrstuvwx", "sk-short", "azure0123456789abcdef0123456789ab"],
+)
+@pytest.mark.parametrize("before", ["use ", "token_", "x"])
+def test_the_clients_own_key_is_scrubbed_wherever_it_stands(secret: str, before: str) -> None:
+    """Also where no key pattern would match it: after a word character (no word
+    boundary), too short for the pattern, or with no known prefix at all."""
+    body = f'{{"messages":[{{"content":"{before}{secret} and {secret}"}}]}}'.encode()
+    scrubbed = redact.scrub_keys_bytes(body, (secret,))
+    assert secret.encode() not in scrubbed
+    assert scrubbed.startswith(f'{{"messages":[{{"content":"{before}[KEY]'.encode())
+
+
 @pytest.mark.parametrize("hyperscan", [True, False], ids=["hyperscan", "re"])
 def test_both_key_prefilters_find_every_key_kind(
     hyperscan: bool, monkeypatch: pytest.MonkeyPatch
