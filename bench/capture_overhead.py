@@ -27,29 +27,27 @@ Stores: the embedded PostgreSQL 18 (pglz) and, when installed, Debian's PostgreS
 (lz4), both started in temporary directories; or only ``--db URL``.
 
 Measured 2026-12-06 on a 2-core machine of the same kind (shared and noisy: the bare
-short call's median moved between 1.20 and 2.05 ms over the day), defaults, 02:52, after
+short call's median moved between 1.20 and 2.05 ms over the day), defaults, 03:24, after
 streams came to be read 64 events per orjson call, batches to be one COPY without BEGIN
 and COMMIT, and bursts to come every second rather than five times a second:
 
     added per call (median, wrapped - bare; 95 % bootstrap interval; per-round ratio)
-      short, non-streamed, bare 2.05 ms      +0.030 ms (+1.5%; -0.020..+0.074; 1.029)
-      short, streamed, bare 2.62 ms          +0.056 ms (+2.2%; -0.016..+0.108; 1.029)
-      realistic, non-streamed, bare 1.82 ms  +0.004 ms (+0.2%; -0.020..+0.038; 1.011)
-      realistic, streamed, bare 26.6 ms      -0.214 ms (-0.8%; -0.881..+0.384; 0.994)
+      short, non-streamed, bare 1.26 ms      +0.031 ms (+2.5%; +0.021..+0.044; 1.025)
+      short, streamed, bare 2.40 ms          +0.068 ms (+2.8%; +0.042..+0.103; 1.019)
+      realistic, non-streamed, bare 1.78 ms  +0.014 ms (+0.8%; -0.004..+0.035; 1.011)
+      realistic, streamed, bare 23.7 ms      +0.331 ms (+1.4%; +0.220..+0.462; 1.011)
     writer, calls/s (x raw COPY; Python µs/call)
-      PG 18 raw COPY (write_row)             16,762
-      PG 18 whole writer                     13,497 (0.86; 55)
-      PG 15 raw COPY (write_row)             17,023
-      PG 15 whole writer                     15,735 (0.88; 48)
+      PG 18 raw COPY (write_row)             16,037
+      PG 18 whole writer                     15,030 (0.95; 48)
+      PG 15 raw COPY (write_row)             19,266
+      PG 15 whole writer                     17,367 (0.90; 45)
 
-The day's four earlier runs (with some or none of those changes) gave +1.7 to +2.8 %
-for a short call, +1.6 to +4.1 % for a short stream, -0.6 to +4.0 % for a realistic
-call, +2.5 to +8.2 % for a realistic stream, and 0.68-0.91x raw COPY; a run at 02:58,
-after them, +7.6 % (1.037), +4.1 % (1.020), +2.4 % (1.015) and -0.0 % (0.997), the writer
-0.94x and 0.93x; one at 03:11 +0.9 %, +4.6 %, +2.4 %, -0.3 %, the writer 0.92x and 0.78x
-(a server that took 76-81 µs a row). A single run's median difference moves by ±10 to
-±120 µs for a short call (the interval above), so read several runs, the per-round
-ratios and the first quartile.
+The day's first run, before those changes, gave +2.2 %, +4.1 %, +2.5 % and +3.4 %, the
+writer 0.91x and 0.79x; three runs in between (all but the last change, key scrubbing)
+gave +0.9 to +7.6 % for a short call, +2.2 to +4.6 % for a short stream, +0.2 to +2.4 %
+for a realistic call, -0.8 to -0.0 % for a realistic stream, the writer 0.78-0.94x. A
+single run's median difference moves by ±10 to ±120 µs for a short call (the interval
+above), so read several runs, the per-round ratios and the first quartile.
 Over 2026-11-23's runs: not streamed +1.8 to +2.9 %, the whole writer 17,000 to 18,700
 calls/s (0.74-0.86x raw COPY). The BatchWriter way makes a batch's lines and then sends
 them; the whole writer builds the next batch while the server takes the last.
