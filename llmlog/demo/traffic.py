@@ -103,7 +103,8 @@ class Traffic:
         times = timeline(self.rng, self.calls, self.start, self.end)
         made = 0
         while made < self.calls:
-            for record in self._flow(times[made], self.calls - made)[: self.calls - made]:
+            left = self.calls - made
+            for record in self._flow(times[made], left)[:left]:
                 made += 1
                 yield record
 
