@@ -58,6 +58,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -137,9 +138,32 @@ def naive_insert(
     conn.commit()
 
 
+def langfuse_dropin(stub_url: str) -> tuple[Any, Any] | None:
+    """Langfuse's OpenAI drop-in (the peer DESIGN §8 cites), if installed (``.[bench]``):
+    the chat completions ``create`` before and after it patches the SDK. Its patch applies
+    to every client in the process, so the rounds put the one they measure in place. Its
+    spans go to the stub, which takes them."""
+    from openai.resources.chat.completions import Completions
+
+    original = Completions.__dict__["create"]
+    os.environ.update(
+        LANGFUSE_PUBLIC_KEY="pk-lf-bench", LANGFUSE_SECRET_KEY="sk-lf-bench",
+        LANGFUSE_HOST=stub_url, LANGFUSE_BASE_URL=stub_url,
+    )  # fmt: skip
+    try:
+        import langfuse.openai  # noqa: F401  (patches the SDK)
+    except ImportError:
+        print("  (Langfuse's drop-in not measured: pip install -e '.[bench]')")
+        return None
+    patched = Completions.__dict__["create"]
+    Completions.create = original
+    return original, patched
+
+
 def overhead(url: str, calls: int, block: int = 10) -> None:
     import openai
     import psycopg
+    from openai.resources.chat.completions import Completions
 
     import llmlog
 
@@ -148,6 +172,7 @@ def overhead(url: str, calls: int, block: int = 10) -> None:
     )  # its own process, as a real provider would be: no share of our GIL
     assert stub.stdout is not None
     stub_url = stub.stdout.readline().strip()
+    peer = langfuse_dropin(stub_url)
     llmlog_configure(url)
     bare = openai.OpenAI(api_key="sk-bench", base_url=f"{stub_url}/v1", max_retries=0)
     wrapped = llmlog.wrap(bare)
@@ -190,9 +215,17 @@ def overhead(url: str, calls: int, block: int = 10) -> None:
             "wrapped": plain(wrapped, messages, stream),
             "naive INSERT": naive(messages, stream),
         }
+        # The SDK method each variant runs with (only the peer's differs).
+        methods = dict.fromkeys(variants, peer[0] if peer else None)
+        if peer:
+            variants["Langfuse drop-in"] = plain(bare, messages, stream)
+            methods["Langfuse drop-in"] = peer[1]
         times: dict[str, list[float]] = {name: [] for name in variants}
+        cpu: dict[str, list[float]] = {name: [] for name in variants}  # the calling thread's
         ratios: list[float] = []  # per round: median wrapped / median bare
-        for run in variants.values():  # warm-up: connections, imports, caches
+        for name, run in variants.items():  # warm-up: connections, imports, caches
+            if peer:
+                Completions.create = methods[name]
             for _ in range(50):
                 run()
         llmlog.flush(30)
@@ -205,11 +238,14 @@ def overhead(url: str, calls: int, block: int = 10) -> None:
             current: dict[str, list[float]] = {}
             for name in orders[round_no % len(orders)]:
                 run = variants[name]
+                if peer:
+                    Completions.create = methods[name]
                 current[name] = []
                 for _ in range(block):
-                    started = time.perf_counter()
+                    started, on_cpu = time.perf_counter(), time.thread_time()
                     run()
                     current[name].append((time.perf_counter() - started) * 1000)
+                    cpu[name].append((time.thread_time() - on_cpu) * 1000)
                 times[name] += current[name]
             ratios.append(
                 statistics.median(current["wrapped"]) / statistics.median(current["bare"])
@@ -217,15 +253,17 @@ def overhead(url: str, calls: int, block: int = 10) -> None:
         llmlog.flush(30)
         captured = llmlog.stats()["made"] - made
         writer_us = (thread_cpu(WRITER_THREADS) - writer_cpu) / max(captured, 1) * 1e6
-        base = statistics.median(times["bare"])
+        base, base_cpu = statistics.median(times["bare"]), statistics.median(cpu["bare"])
         print(f"\n{kind}, {'streamed' if stream else 'non-streamed'} chat completion, "
               f"{len(times['bare'])} calls per variant, alternating rounds of {block}")  # fmt: skip
-        print(f"  {'variant':<14}{'median ms':>10}{'p99 ms':>10}{'added ms':>10}{'added %':>9}")
+        print(f"  {'variant':<17}{'median ms':>10}{'p99 ms':>9}{'added ms':>10}{'added %':>9}"
+              f"{'CPU ms':>8}{'added':>8}")  # fmt: skip
         for name, values in times.items():
-            median = statistics.median(values)
+            median, on_cpu = statistics.median(values), statistics.median(cpu[name])
             print(
-                f"  {name:<14}{median:>10.3f}{percentile(values, 0.99):>10.3f}"
+                f"  {name:<17}{median:>10.3f}{percentile(values, 0.99):>9.3f}"
                 f"{median - base:>+10.3f}{(median - base) / base * 100:>+8.1f}%"
+                f"{on_cpu:>8.3f}{(on_cpu - base_cpu) / base_cpu * 100:>+7.1f}%"
             )
         low, high = median_shift_ci(times["bare"], times["wrapped"])
         quartile = percentile(times["wrapped"], 0.25) - percentile(times["bare"], 0.25)
@@ -236,6 +274,10 @@ def overhead(url: str, calls: int, block: int = 10) -> None:
               f"{writer_us:.0f} µs")  # fmt: skip
     print(f"  writer stats: {llmlog.stats()}")
     naive_conn.close()
+    if peer:
+        from langfuse import get_client
+
+        get_client().shutdown()  # its last spans, while the stub still takes them
     stub.terminate()
 
 
