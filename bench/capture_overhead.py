@@ -6,15 +6,17 @@ Usage: python bench/capture_overhead.py [--calls 2000] [--records 30000] [--roun
 
 1. Added time per call against the local stub (tests/stub_provider.py, its own process):
    bare client vs ``llmlog.wrap``'d client vs the seeds' naive pattern (a synchronous
-   INSERT + commit per call), streamed and not, for a short call ("hi") and a realistic
-   one (~2 KB of prompt, ~1.5 KB answered). The variants alternate in rounds of a few
-   calls each, in every order in turn, so drift and noise on a shared machine (and the
-   server work the naive INSERTs leave behind) hit all of them alike. Prints median and
-   p99 per call, the median added time over bare (ms and %) with a bootstrap 95 % interval
-   (what this run's noise alone allows) and the first quartile's shift (the calls least
-   touched by the machine's other work), the median of the per-round ratios wrapped/bare,
-   and the CPU the writer's threads spent per captured call (off the application's
-   thread).
+   INSERT + commit per call) vs, when installed (``pip install -e ".[bench]"``),
+   Langfuse's OpenAI drop-in (DESIGN §8's peer), streamed and not, for a short call
+   ("hi") and a realistic one (~2 KB of prompt, ~1.5 KB answered). The variants alternate
+   in rounds of a few calls each, in every order in turn, so drift and noise on a shared
+   machine (and the server work the naive INSERTs leave behind) hit all of them alike.
+   Prints median and p99 per call, the median added time over bare (ms and %), the
+   calling thread's CPU per call (median; what the application's own thread pays), a
+   bootstrap 95 % interval for the wrapped call's added median (what this run's noise
+   alone allows) and the first quartile's shift, the median of the per-round ratios
+   wrapped/bare, and the CPU the writer's threads spent per captured call (off the
+   application's thread).
 2. Writer throughput per store: realistic calls (~4 KB of prompt and response on the wire)
    into the partitioned, indexed table, in rounds that alternate the ways of writing:
    raw COPY of ready rows with psycopg's ``write_row`` (the baseline, as in
@@ -26,30 +28,26 @@ Usage: python bench/capture_overhead.py [--calls 2000] [--records 30000] [--roun
 Stores: the embedded PostgreSQL 18 (pglz) and, when installed, Debian's PostgreSQL 15
 (lz4), both started in temporary directories; or only ``--db URL``.
 
-Measured 2026-12-06 on a 2-core machine of the same kind (shared and noisy: the bare
-short call's median moved between 1.20 and 2.05 ms over the day), defaults, 03:24, after
-streams came to be read 64 events per orjson call, batches to be one COPY without BEGIN
-and COMMIT, and bursts to come every second rather than five times a second:
+Measured 2026-12-06 at 04:02 on a 2-core machine of the same kind (shared; the day's
+second run of the final code, the first in brackets), defaults, Langfuse 5.0.4:
 
-    added per call (median, wrapped - bare; 95 % bootstrap interval; per-round ratio)
-      short, non-streamed, bare 1.26 ms      +0.031 ms (+2.5%; +0.021..+0.044; 1.025)
-      short, streamed, bare 2.40 ms          +0.068 ms (+2.8%; +0.042..+0.103; 1.019)
-      realistic, non-streamed, bare 1.78 ms  +0.014 ms (+0.8%; -0.004..+0.035; 1.011)
-      realistic, streamed, bare 23.7 ms      +0.331 ms (+1.4%; +0.220..+0.462; 1.011)
-    writer, calls/s (x raw COPY; Python µs/call)
-      PG 18 raw COPY (write_row)             16,037
-      PG 18 whole writer                     15,030 (0.95; 48)
-      PG 15 raw COPY (write_row)             19,266
-      PG 15 whole writer                     17,367 (0.90; 45)
+    added per call (median over bare; wrapped with its 95 % interval and per-round ratio)
+                                      wrapped                            Langfuse   naive
+      short, bare 0.98 (0.87) ms      +24 µs (+2.4 %; +12..+37; 1.029)   +27 %      +82 %
+                                      [+15 µs, +1.7 %; +10..+20; 1.021]  [+26 %]    [+69 %]
+      short stream, bare 1.52 ms      +29 µs (+1.9 %) [+1.5 %]           +19 %      +42 %
+      realistic, bare 1.09 ms         +19 µs (+1.8 %) [+2.2 %]           +22 %      +58 %
+      realistic stream, bare 19.3 ms  +0.17 ms (+0.9 %) [+0.5 %]         +8.5 %     +23 %
+    writer, calls/s (x raw COPY)
+      PG 18 whole writer              23,451 (0.89) [22,630, 0.91]
+      PG 15 whole writer              26,535 (0.87) [24,856, 0.89]
 
-The day's first run, before those changes, gave +2.2 %, +4.1 %, +2.5 % and +3.4 %, the
-writer 0.91x and 0.79x; three runs in between (all but the last change, key scrubbing)
-gave +0.9 to +7.6 % for a short call, +2.2 to +4.6 % for a short stream, +0.2 to +2.4 %
-for a realistic call, -0.8 to -0.0 % for a realistic stream, the writer 0.78-0.94x. A
-single run's median difference moves by ±10 to ±120 µs for a short call (the interval
-above), so read several runs, the per-round ratios and the first quartile.
-Over 2026-11-23's runs: not streamed +1.8 to +2.9 %, the whole writer 17,000 to 18,700
-calls/s (0.74-0.86x raw COPY). The BatchWriter way makes a batch's lines and then sends
+The calling thread's CPU grew by 2.1 to 3.2 % on short calls: about 12-15 µs a call is
+the tee's own, in place after the SDK's work (docs/capture.md, "Overhead"). One run's
+median difference moves by ±5 to ±15 µs from run to run, more than its bootstrap
+interval: read several runs. Earlier runs on slower machines of the same kind (the bare
+short call 1.2 to 2 ms): +0.9 to +7.6 % for a short call, the writer 11,500 to 18,700
+calls/s (0.74-0.95x raw COPY). The BatchWriter way makes a batch's lines and then sends
 them; the whole writer builds the next batch while the server takes the last.
 """
 
