@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -45,6 +46,7 @@ def embedded_server() -> Iterator[tuple[str, Path]]:
     url, server = start_embedded(root)
     yield url, root / "pgdata"
     stop_embedded(server)
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -216,7 +216,8 @@ def test_follow_prints_a_call_inserted_after_it_started(
     store_url: str, store: psycopg.Connection
 ) -> None:
     BatchWriter(store).write([call(datetime.now(UTC), output_text="before")])
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # (faulthandler: where it hangs, should it ever not stop; see stopped_by_ctrl_c)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONFAULTHANDLER": "1"}
     proc = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "llmlog"),
@@ -245,8 +246,7 @@ def test_follow_prints_a_call_inserted_after_it_started(
         second = json.loads(readline_within(proc, seconds=30))
         assert second["id"] == str(late["id"]) and second["output_text"] == "after"
     finally:
-        proc.send_signal(signal.SIGINT)
-        code = proc.wait(timeout=10)
+        code = stopped_by_ctrl_c(proc)
     assert code == 0
 
 
@@ -307,6 +307,18 @@ def test_show_of_a_prefix_no_call_has_is_not_found(
     result = llmlog("show", prefix)
     assert result.code == 1, result.err
     assert "no call with id" in result.err
+
+
+def stopped_by_ctrl_c(proc: subprocess.Popen[str], seconds: float = 20) -> int:
+    """The exit code after a Ctrl-C; if it does not stop in time, a failure that shows
+    what every thread of it was doing (Python's faulthandler dumps them on SIGABRT)."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        return proc.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGABRT)
+        _, stderr = proc.communicate(timeout=10)
+        raise AssertionError(f"still running {seconds} s after Ctrl-C:\n{stderr}") from None
 
 
 def readline_within(proc: subprocess.Popen[str], *, seconds: float) -> str:
