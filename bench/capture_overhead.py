@@ -28,19 +28,20 @@ Usage: python bench/capture_overhead.py [--calls 2000] [--records 30000] [--roun
 Stores: the embedded PostgreSQL 18 (pglz) and, when installed, Debian's PostgreSQL 15
 (lz4), both started in temporary directories; or only ``--db URL``.
 
-Measured 2026-12-06 at 04:02 on a 2-core machine of the same kind (shared; the day's
-second run of the final code, the first in brackets), defaults, Langfuse 5.0.4:
+Measured 2026-12-06 on a 2-core machine of the same kind (shared), defaults, Langfuse
+5.0.4, three runs of the final code (03:53, 04:02, 04:32):
 
-    added per call (median over bare; wrapped with its 95 % interval and per-round ratio)
-                                      wrapped                            Langfuse   naive
-      short, bare 0.98 (0.87) ms      +24 µs (+2.4 %; +12..+37; 1.029)   +27 %      +82 %
-                                      [+15 µs, +1.7 %; +10..+20; 1.021]  [+26 %]    [+69 %]
-      short stream, bare 1.52 ms      +29 µs (+1.9 %) [+1.5 %]           +19 %      +42 %
-      realistic, bare 1.09 ms         +19 µs (+1.8 %) [+2.2 %]           +22 %      +58 %
-      realistic stream, bare 19.3 ms  +0.17 ms (+0.9 %) [+0.5 %]         +8.5 %     +23 %
+    added per call (median over bare)   wrapped                  Langfuse        naive
+      short, bare 0.83-0.98 ms          +15, +24, +17 µs         +26, +27, +26 % +69 to +82 %
+                                        (+1.7, +2.4, +2.1 %)
+      short stream, bare 1.52-1.75 ms   +1.5, +1.9, +1.9 %       +19 to +21 %    +42 to +49 %
+      realistic, bare 1.07-1.10 ms      +2.2, +1.8, +1.2 %       +21 to +22 %    +58 to +62 %
+      realistic stream, bare 19-20 ms   +0.5, +0.9, +0.6 %       +8.2 to +9.5 %  +23 to +25 %
+    wrapped short call: 95 % intervals +10..+20, +12..+37, +14..+20 µs; per-round ratios
+    1.021, 1.029, 1.018
     writer, calls/s (x raw COPY)
-      PG 18 whole writer              23,451 (0.89) [22,630, 0.91]
-      PG 15 whole writer              26,535 (0.87) [24,856, 0.89]
+      PG 18 whole writer                22,630 (0.91), 23,451 (0.89), 23,352 (0.93)
+      PG 15 whole writer                24,856 (0.89), 26,535 (0.87), 26,350 (0.89)
 
 The calling thread's CPU grew by 2.1 to 3.2 % on short calls: about 12-15 µs a call is
 the tee's own, in place after the SDK's work (docs/capture.md, "Overhead"). One run's
