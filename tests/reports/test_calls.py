@@ -10,6 +10,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -216,25 +218,25 @@ def test_follow_prints_a_call_inserted_after_it_started(
     store_url: str, store: psycopg.Connection
 ) -> None:
     BatchWriter(store).write([call(datetime.now(UTC), output_text="before")])
-    # (faulthandler: where it hangs, should it ever not stop; see stopped_by_ctrl_c)
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONFAULTHANDLER": "1"}
-    proc = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "llmlog"),
-            "--db",
-            store_url,
-            "tail",
-            "-n",
-            "1",
-            "--follow",
-            "--format",
-            "jsonl",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    with ctrl_c_not_ignored():
+        proc = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "llmlog"),
+                "--db",
+                store_url,
+                "tail",
+                "-n",
+                "1",
+                "--follow",
+                "--format",
+                "jsonl",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
     try:
         first = json.loads(proc.stdout.readline())
         assert first["output_text"] == "before"
@@ -307,6 +309,19 @@ def test_show_of_a_prefix_no_call_has_is_not_found(
     result = llmlog("show", prefix)
     assert result.code == 1, result.err
     assert "no call with id" in result.err
+
+
+@contextmanager
+def ctrl_c_not_ignored() -> Iterator[None]:
+    """Children started in the block get SIGINT as a terminal sends it, however the tests
+    were started: a suite run in the background (``cmd &`` with no job control, nohup)
+    inherits SIGINT ignored, its children too, and Python then never raises
+    KeyboardInterrupt (a handler, unlike an ignored signal, is reset by exec)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def stopped_by_ctrl_c(proc: subprocess.Popen[str], seconds: float = 20) -> int:
