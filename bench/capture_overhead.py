@@ -137,11 +137,11 @@ def naive_insert(
     conn.commit()
 
 
-def langfuse_dropin(stub_url: str) -> tuple[Any, Any] | None:
+def langfuse_dropin(stub_url: str) -> Any:
     """Langfuse's OpenAI drop-in (the peer DESIGN §8 cites), if installed (``.[bench]``):
-    the chat completions ``create`` before and after it patches the SDK. Its patch applies
-    to every client in the process, so the rounds put the one they measure in place. Its
-    spans go to the stub, which takes them."""
+    the chat completions ``create`` it patches the SDK with, the SDK's own put back. Its
+    patch applies to every client in the process, so the rounds put the method they
+    measure in place. Its spans go to the stub, which takes them."""
     from openai.resources.chat.completions import Completions
 
     original = Completions.__dict__["create"]
@@ -156,7 +156,7 @@ def langfuse_dropin(stub_url: str) -> tuple[Any, Any] | None:
         return None
     patched = Completions.__dict__["create"]
     Completions.create = original
-    return original, patched
+    return patched
 
 
 def overhead(url: str, calls: int, block: int = 10) -> None:
@@ -171,6 +171,7 @@ def overhead(url: str, calls: int, block: int = 10) -> None:
     )  # its own process, as a real provider would be: no share of our GIL
     assert stub.stdout is not None
     stub_url = stub.stdout.readline().strip()
+    original = Completions.__dict__["create"]
     peer = langfuse_dropin(stub_url)
     llmlog_configure(url)
     bare = openai.OpenAI(api_key="sk-bench", base_url=f"{stub_url}/v1", max_retries=0)
@@ -215,16 +216,15 @@ def overhead(url: str, calls: int, block: int = 10) -> None:
             "naive INSERT": naive(messages, stream),
         }
         # The SDK method each variant runs with (only the peer's differs).
-        methods = dict.fromkeys(variants, peer[0] if peer else None)
+        methods = dict.fromkeys(variants, original)
         if peer:
             variants["Langfuse drop-in"] = plain(bare, messages, stream)
-            methods["Langfuse drop-in"] = peer[1]
+            methods["Langfuse drop-in"] = peer
         times: dict[str, list[float]] = {name: [] for name in variants}
         cpu: dict[str, list[float]] = {name: [] for name in variants}  # the calling thread's
         ratios: list[float] = []  # per round: median wrapped / median bare
         for name, run in variants.items():  # warm-up: connections, imports, caches
-            if peer:
-                Completions.create = methods[name]
+            Completions.create = methods[name]
             for _ in range(50):
                 run()
         llmlog.flush(30)
@@ -237,8 +237,7 @@ def overhead(url: str, calls: int, block: int = 10) -> None:
             current: dict[str, list[float]] = {}
             for name in orders[round_no % len(orders)]:
                 run = variants[name]
-                if peer:
-                    Completions.create = methods[name]
+                Completions.create = methods[name]
                 current[name] = []
                 for _ in range(block):
                     started, on_cpu = time.perf_counter(), time.thread_time()
