@@ -66,14 +66,31 @@ def password_url(embedded_server: tuple[str, Path]) -> str:
     return admin.replace("postgresql://postgres@", "postgresql://pwuser:right@")
 
 
+# .ci/run sets this: there a missing Debian PostgreSQL fails its tests instead of skipping them.
+# Read at import, before the autouse fixture clears LLMLOG_* for each test.
+REQUIRE_DEBIAN = os.environ.get("LLMLOG_TESTS_REQUIRE_DEBIAN_PG") == "1"
+
+
 @pytest.fixture(scope="session")
-def pg15_admin_url() -> Iterator[str]:
-    """The admin URL of Debian's PostgreSQL 15, started for this session (skips if absent)."""
+def debian_server() -> Iterator[tuple[str, int]]:
+    """Debian's PostgreSQL (any major), started for this session: (admin URL, major version).
+
+    Skips when it is not installed, unless ``LLMLOG_TESTS_REQUIRE_DEBIAN_PG=1`` (CI) makes
+    that a failure: a store the tests silently left out is a store nobody tested.
+    """
     if not DebianServer.available():
-        pytest.skip("Debian's PostgreSQL 15 is not installed")
+        reason = "Debian's PostgreSQL is not installed (apt-get install postgresql)"
+        if REQUIRE_DEBIAN:
+            pytest.fail(f"{reason}, and LLMLOG_TESTS_REQUIRE_DEBIAN_PG=1 requires it")
+        pytest.skip(reason)
     server = DebianServer()
-    yield server.start()
+    yield server.start(), server.major
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def debian_admin_url(debian_server: tuple[str, int]) -> str:
+    return debian_server[0]
 
 
 def create_database(admin_url: str, name: str, template: str | None = None) -> str:

@@ -1,4 +1,4 @@
-"""Real PostgreSQL servers for the tests: the embedded one always, Debian's 15 when present."""
+"""Real PostgreSQL servers for the tests: the embedded one always, Debian's when present."""
 
 from __future__ import annotations
 
@@ -9,7 +9,13 @@ import tempfile
 import warnings
 from pathlib import Path
 
-DEBIAN_BIN = Path("/usr/lib/postgresql/15/bin")
+DEBIAN_ROOT = Path("/usr/lib/postgresql")
+
+
+def debian_bin() -> Path | None:
+    """The bin directory of the newest Debian PostgreSQL installed (its major follows Debian)."""
+    found = [p.parent for p in DEBIAN_ROOT.glob("*/bin/pg_ctl") if p.parent.parent.name.isdigit()]
+    return max(found, key=lambda p: int(p.parent.name), default=None)
 
 
 def start_embedded(root: Path) -> tuple[str, object]:
@@ -37,17 +43,22 @@ def _free_port() -> int:
 
 
 class DebianServer:
-    """Debian's PostgreSQL 15, run as the ``postgres`` user in a private directory."""
+    """Debian's PostgreSQL (whatever major is installed), run as ``postgres`` in a private dir."""
 
     def __init__(self) -> None:
-        self.root = Path(tempfile.mkdtemp(prefix="llmlog-pg15-"))
+        found = debian_bin()
+        if found is None:
+            raise RuntimeError("Debian's PostgreSQL is not installed")
+        self.bin = found
+        self.major = int(found.parent.name)
+        self.root = Path(tempfile.mkdtemp(prefix="llmlog-debian-pg-"))
         os.chmod(self.root, 0o777)
         self.data = self.root / "data"
         self.port = _free_port()
 
     @staticmethod
     def available() -> bool:
-        return (DEBIAN_BIN / "pg_ctl").exists() and shutil.which("runuser") is not None
+        return debian_bin() is not None and shutil.which("runuser") is not None
 
     def _run(self, *args: str) -> None:
         subprocess.run(
@@ -59,13 +70,13 @@ class DebianServer:
         )
 
     def start(self) -> str:
-        self._run(str(DEBIAN_BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres")
+        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres")
         self._run(
-            str(DEBIAN_BIN / "pg_ctl"), "-D", str(self.data), "-w", "-l", str(self.root / "log"),
+            str(self.bin / "pg_ctl"), "-D", str(self.data), "-w", "-l", str(self.root / "log"),
             "-o", f"-k {self.root} -p {self.port} -c listen_addresses=''", "start",
         )  # fmt: skip
         return f"postgresql://postgres@/postgres?host={self.root}&port={self.port}"
 
     def stop(self) -> None:
-        self._run(str(DEBIAN_BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
         shutil.rmtree(self.root, ignore_errors=True)

@@ -1,4 +1,4 @@
-"""Migrations: empty → head → base → head on PostgreSQL 18 and 15, and in step with schema.py."""
+"""Migrations: empty → head → base → head on PostgreSQL 18 and Debian's, in step with schema.py."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from tests.cli.run import llmlog
 from tests.conftest import fresh_database
 
 
-@pytest.fixture(params=["pg18", "pg15"])
+@pytest.fixture(params=["pg_admin_url", "debian_admin_url"], ids=["embedded", "debian"])
 def fresh_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    admin = request.getfixturevalue("pg_admin_url" if request.param == "pg18" else "pg15_admin_url")
+    admin = request.getfixturevalue(request.param)
     with fresh_database(admin) as url:
         yield url
 
