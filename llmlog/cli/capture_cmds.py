@@ -39,7 +39,8 @@ def ingest(
 ) -> None:
     """Load call records (llmlog's JSON lines) into the store, each call exactly once.
 
-    Bad lines are reported by line number and kept in a rejects file; good lines are stored.
+    Bad lines are reported by line number and kept in a rejects file; good lines are
+    stored. Exits 2 when a line was rejected.
 
     Example: llmlog ingest --spool
     """
@@ -67,9 +68,12 @@ def ingest(
     summary = f"{result.stored} stored, {result.duplicates} already stored"
     if result.feedback:
         summary += f", {result.feedback} feedback applied"
-    if result.rejected:
-        summary += f", {len(result.rejected)} rejected (kept in {rejects_at})"
     message(summary)
+    if result.rejected:
+        raise UsageError(
+            f"{len(result.rejected)} line(s) rejected, kept in {rejects_at}",
+            hint="fix them there, then `llmlog ingest` that file",
+        )
 
 
 def feedback(
@@ -93,7 +97,7 @@ def feedback(
         raise UsageError(text) from None
     _, conn = common.open_store()
     with conn:
-        if parsed_id.version != 7 or not set_feedback(conn, parsed_id, score, note):
+        if not set_feedback(conn, parsed_id, score, note):
             raise NotFoundError(
                 f"no stored call has id {call_id}",
                 hint="calls spooled while the store was down appear after `llmlog ingest --spool`",
