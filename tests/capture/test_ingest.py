@@ -237,3 +237,18 @@ def test_an_ingested_call_with_a_microsecond_ts_is_shown_by_the_cli(
     shown = run_llmlog("--db", store_url, "show", str(call_id), "--format", "json")
     assert shown.code == 0, shown.stderr
     assert json.loads(shown.stdout)["id"] == str(call_id)
+
+
+def test_the_cli_shows_and_takes_feedback_on_a_call_with_a_foreign_id(
+    store_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "calls.jsonl"
+    path.write_bytes(line(id=str(FOREIGN), ts="2026-03-04T05:06:07.891234Z") + b"\n")
+    assert run_llmlog("--db", store_url, "ingest", str(path)).code == 0
+    marked = run_llmlog("--db", store_url, "feedback", str(FOREIGN), "down")
+    assert marked.code == 0, marked.stderr
+    shown = run_llmlog("--db", store_url, "show", str(FOREIGN), "--format", "json")
+    assert shown.code == 0, shown.stderr
+    call = json.loads(shown.stdout)
+    assert (call["id"], call["feedback"]) == (str(FOREIGN), -1)
+    assert call["ts"].startswith("2026-03-04T05:06:07.891234")
