@@ -252,3 +252,23 @@ def test_the_cli_shows_and_takes_feedback_on_a_call_with_a_foreign_id(
     call = json.loads(shown.stdout)
     assert (call["id"], call["feedback"]) == (str(FOREIGN), -1)
     assert call["ts"].startswith("2026-03-04T05:06:07.891234")
+
+
+def test_a_stored_uuidv7_call_is_not_stored_again_with_another_ts(
+    store: psycopg.Connection, tmp_path: Path
+) -> None:
+    call_id = new_id(AN_HOUR_AGO)
+    assert ingest(store, tmp_path / "a.jsonl", line(id=str(call_id))).stored == 1
+    later = (ts_of(call_id) + timedelta(seconds=2)).isoformat()
+    again = ingest(store, tmp_path / "b.jsonl", line(id=str(call_id), ts=later))
+    assert again.stored == 0 and "is not the id's time" in again.rejected[0][2]
+    assert stored_ids(store) == [call_id]
+
+
+def test_every_demo_call_passes_the_checks_as_built_and_as_a_json_line() -> None:
+    """What capture and the demo make is what ingest accepts: no good call is rejected."""
+    from llmlog.demo.traffic import Traffic
+    from llmlog.store.records import from_json, to_json, validate
+
+    for record in Traffic(calls=2000, days=30, seed=3, end=datetime.now(UTC)):
+        assert validate(record) == from_json(to_json(record))
