@@ -133,6 +133,8 @@ def parse_line(line: bytes) -> Any:
         return json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise ValueError(f"not JSON: {exc.msg} at column {exc.colno}") from None
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise ValueError(f"not JSON that can be stored: {exc}".split(";")[0]) from None
     except RecursionError:
         raise ValueError(f"JSON nested deeper than {MAX_DEPTH} levels") from None
 
@@ -235,18 +237,22 @@ def _whole(low: int, high: int) -> Callable[[str, object], int]:
         if not isinstance(value, int) or isinstance(value, bool):
             raise ValueError(f"{name}: {_shown(value)} is not a whole number")
         if not low <= value <= high:
-            raise ValueError(f"{name}: {value} is out of range ({low} to {high})")
+            raise ValueError(f"{name}: {_shown(value)} is out of range ({low} to {high})")
         return value
 
     return check
 
 
 def _duration(name: str, value: object) -> float:
-    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
-        raise ValueError(f"{name}: {_shown(value)} is not a number")
-    if value < 0:
-        raise ValueError(f"{name}: {value} is below 0")
-    return value
+    number = math.nan
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        with contextlib.suppress(OverflowError):  # (an int past a double's range)
+            number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{name}: {_shown(value)} is not a finite number")
+    if number < 0:
+        raise ValueError(f"{name}: {_shown(value)} is below 0")
+    return number
 
 
 _COST_LIMIT = Decimal(10) ** 10  # numeric(20, 10)
@@ -255,7 +261,7 @@ _COST_LIMIT = Decimal(10) ** 10  # numeric(20, 10)
 def _cost(name: str, value: object) -> Decimal:
     amount = None
     if isinstance(value, int | float | str | Decimal) and not isinstance(value, bool):
-        with contextlib.suppress(ArithmeticError):  # decimal.InvalidOperation
+        with contextlib.suppress(ArithmeticError, ValueError):  # (InvalidOperation; int digits)
             amount = Decimal(str(value).strip())
     if amount is None or not amount.is_finite():
         raise ValueError(f"{name}: {_shown(value)} is not a number")
@@ -294,7 +300,10 @@ def _json_array(name: str, value: object) -> object:
 
 def _shown(value: object) -> str:
     """A value as JSON writes it, cut to 40 characters (for messages)."""
-    text = json.dumps(value, ensure_ascii=False, default=str)
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    except (ValueError, RecursionError):  # an integer of more than 4,300 digits
+        return f"a {type(value).__name__}"
     return text if len(text) <= 40 else text[:39] + "…"
 
 

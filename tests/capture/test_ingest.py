@@ -69,7 +69,12 @@ BAD_LINES: dict[str, tuple[bytes, str]] = {
     "feedback of 2": (line(feedback=2), "feedback: 2 is out of range (-1 to 1)"),
     "cost as text": (line(cost_usd="abc"), 'cost_usd: "abc" is not a number'),
     "cost past numeric(20,10)": (line(cost_usd=1e12), "cost_usd: 1000000000000.0 is out of"),
-    "latency NaN": (line(latency_ms="NaN"), 'latency_ms: "NaN" is not a number'),
+    "latency NaN": (line(latency_ms="NaN"), 'latency_ms: "NaN" is not a finite number'),
+    "latency past a double": (line(latency_ms=10**400), "latency_ms: 1000000000"),
+    "an integer of 5,000 digits": (
+        line(input_tokens=7).replace(b'"input_tokens": 7', b'"input_tokens": ' + b"9" * 5000),
+        "not JSON that can be stored",
+    ),
     "latency a NaN literal": (line(latency_ms=float("nan")), "not JSON: NaN is not a JSON number"),
     "streamed as text": (line(streamed="yes"), 'streamed: "yes" is not true or false'),
     "status unknown": (line(status="fine"), 'status: "fine" is not ok or error'),
