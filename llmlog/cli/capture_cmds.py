@@ -50,17 +50,22 @@ def ingest(
     if (file is None) == (not spool):
         raise UsageError("give a FILE or --spool (one of the two)")
     _, conn = common.open_store()
-    with conn:
-        if spool:
-            directory = settings.current().spool_path()
-            result = spool_mod.ingest_spool(conn, directory)
-            rejects_at = directory / "rejects"
-        else:
-            assert file is not None
-            if not file.is_file():
-                raise NotFoundError(f"no such file: {file}")
-            rejects_at = file.with_name(file.name + ".rejects")
-            result = spool_mod.ingest_file(conn, file, rejects_at)
+    try:
+        with conn:
+            if spool:
+                directory = settings.current().spool_path()
+                result = spool_mod.ingest_spool(conn, directory)
+                rejects_at = directory / "rejects"
+            else:
+                assert file is not None
+                if not file.is_file():
+                    raise NotFoundError(f"no such file: {file}")
+                rejects_at = file.with_name(file.name + ".rejects")
+                result = spool_mod.ingest_file(conn, file, rejects_at)
+    except OSError as exc:  # (what was stored before stays stored: ingest again)
+        raise UsageError(
+            f"cannot use {exc.filename}: {exc.strerror}", hint="check the path and its permissions"
+        ) from None
     for source, line, reason in result.rejected:
         message(f"{source}:{line}: {reason}")
     for path in result.skipped_files:

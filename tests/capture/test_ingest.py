@@ -16,6 +16,7 @@ from llmlog.capture.feedback import set_feedback
 from llmlog.ids import new_id, ts_of
 from llmlog.reports.calls import show, trace
 from llmlog.spool import ingest_file, ingest_spool
+from tests.cli.run import assert_one_line_error
 from tests.cli.run import llmlog as run_llmlog
 
 AN_HOUR_AGO = datetime.now(UTC) - timedelta(hours=1)
@@ -277,3 +278,13 @@ def test_every_demo_call_passes_the_checks_as_built_and_as_a_json_line() -> None
 
     for record in Traffic(calls=2000, days=30, seed=3, end=datetime.now(UTC)):
         assert validate(record) == from_json(to_json(record))
+
+
+def test_a_rejects_file_that_cannot_be_written_is_one_line_exit_2(
+    store_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "calls.jsonl"
+    path.write_bytes(line() + b"\n{not json\n")
+    (tmp_path / "calls.jsonl.rejects").mkdir()
+    result = run_llmlog("--db", store_url, "ingest", str(path))
+    assert_one_line_error(result, 2, f"cannot use {path}.rejects", "permissions")
