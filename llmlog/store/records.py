@@ -133,14 +133,14 @@ def parse_line(line: bytes) -> Any:
         return json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise ValueError(f"not JSON: {exc.msg} at column {exc.colno}") from None
-    except ValueError as exc:  # an integer of more than 4,300 digits
+    except ValueError as exc:  # NaN or Infinity, an integer of more than 4,300 digits
         raise ValueError(f"not JSON that can be stored: {exc}".split(";")[0]) from None
     except RecursionError:
         raise ValueError(f"JSON nested deeper than {MAX_DEPTH} levels") from None
 
 
 def _no_constant(name: str) -> None:
-    raise json.JSONDecodeError(f"{name} is not a JSON number", name, 0)
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def _depth(line: bytes) -> int:

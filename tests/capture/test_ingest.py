@@ -76,7 +76,10 @@ BAD_LINES: dict[str, tuple[bytes, str]] = {
         line(input_tokens=7).replace(b'"input_tokens": 7', b'"input_tokens": ' + b"9" * 5000),
         "not JSON that can be stored",
     ),
-    "latency a NaN literal": (line(latency_ms=float("nan")), "not JSON: NaN is not a JSON number"),
+    "latency a NaN literal": (
+        line(latency_ms=float("nan")),
+        "not JSON that can be stored: NaN is not a JSON number",
+    ),
     "streamed as text": (line(streamed="yes"), 'streamed: "yes" is not true or false'),
     "status unknown": (line(status="fine"), 'status: "fine" is not ok or error'),
     "model as a number": (line(model=4), "model: 4 is not a string"),
