@@ -291,3 +291,32 @@ def test_a_rejects_file_that_cannot_be_written_is_one_line_exit_2(
     (tmp_path / "calls.jsonl.rejects").mkdir()
     result = run_llmlog("--db", store_url, "ingest", str(path))
     assert_one_line_error(result, 2, f"cannot use {path}.rejects", "permissions")
+
+
+def test_two_ingests_at_once_store_each_foreign_id_once(store_url: str, tmp_path: Path) -> None:
+    import threading
+
+    ids = [uuid.uuid4() for _ in range(300)]
+    paths = []
+    for n, hour in enumerate((1, 2)):
+        at = datetime(2026, 3, 4, hour, tzinfo=UTC).isoformat()
+        paths.append(tmp_path / f"{n}.jsonl")
+        paths[-1].write_bytes(b"".join(line(id=str(i), ts=at) + b"\n" for i in ids))
+    results: list[Any] = []
+
+    def load(path: Path) -> None:
+        with psycopg.connect(store_url, autocommit=True) as conn:
+            results.append(ingest_file(conn, path, path.with_suffix(".rejects")))
+
+    threads = [threading.Thread(target=load, args=(p,)) for p in paths]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(r.stored for r in results) == [0, 300]
+    assert sorted(len(r.rejected) for r in results) == [0, 300]
+    with psycopg.connect(store_url) as conn:
+        assert conn.execute("SELECT count(*), count(DISTINCT id) FROM llm_calls").fetchone() == (
+            300,
+            300,
+        )
