@@ -78,12 +78,21 @@ _new, _set, _UNKNOWN = object.__new__, object.__setattr__, uuid.SafeUUID.unknown
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def id_time(call_id: uuid.UUID) -> datetime | None:
-    """The millisecond timestamp inside a UUIDv7, or None for any other kind of UUID."""
+def is_v7(call_id: object) -> bool:
+    """Whether ``call_id`` is a UUIDv7 (version 7, RFC 4122 variant): an id that carries
+    its call's millisecond. Ids made by other tools may be any UUID."""
+    if not isinstance(call_id, uuid.UUID):
+        return False
     value = call_id.int
-    if (value >> 76) & 0xF != 7 or (value >> 62) & 0x3 != 0x2:  # version 7, RFC 4122 variant
+    return (value >> 76) & 0xF == 7 and (value >> 62) & 0x3 == 0x2
+
+
+def id_time(call_id: uuid.UUID) -> datetime | None:
+    """The millisecond timestamp inside a UUIDv7; None for any other kind of UUID, and for
+    a UUIDv7 past year 9999 (which no call has)."""
+    if not is_v7(call_id):
         return None
-    return _EPOCH + timedelta(milliseconds=value >> 80)
+    return _millis_time(call_id.int >> 80)
 
 
 def ts_of(call_id: uuid.UUID) -> datetime:
@@ -95,7 +104,8 @@ def ts_of(call_id: uuid.UUID) -> datetime:
 
 
 def prefix_range(prefix: str) -> tuple[uuid.UUID, uuid.UUID, datetime, datetime]:
-    """The ids a hex prefix (no dashes) covers, and the call times those ids carry.
+    """The ids a hex prefix (no dashes) covers, and the call times those ids carry if they
+    are UUIDv7s (``prefix_is_v7``).
 
     Computed by the client, so a lookup by prefix prunes partitions while planning.
     """
@@ -103,11 +113,21 @@ def prefix_range(prefix: str) -> tuple[uuid.UUID, uuid.UUID, datetime, datetime]
     return uuid.UUID(low), uuid.UUID(high), _millis(low[:12]), _millis(high[:12])
 
 
+def prefix_is_v7(prefix: str) -> bool:
+    """Whether the ids a hex prefix (no dashes) covers can be UUIDv7s (the version is its
+    13th digit, the variant its 17th)."""
+    return (len(prefix) < 13 or prefix[12] == "7") and (len(prefix) < 17 or prefix[16] in "89ab")
+
+
 _LATEST = datetime.max.replace(tzinfo=UTC)
 
 
 def _millis(hex_digits: str) -> datetime:
+    return _millis_time(int(hex_digits, 16)) or _LATEST
+
+
+def _millis_time(millis: int) -> datetime | None:
     try:
-        return _EPOCH + timedelta(milliseconds=int(hex_digits, 16))
+        return _EPOCH + timedelta(milliseconds=millis)
     except OverflowError:  # past year 9999: no call was made then
-        return _LATEST
+        return None

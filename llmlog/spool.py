@@ -9,8 +9,10 @@ Spool layout, in ``$LLMLOG_HOME/spool`` (or ``spool_dir``):
   feedback given while the store was down; applied after the calls.
 - ``rejects/``: lines that could not be stored, kept for a person to look at.
 
-Ingest is exactly-once: rows are idempotent on ``id``, and a spool file is removed only
-after every line of it was stored or moved to ``rejects/``.
+Ingest is exactly-once: each line is checked (``records.validate``) and a bad one is
+rejected alone, byte for byte as read; a UUIDv7's ``ts`` is its id's time, so rows are
+idempotent on ``id``; an id made by another tool is stored once whatever its ``ts``; a
+spool file is removed only after every line of it was stored or moved to ``rejects/``.
 """
 
 from __future__ import annotations
@@ -26,12 +28,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from llmlog.store.records import Record, from_json, to_json
+from llmlog.ids import is_v7
+from llmlog.store.records import Record, from_json, parse_line, to_json, uuid_value
 
 if TYPE_CHECKING:
     import psycopg
 
 BATCH = 1000
+# Serialises ingests of ids made by other tools: checking that such an id is not stored
+# with another ts, then storing it, is one step.
+FOREIGN_ID_LOCK = 7_460_003
 
 
 class Spool:
@@ -76,9 +82,9 @@ class Spool:
                 self._file = None
 
 
-def _unlocked(path: Path) -> IO[str] | None:
+def _unlocked(path: Path) -> IO[bytes] | None:
     """``path`` opened and locked, or None while its writer still holds it."""
-    handle = path.open("r", encoding="utf-8", errors="surrogatepass")
+    handle = path.open("rb")
     try:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -146,15 +152,16 @@ class IngestResult:
         self.rejected += other.rejected
 
 
-def _numbered(handle: IO[str]) -> Iterator[tuple[int, str]]:
+def _numbered(handle: IO[bytes]) -> Iterator[tuple[int, bytes]]:
+    """The lines that are not blank, numbered from 1, as bytes (decoding is per line)."""
     for number, line in enumerate(handle, start=1):
         if line.strip():
-            yield number, line.rstrip("\n")
+            yield number, line.rstrip(b"\n")
 
 
 def ingest_lines(
     conn: psycopg.Connection,
-    lines: Iterable[tuple[int, str]],
+    lines: Iterable[tuple[int, bytes]],
     *,
     source: str,
     rejects: _LazyFile | None,
@@ -165,22 +172,33 @@ def ingest_lines(
 
     writer = BatchWriter(conn, max_payload_bytes=max_payload_bytes or MAX_PAYLOAD_BYTES)
     result = IngestResult()
-    batch: list[tuple[int, str, Record]] = []
+    batch: list[tuple[int, bytes, Record]] = []
 
-    def reject(number: int, line: str, reason: str) -> None:
+    def reject(number: int, line: bytes, reason: str) -> None:
         result.rejected.append((source, number, reason))
         if rejects is not None:
-            rejects.write(line + "\n")
+            rejects.write(line + b"\n")
 
-    def flush() -> None:
+    def store(items: list[tuple[int, bytes, Record]]) -> None:
         refused: list[tuple[Record, str]] = []
-        new = writer.write([r for _, _, r in batch], refused)
+        new = writer.write([r for _, _, r in items], refused)
         refused_ids = {r["id"]: reason for r, reason in refused}  # (records refused whole
-        for number, line, record in batch:  # come back as read from their COPY line)
+        for number, line, record in items:  # come back as read from their COPY line)
             if record["id"] in refused_ids:
                 reject(number, line, f"the store refused it: {refused_ids[record['id']]}")
         result.stored += new
-        result.duplicates += len(batch) - len(refused) - new
+        result.duplicates += len(items) - len(refused) - new
+
+    def flush() -> None:
+        foreign = [r["id"] for _, _, r in batch if not is_v7(r["id"])]
+        if not foreign:
+            store(batch)
+        else:
+            conn.execute("SELECT pg_advisory_lock(%s)", (FOREIGN_ID_LOCK,))
+            try:
+                store(_once_each(conn, batch, foreign, reject))
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (FOREIGN_ID_LOCK,))
         batch.clear()
 
     for number, line in lines:
@@ -199,12 +217,37 @@ def ingest_lines(
     return result
 
 
+def _once_each(
+    conn: psycopg.Connection,
+    batch: list[tuple[int, bytes, Record]],
+    foreign: list[uuid.UUID],
+    reject: Any,
+) -> list[tuple[int, bytes, Record]]:
+    """``batch`` without the lines whose id (made by another tool, so ``ts`` is not its
+    time) is stored, or earlier in the batch, with another ``ts``: the key is (id, ts)."""
+    held: dict[uuid.UUID, Any] = dict(
+        conn.execute("SELECT id, ts FROM llm_calls WHERE id = ANY(%s)", (foreign,)).fetchall()
+    )
+    kept = []
+    for number, line, record in batch:
+        at = held.setdefault(record["id"], record["ts"])
+        if at != record["ts"]:
+            reject(
+                number,
+                line,
+                f"id {record['id']} is already stored with ts {at.isoformat()} — "
+                "an id is stored once",
+            )
+            continue
+        kept.append((number, line, record))
+    return kept
+
+
 def ingest_file(conn: psycopg.Connection, path: Path, rejects_path: Path) -> IngestResult:
-    """``llmlog ingest FILE``: good lines stored, bad ones in ``rejects_path`` (if any)."""
-    with (
-        path.open("r", encoding="utf-8", errors="surrogatepass") as handle,
-        _LazyFile(rejects_path) as rejects,
-    ):
+    """``llmlog ingest FILE``: good lines stored, bad ones in ``rejects_path`` (made anew
+    each run, and only when a line is rejected)."""
+    rejects_path.unlink(missing_ok=True)
+    with path.open("rb") as handle, _LazyFile(rejects_path) as rejects:
         return ingest_lines(conn, _numbered(handle), source=str(path), rejects=rejects)
 
 
@@ -233,7 +276,7 @@ def ingest_spool(conn: psycopg.Connection, directory: Path) -> IngestResult:
 
 def _apply_feedback(
     conn: psycopg.Connection,
-    lines: Iterable[tuple[int, str]],
+    lines: Iterable[tuple[int, bytes]],
     source: str,
     rejects: _LazyFile,
     apply: Any,
@@ -242,32 +285,38 @@ def _apply_feedback(
     for number, line in lines:
         result.lines += 1
         try:
-            data = json.loads(line)
-            found = apply(conn, uuid.UUID(data["id"]), data["feedback"], data.get("feedback_note"))
-        except (ValueError, KeyError, TypeError) as exc:
+            data = parse_line(line)
+            if not isinstance(data, dict):
+                raise ValueError("not a JSON object")
+            note = data.get("feedback_note")
+            if note is not None and not isinstance(note, str):
+                raise ValueError("feedback_note is not a string")
+            found = apply(conn, uuid_value("id", data.get("id")), data.get("feedback"), note)
+        except ValueError as exc:
             result.rejected.append((source, number, f"bad feedback line: {exc}"))
-            rejects.write(line + "\n")
+            rejects.write(line + b"\n")
             continue
         if found:
             result.feedback += 1
         else:
             result.rejected.append((source, number, "no stored call has that id"))
-            rejects.write(line + "\n")
+            rejects.write(line + b"\n")
     return result
 
 
 class _LazyFile:
-    """A text file created on first write (so a clean run leaves no empty rejects file)."""
+    """A file appended to, created on first write (so a clean run leaves no empty rejects
+    file); lines are written as the bytes they were read as."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._handle: IO[str] | None = None
+        self._handle: IO[bytes] | None = None
 
-    def write(self, text: str) -> None:
+    def write(self, data: bytes) -> None:
         if self._handle is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._handle = self.path.open("a", encoding="utf-8", errors="surrogatepass")
-        self._handle.write(text)
+            self._handle = self.path.open("ab")
+        self._handle.write(data)
 
     def flush(self) -> None:
         if self._handle is not None:

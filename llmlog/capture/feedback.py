@@ -1,7 +1,8 @@
 """Feedback on a stored call: ``feedback`` (-1/0/1) and ``feedback_note``, found by id.
 
-The row's ``ts`` is the id's own timestamp, so the UPDATE names its day partition and
-prunes the others at plan time.
+A UUIDv7's row has the id's own timestamp as ``ts``, so the UPDATE names its day partition
+and prunes the others at plan time; a call with an id made by another tool is looked for
+in every partition.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING
 
-from llmlog.ids import ts_of
+from llmlog.ids import id_time
 
 if TYPE_CHECKING:
     import psycopg
@@ -35,10 +36,11 @@ def set_feedback(
     conn: psycopg.Connection, call_id: uuid.UUID, value: int | str, note: str | None = None
 ) -> bool:
     """Set a call's feedback (and note, when given); False when no stored call has that id."""
-    at = ts_of(call_id)
+    at = id_time(call_id)  # None for an id made by another tool: looked for in every day
+    where, key = ("id = %s", (call_id,)) if at is None else ("id = %s AND ts = %s", (call_id, at))
     cur = conn.execute(
         "UPDATE llm_calls SET feedback = %s, feedback_note = coalesce(%s, feedback_note) "
-        "WHERE id = %s AND ts = %s",
-        (parse_value(value), note, call_id, at),
+        f"WHERE {where}",
+        (parse_value(value), note, *key),
     )
     return cur.rowcount > 0

@@ -39,7 +39,8 @@ def ingest(
 ) -> None:
     """Load call records (llmlog's JSON lines) into the store, each call exactly once.
 
-    Bad lines are reported by line number and kept in a rejects file; good lines are stored.
+    Bad lines are reported by line number and kept in a rejects file; good lines are
+    stored. Exits 2 when a line was rejected.
 
     Example: llmlog ingest --spool
     """
@@ -49,17 +50,22 @@ def ingest(
     if (file is None) == (not spool):
         raise UsageError("give a FILE or --spool (one of the two)")
     _, conn = common.open_store()
-    with conn:
-        if spool:
-            directory = settings.current().spool_path()
-            result = spool_mod.ingest_spool(conn, directory)
-            rejects_at = directory / "rejects"
-        else:
-            assert file is not None
-            if not file.is_file():
-                raise NotFoundError(f"no such file: {file}")
-            rejects_at = file.with_name(file.name + ".rejects")
-            result = spool_mod.ingest_file(conn, file, rejects_at)
+    try:
+        with conn:
+            if spool:
+                directory = settings.current().spool_path()
+                result = spool_mod.ingest_spool(conn, directory)
+                rejects_at = directory / "rejects"
+            else:
+                assert file is not None
+                if not file.is_file():
+                    raise NotFoundError(f"no such file: {file}")
+                rejects_at = file.with_name(file.name + ".rejects")
+                result = spool_mod.ingest_file(conn, file, rejects_at)
+    except OSError as exc:  # (what was stored before stays stored: ingest again)
+        raise UsageError(
+            f"cannot use {exc.filename}: {exc.strerror}", hint="check the path and its permissions"
+        ) from None
     for source, line, reason in result.rejected:
         message(f"{source}:{line}: {reason}")
     for path in result.skipped_files:
@@ -67,9 +73,12 @@ def ingest(
     summary = f"{result.stored} stored, {result.duplicates} already stored"
     if result.feedback:
         summary += f", {result.feedback} feedback applied"
-    if result.rejected:
-        summary += f", {len(result.rejected)} rejected (kept in {rejects_at})"
     message(summary)
+    if result.rejected:
+        raise UsageError(
+            f"{len(result.rejected)} line(s) rejected, kept in {rejects_at}",
+            hint="fix them there, then `llmlog ingest` that file",
+        )
 
 
 def feedback(
@@ -93,7 +102,7 @@ def feedback(
         raise UsageError(text) from None
     _, conn = common.open_store()
     with conn:
-        if parsed_id.version != 7 or not set_feedback(conn, parsed_id, score, note):
+        if not set_feedback(conn, parsed_id, score, note):
             raise NotFoundError(
                 f"no stored call has id {call_id}",
                 hint="calls spooled while the store was down appear after `llmlog ingest --spool`",

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from llmlog.errors import NotFoundError, UsageError
-from llmlog.ids import id_time, prefix_range
+from llmlog.ids import id_time, prefix_is_v7, prefix_range
 from llmlog.reports.filters import Filters
 from llmlog.reports.run import Row, run
 from llmlog.reports.window import parse_time
@@ -75,11 +75,20 @@ def normalise_prefix(text: str) -> str:
     return prefix
 
 
-def find_call(conn: psycopg.Connection, id_or_prefix: str) -> uuid.UUID:
-    """The id of the one call whose id starts with ``id_or_prefix``."""
+def find_call(conn: psycopg.Connection, id_or_prefix: str) -> Row:
+    """The ``id`` and ``ts`` of the one call whose id starts with ``id_or_prefix``.
+
+    A UUIDv7 prefix is looked for in the time its digits carry, pruning partitions while
+    planning; an id made by another tool carries no time, so what is not found there is
+    looked for in every partition.
+    """
     prefix = normalise_prefix(id_or_prefix)
     lo, hi, lo_ts, hi_ts = prefix_range(prefix)
-    found = run(conn, "call_match", {"lo": lo, "hi": hi, "lo_ts": lo_ts, "hi_ts": hi_ts})
+    found = []
+    if prefix_is_v7(prefix):
+        found = run(conn, "call_match", {"lo": lo, "hi": hi, "lo_ts": lo_ts, "hi_ts": hi_ts})
+    if not found:
+        found = run(conn, "call_match", {"lo": lo, "hi": hi})
     if not found:
         raise NotFoundError(f"no call with id {id_or_prefix}", hint="`llmlog tail` shows ids")
     if len(found) > 1:
@@ -87,13 +96,14 @@ def find_call(conn: psycopg.Connection, id_or_prefix: str) -> uuid.UUID:
             f"id prefix {id_or_prefix} matches more than one call",
             hint="give more characters of the id",
         )
-    return found[0]["id"]
+    return found[0]
 
 
 def show(conn: psycopg.Connection, id_or_prefix: str) -> dict[str, Any]:
     """Everything about one call: its row, its place in its trace, and its replays."""
-    call_id = find_call(conn, id_or_prefix)
-    call = run(conn, "call", {"id": call_id})[0]
+    found = find_call(conn, id_or_prefix)
+    call_id = found["id"]
+    call = run(conn, "call", found)[0]
     nodes = _trace_rows(conn, call["trace_id"], call["ts"])
     position = next((n for n, row in enumerate(nodes, 1) if row["id"] == call_id), None)
     call["trace"] = {
@@ -103,7 +113,7 @@ def show(conn: psycopg.Connection, id_or_prefix: str) -> dict[str, Any]:
         "parent_id": call["parent_id"],
         "children": [row["id"] for row in nodes if row["parent_id"] == call_id],
     }
-    call["replays"] = run(conn, "replays", {"id": call_id})
+    call["replays"] = run(conn, "replays", found)
     return call
 
 
@@ -113,12 +123,12 @@ def trace(conn: psycopg.Connection, ref: str) -> list[Row]:
     if rows:
         return rows
     try:
-        call_id = find_call(conn, ref)
+        found = find_call(conn, ref)
     except (NotFoundError, UsageError):
         raise NotFoundError(
             f"no trace or call with id {ref}", hint="`llmlog tail` shows ids"
         ) from None
-    call = run(conn, "call", {"id": call_id})[0]
+    call = run(conn, "call", found)[0]
     return _trace_rows(conn, call["trace_id"], call["ts"])
 
 

@@ -19,7 +19,7 @@ PARTITION_LOCK = 7_460_002
 
 
 def name_for(day: date) -> str:
-    return f"llm_calls_p{day:%Y%m%d}"
+    return f"llm_calls_p{day.year:04d}{day.month:02d}{day.day:02d}"  # (%Y gives year 1 as "1")
 
 
 def existing_days(conn: psycopg.Connection) -> set[date]:

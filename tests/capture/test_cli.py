@@ -35,11 +35,12 @@ def test_ingest_file_reports_bad_lines_and_stores_the_good(
     path = tmp_path / "calls.jsonl"
     path.write_text("\n".join(lines) + "\n")
     result = run_llmlog("--db", store_url, "ingest", str(path))
-    assert result.code == 0, result.stderr
+    assert result.code == 2, result.stderr
     assert f"{path}:2: not JSON" in result.stderr
-    assert f"{path}:4: missing field(s): ts, trace_id, endpoint" in result.stderr
+    assert f"{path}:4: missing field(s): trace_id, endpoint" in result.stderr  # (ts: the id's)
     assert f"{path}:5: unknown field(s): colour" in result.stderr
-    assert "3 stored, 0 already stored, 3 rejected" in result.stderr
+    assert "3 stored, 0 already stored\n" in result.stderr
+    assert f"llmlog: 3 line(s) rejected, kept in {path}.rejects" in result.stderr
     rejects = (tmp_path / "calls.jsonl.rejects").read_text().splitlines()
     assert rejects == [lines[1], lines[3], lines[4]]
     stored = {r[0] for r in store.execute("SELECT id FROM llm_calls WHERE feature = 'imported'")}
@@ -142,7 +143,7 @@ def test_recost_dry_run_then_for_real(
     ]
 
 
-def test_ingest_spool_with_a_torn_last_line_and_a_refused_row(
+def test_ingest_spool_with_a_torn_last_line_and_an_out_of_range_row(
     store_url: str, store: psycopg.Connection, tmp_path: Path
 ) -> None:
     now = datetime.now(UTC)
@@ -157,10 +158,11 @@ def test_ingest_spool_with_a_torn_last_line_and_a_refused_row(
     result = run_llmlog(
         "--db", store_url, "ingest", "--spool", env={"LLMLOG_SPOOL_DIR": str(spool)}
     )
-    assert result.code == 0, result.stderr
-    assert ":2: the store refused it: " in result.stderr and "out of range" in result.stderr
+    assert result.code == 2, result.stderr
+    assert ":2: input_tokens: 1099511627776 is out of range" in result.stderr
     assert ":3: not JSON" in result.stderr
-    assert "1 stored, 0 already stored, 2 rejected" in result.stderr
+    assert "1 stored, 0 already stored\n" in result.stderr
+    assert "llmlog: 2 line(s) rejected" in result.stderr
     assert [r[0] for r in store.execute("SELECT id FROM llm_calls")] == [good["id"]]
     kept = (spool / "rejects" / "calls-20260101T000000-1-abc.jsonl").read_text().splitlines()
     assert sorted(kept) == sorted([to_json(refused), torn])
