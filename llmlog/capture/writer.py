@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import atexit
 import itertools
+import json
 import logging
 import os
 import queue
@@ -37,6 +38,7 @@ from llmlog.capture.build import build, fallback
 from llmlog.capture.exchange import Exchange
 from llmlog.settings import Settings
 from llmlog.spool import Spool
+from llmlog.store import validate
 from llmlog.store.batch import from_row, to_row
 from llmlog.store.records import Record, to_json
 
@@ -211,13 +213,20 @@ class Writer:
         return True
 
     def _add(self, batch: Built, record: Record) -> None:
-        try:
-            row = to_row(record, self.settings.max_payload_bytes)
-        except (TypeError, ValueError) as exc:  # e.g. a redact hook's unstorable value
-            self._reject([(record, f"cannot serialise: {exc}")])
+        """Make ``record`` a COPY line of ``batch``; a record that cannot be one (a
+        ``redact=`` hook's doing) is dropped alone, with its reason."""
+        reason = validate.problem(record) if settings_mod.current().redact else None
+        if reason is None:
+            try:
+                row = to_row(record, self.settings.max_payload_bytes)
+                day = record["ts"].date()
+            except Exception as exc:
+                reason = f"cannot serialise: {exc}"
+        if reason is not None:
+            self._reject([(record, reason)])
             return
         batch.rows.append(row)
-        batch.days.add(record["ts"].date())
+        batch.days.add(day)
 
     def _hand(self, batch: Built) -> None:
         if batch.rows:
@@ -239,8 +248,10 @@ class Writer:
                 elif isinstance(item, _Flush):
                     self._publish(force=True)
                     item.done.set()
-            except Exception:  # the writer must survive anything
+            except Exception:  # the writer must survive anything, and say what it lost
                 log.exception("llmlog: writer error")
+                if isinstance(item, Built):
+                    self.counters.add(dropped=len(item.rows))
 
     def _record(self, exchange: Exchange) -> Record:
         try:
@@ -351,14 +362,14 @@ class Writer:
 
     def _reject(self, refused: list[tuple[Record, str]]) -> None:
         log.warning(
-            "llmlog: the store refused %d call(s) (%s); kept in %s",
+            "llmlog: dropped %d call(s) the store cannot take (%s); kept in %s",
             len(refused),
             refused[0][1],
             self.spool.directory / "rejects",
         )
         try:
             Spool(self.spool.directory / "rejects", kind="rejected").append(
-                to_json(r) for r, _ in refused
+                map(_reject_line, refused)
             )
         except Exception:
             log.exception("llmlog: cannot write rejected calls")
@@ -379,8 +390,6 @@ class Writer:
         self._spool_feedback([item])
 
     def _spool_feedback(self, items: list[Feedback]) -> None:
-        import json
-
         lines = (
             json.dumps({"id": str(i.call_id), "feedback": i.value, "feedback_note": i.note})
             for i in items
@@ -389,6 +398,15 @@ class Writer:
             self.feedback_spool.append(lines)
         except Exception:
             log.exception("llmlog: cannot spool feedback")
+
+
+def _reject_line(refused: tuple[Record, str]) -> str:
+    """A refused record's JSON line (values JSON cannot hold written as their repr)."""
+    record = refused[0]
+    try:
+        return to_json(record)
+    except Exception:
+        return json.dumps(record, default=repr, ensure_ascii=False, skipkeys=True)
 
 
 _lock = threading.Lock()
