@@ -77,11 +77,12 @@ def flush(timeout: float | None = 5.0) -> bool:
 
 
 def stats() -> dict[str, Any]:
-    """This process's capture counters: made = stored + spooled + dropped + queued."""
+    """This process's capture counters: made = stored + spooled + dropped + queued; and
+    ``uncaptured`` calls, not made at all for the invalid setting ``config_error`` names."""
     from llmlog.capture import writer
 
     found = writer.current()
     if found is None:
         return {"made": 0, "stored": 0, "spooled": 0, "dropped": 0, "rejected": 0, "queued": 0,
-                "store_up": None}  # fmt: skip
+                "store_up": None, **writer.unconfigured()}  # fmt: skip
     return found.stats()

@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import threading
 from collections.abc import Callable, Mapping
@@ -31,6 +32,8 @@ from typing import Any
 
 from llmlog import config
 from llmlog.errors import ConfigError
+
+log = logging.getLogger("llmlog")
 
 CONTENT_MODES = ("full", "metadata")
 RedactHook = Callable[[dict[str, Any]], "dict[str, Any] | None"]
@@ -77,6 +80,10 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
 _lock = threading.Lock()
 _overrides: dict[str, Any] = {}
 loaded: Settings | None = None  # the settings in force once read; current() reads them
+# Why the settings could not be read (capture is off until they can), and how many calls
+# went uncaptured for it: said once at WARNING, shown by stats() and ``llmlog status``.
+invalid: str | None = None
+uncaptured = 0
 
 
 def _parse_modes(value: str) -> dict[str, str]:
@@ -138,14 +145,33 @@ def current() -> Settings:
     if settings is None:
         with _lock:
             if loaded is None:
-                loaded = _validate(Settings(**{**_from_env(), **_overrides}))
+                try:
+                    loaded = _validate(Settings(**{**_from_env(), **_overrides}))
+                except ConfigError as exc:
+                    _said_invalid(exc)
+                    raise
             settings = loaded
     return settings
 
 
+def _said_invalid(exc: ConfigError) -> None:
+    global invalid
+    if invalid is None:
+        invalid = f"{exc.message}; calls are not captured until it is fixed"
+        log.warning("llmlog: %s", invalid)
+
+
+def count_uncaptured() -> None:
+    """One more call went uncaptured for an invalid setting."""
+    global uncaptured
+    with _lock:
+        uncaptured += 1
+
+
 def reset() -> None:
     """Forget ``configure()`` calls and re-read the environment on next use (for tests)."""
-    global loaded
+    global loaded, invalid, uncaptured
     with _lock:
         _overrides.clear()
-        loaded = None
+        loaded = invalid = None
+        uncaptured = 0

@@ -141,7 +141,7 @@ class Writer:
         values: dict[str, Any] = self.counters.snapshot()
         values["queued"] = values["made"] - values["stored"] - values["spooled"] - values["dropped"]
         values["store_up"] = self.store_up
-        return values
+        return {**values, **unconfigured()}
 
     def at_exit(self) -> None:
         if self.flush(self.settings.exit_timeout):
@@ -445,6 +445,11 @@ def submit(exchange: Exchange) -> None:
 
 def current() -> Writer | None:
     return _writer
+
+
+def unconfigured() -> dict[str, Any]:
+    """The calls not captured for an invalid setting, and the reason (``stats()``)."""
+    return {"uncaptured": settings_mod.uncaptured, "config_error": settings_mod.invalid}
 
 
 def shutdown() -> None:

@@ -80,7 +80,7 @@ def test_a_bad_record_from_a_redact_hook_is_dropped_alone_and_counted(
         settings.reset()
     assert stats | {"store_up": True} == {
         "made": 3, "stored": 2, "spooled": 0, "dropped": 1, "rejected": 1, "queued": 0,
-        "store_up": True,
+        "store_up": True, "uncaptured": 0, "config_error": None,
     }  # fmt: skip
     assert stats["store_up"] is True
     assert reason in caplog.text

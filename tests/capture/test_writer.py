@@ -109,7 +109,7 @@ def test_app_starting_while_store_unreachable(
         assert llmlog.flush(10)
         assert llmlog.stats() | {"store_up": None} == {
             "made": 10, "stored": 0, "spooled": 10, "dropped": 0, "rejected": 0, "queued": 0,
-            "store_up": None,
+            "store_up": None, "uncaptured": 0, "config_error": None,
         }  # fmt: skip
         assert llmlog.stats()["store_up"] is False
     finally:
@@ -256,7 +256,7 @@ def test_many_threads_every_call_stored_once(
     assert len(found) == 200 and {r["id"] for r in found} == set(made)
     assert llmlog.stats() | {"store_up": True} == {
         "made": 200, "stored": 200, "spooled": 0, "dropped": 0, "rejected": 0, "queued": 0,
-        "store_up": True,
+        "store_up": True, "uncaptured": 0, "config_error": None,
     }  # fmt: skip
 
 
