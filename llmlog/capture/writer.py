@@ -13,7 +13,8 @@
   is still queued then is spooled from the exiting thread (storing it twice later is
   harmless: rows are idempotent on id).
 - After ``os.fork`` the child starts its own writer on first use; it never touches the
-  parent's queue, thread or connection.
+  parent's queue, thread or connection. A ``multiprocessing`` child flushes at its end
+  too (it skips atexit: ``_at_exit``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import json
 import logging
 import os
 import queue
+import sys
 import threading
 import time
 import uuid
@@ -119,6 +121,7 @@ class Writer:
         # Built batches wait here for the store thread (two at most: back-pressure on the
         # build thread, never on the application).
         self._built: queue.Queue[Any] = queue.Queue(maxsize=2)
+        self.finalizer: Any = None  # multiprocessing's exit hook, in a process it started
         for target, name in ((self._run, "llmlog-writer"), (self._store_loop, "llmlog-store")):
             threading.Thread(target=target, name=name, daemon=True).start()
 
@@ -422,7 +425,7 @@ def get() -> Writer:
     with _lock:
         if _writer is None:
             _writer = Writer(settings_mod.current())
-            atexit.register(_writer.at_exit)
+            _at_exit(_writer)
         return _writer
 
 
@@ -458,7 +461,7 @@ def shutdown() -> None:
     with _lock:
         old, _writer = _writer, None
     if old is not None:
-        atexit.unregister(old.at_exit)
+        _not_at_exit(old)
         if not old.flush(old.settings.exit_timeout, stop=True):
             old.at_exit()
             _orphans.append(old)
@@ -471,8 +474,26 @@ def _after_fork_in_child() -> None:
         # Keep the parent's writer referenced: collecting it would close the parent's
         # database connection from here (libpq sends Terminate on the shared socket).
         _orphans.append(_writer)
-        atexit.unregister(_writer.at_exit)
+        _not_at_exit(_writer)
         _writer = None
+
+
+def _at_exit(found: Writer) -> None:
+    """Flush ``found`` when this process ends: at interpreter exit, and in a child that
+    ``multiprocessing`` started by forking (fork, forkserver), which it ends with
+    ``os._exit`` after running its own finalizers, not atexit."""
+    atexit.register(found.at_exit)
+    mp = sys.modules.get("multiprocessing")  # (a process it started has imported it)
+    if mp is not None and mp.parent_process() is not None:
+        from multiprocessing import util
+
+        found.finalizer = util.Finalize(None, found.at_exit, exitpriority=0)
+
+
+def _not_at_exit(found: Writer) -> None:
+    atexit.unregister(found.at_exit)
+    if found.finalizer is not None:
+        found.finalizer.cancel()
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)

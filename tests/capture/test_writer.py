@@ -320,3 +320,31 @@ def test_calls_made_are_counted_exactly_while_threads_count_and_read() -> None:
         thread.join()
     assert seen == sorted(seen) and seen[-1] <= 800_000
     assert counters.snapshot()["made"] == counters.snapshot()["made"] == 800_000
+
+
+def _capturing_child(stub_url: str, store_url: str, spool: str, calls: int) -> None:
+    """A multiprocessing child: its calls are still queued when it returns."""
+    import openai
+
+    llmlog.configure(database_url=store_url, spool_dir=spool, flush_interval=30)
+    client = llmlog.wrap(openai.OpenAI(api_key="sk-x", base_url=f"{stub_url}/v1", max_retries=0))
+    for _ in range(calls):
+        ask(client)
+
+
+@pytest.mark.parametrize("method", ["fork", "forkserver"])
+def test_a_multiprocessing_child_stores_its_last_calls(
+    store_url: str, store: psycopg.Connection, tmp_path: Path, stub: StubServer, method: str
+) -> None:
+    """multiprocessing ends a child with os._exit, which skips atexit."""
+    import multiprocessing
+
+    writer.shutdown()
+    settings.reset()
+    child = multiprocessing.get_context(method).Process(
+        target=_capturing_child, args=(stub.url, store_url, str(tmp_path), 5)
+    )
+    child.start()
+    child.join(60)
+    assert child.exitcode == 0
+    assert store.execute("SELECT count(*) FROM llm_calls").fetchone() == (5,)
