@@ -52,6 +52,10 @@ def configure(**options: Any) -> Settings:
 
     result = set_options(**options)
     writer.shutdown()
+    if result.flush_on_sigterm:
+        from llmlog.capture import sigterm
+
+        sigterm.install()
     return result
 
 

@@ -1,22 +1,23 @@
 """Capture settings: ``llmlog.configure(...)`` over environment variables over defaults.
 
-=========================  =========================  ===================================
-``configure()`` keyword    environment variable       default
-=========================  =========================  ===================================
-``database_url``           ``LLMLOG_DATABASE_URL``    config.toml, else the embedded store
-``queue_size``             ``LLMLOG_QUEUE_SIZE``      10000 calls
-``batch_size``             ``LLMLOG_BATCH_SIZE``      500 calls
-``flush_interval``         ``LLMLOG_FLUSH_INTERVAL``  1.0 s (a batch's maximum age)
-``exit_timeout``           ``LLMLOG_EXIT_TIMEOUT``    2.0 s (flush wait at interpreter exit)
-``spool_dir``              ``LLMLOG_SPOOL_DIR``       ``$LLMLOG_HOME/spool``
-``redact_pii``             ``LLMLOG_REDACT_PII``      off (``1`` switches it on)
-``redact``                 —                          None (a callable over the record)
-``content_mode``           ``LLMLOG_CONTENT_MODE``    ``full`` (``metadata`` drops text)
-``feature_content_modes``  ``LLMLOG_CONTENT_MODES``   {} (``summarise=metadata,chat=full``)
-``user_id_key``            ``LLMLOG_USER_ID_KEY``     None (set: user_id is HMAC-SHA256'd)
-``max_payload_bytes``      ``LLMLOG_MAX_PAYLOAD``     4 MiB per request/response/text
-``enabled``                ``LLMLOG_DISABLED``        on (``1`` turns capture off)
-=========================  =========================  ===================================
+=========================  =============================  =======================================
+``configure()`` keyword    environment variable           default
+=========================  =============================  =======================================
+``database_url``           ``LLMLOG_DATABASE_URL``        config.toml, else the embedded store
+``queue_size``             ``LLMLOG_QUEUE_SIZE``          10000 calls
+``batch_size``             ``LLMLOG_BATCH_SIZE``          500 calls
+``flush_interval``         ``LLMLOG_FLUSH_INTERVAL``      1.0 s (a batch's maximum age)
+``exit_timeout``           ``LLMLOG_EXIT_TIMEOUT``        2.0 s (flush wait at interpreter exit)
+``spool_dir``              ``LLMLOG_SPOOL_DIR``           ``$LLMLOG_HOME/spool``
+``redact_pii``             ``LLMLOG_REDACT_PII``          off (``1`` switches it on)
+``redact``                 —                              None (a callable over the record)
+``content_mode``           ``LLMLOG_CONTENT_MODE``        ``full`` (``metadata`` drops text)
+``feature_content_modes``  ``LLMLOG_CONTENT_MODES``       {} (``summarise=metadata,chat=full``)
+``user_id_key``            ``LLMLOG_USER_ID_KEY``         None (set: user_id is HMAC-SHA256'd)
+``max_payload_bytes``      ``LLMLOG_MAX_PAYLOAD``         4 MiB per request/response/text
+``enabled``                ``LLMLOG_DISABLED``            on (``1`` turns capture off)
+``flush_on_sigterm``       ``LLMLOG_FLUSH_ON_SIGTERM``    off (``1``: flush, then the old handler)
+=========================  =============================  =======================================
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class Settings:
     user_id_key: str | None = None
     max_payload_bytes: int = 4 * 1024 * 1024
     enabled: bool = True
+    flush_on_sigterm: bool = False
 
     def spool_path(self) -> Path:
         return self.spool_dir or config.home() / "spool"
@@ -69,12 +71,13 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "flush_interval": ("LLMLOG_FLUSH_INTERVAL", float),
     "exit_timeout": ("LLMLOG_EXIT_TIMEOUT", float),
     "spool_dir": ("LLMLOG_SPOOL_DIR", Path),
-    "redact_pii": ("LLMLOG_REDACT_PII", lambda v: v.strip().lower() in ("1", "true", "yes")),
+    "redact_pii": ("LLMLOG_REDACT_PII", lambda v: _flag(v)),
     "content_mode": ("LLMLOG_CONTENT_MODE", str),
     "feature_content_modes": ("LLMLOG_CONTENT_MODES", lambda v: _parse_modes(v)),
     "user_id_key": ("LLMLOG_USER_ID_KEY", str),
     "max_payload_bytes": ("LLMLOG_MAX_PAYLOAD", int),
-    "enabled": ("LLMLOG_DISABLED", lambda v: v.strip().lower() not in ("1", "true", "yes")),
+    "enabled": ("LLMLOG_DISABLED", lambda v: not _flag(v)),
+    "flush_on_sigterm": ("LLMLOG_FLUSH_ON_SIGTERM", lambda v: _flag(v)),
 }
 
 _lock = threading.Lock()
@@ -84,6 +87,10 @@ loaded: Settings | None = None  # the settings in force once read; current() rea
 # went uncaptured for it: said once at WARNING, shown by stats() and ``llmlog status``.
 invalid: str | None = None
 uncaptured = 0
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes")
 
 
 def _parse_modes(value: str) -> dict[str, str]:

@@ -36,6 +36,7 @@ from typing import Any
 
 from llmlog import settings as settings_mod
 from llmlog import spool as spool_mod
+from llmlog.capture import sigterm
 from llmlog.capture.build import build, fallback
 from llmlog.capture.exchange import Exchange
 from llmlog.settings import Settings
@@ -426,6 +427,8 @@ def get() -> Writer:
         if _writer is None:
             _writer = Writer(settings_mod.current())
             _at_exit(_writer)
+            if _writer.settings.flush_on_sigterm:
+                sigterm.install()
         return _writer
 
 

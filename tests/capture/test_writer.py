@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -348,3 +349,47 @@ def test_a_multiprocessing_child_stores_its_last_calls(
     child.join(60)
     assert child.exitcode == 0
     assert store.execute("SELECT count(*) FROM llm_calls").fetchone() == (5,)
+
+
+SIGTERM_SCRIPT = """
+import signal, sys, time
+import openai, llmlog
+if sys.argv[4] == "host":  # the host's own handler, set before llmlog's
+    signal.signal(signal.SIGTERM, lambda *_: (print("host handler", flush=True), sys.exit(3)))
+llmlog.configure(database_url=sys.argv[2], spool_dir=sys.argv[3], flush_interval=30,
+                 flush_on_sigterm=sys.argv[4] != "off")
+client = llmlog.wrap(openai.OpenAI(api_key="sk-x", base_url=sys.argv[1] + "/v1", max_retries=0))
+for _ in range(5):
+    client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "."}])
+print("ready", flush=True)
+time.sleep(60)
+"""
+
+
+@pytest.mark.parametrize(
+    ("handler", "code", "stored"),
+    [("off", -signal.SIGTERM, 0), ("default", -signal.SIGTERM, 5), ("host", 3, 5)],
+)
+def test_flush_on_sigterm_stores_the_queued_calls_and_keeps_the_hosts_handler(
+    store_url: str,
+    store: psycopg.Connection,
+    tmp_path: Path,
+    stub: StubServer,
+    handler: str,
+    code: int,
+    stored: int,
+) -> None:
+    """Off (the default), SIGTERM loses the calls still queued, as SIGKILL does; on, they
+    are stored, and then the signal does what it did before: the default action (the
+    process ends killed by SIGTERM) or the host's own handler."""
+    args = [stub.url, store_url, str(tmp_path), handler]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(SIGTERM_SCRIPT), *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stdout.readline() == "ready\n"
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == code, err
+    assert ("host handler" in out) is (handler == "host")
+    assert store.execute("SELECT count(*) FROM llm_calls").fetchone() == (stored,)
