@@ -442,3 +442,34 @@ def test_wrapping_twice_records_once_with_the_newest_fields(
     client.chat.completions.create(model=GPT, messages=USER)
     (row,) = rows(store)
     assert row["feature"] == "new"
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["streamed", "not-streamed"])
+def test_streamed_is_the_requests_stream_flag_also_for_errors(
+    capture: Path, store: psycopg.Connection, stub: StubServer, stream: bool
+) -> None:
+    import anthropic
+    import openai
+
+    chat = llmlog.wrap(openai_client(stub))
+    with pytest.raises(openai.RateLimitError):  # an HTTP error, a JSON body
+        chat.chat.completions.create(
+            model=GPT, messages=[{"role": "user", "content": "error429"}], stream=stream
+        )
+    claude = llmlog.wrap(anthropic_client(stub))
+    with pytest.raises(anthropic.InternalServerError):
+        claude.messages.create(
+            model=CLAUDE, max_tokens=5, messages=[{"role": "user", "content": "error500"}],
+            stream=stream,
+        )  # fmt: skip
+    unreachable = llmlog.wrap(
+        openai.OpenAI(api_key="sk-x", base_url="http://127.0.0.1:9/v1", max_retries=0)
+    )
+    with pytest.raises(openai.APIConnectionError):  # no response at all
+        unreachable.responses.create(model=GPT, input="hi", stream=stream)
+    found = rows(store)
+    assert [(r["endpoint"], r["status"], r["streamed"]) for r in found] == [
+        ("chat.completions", "error", stream),
+        ("messages", "error", stream),
+        ("responses", "error", stream),
+    ]
