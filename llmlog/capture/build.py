@@ -31,6 +31,7 @@ CONTENT_COLUMNS = ("request", "response", "system_prompt", "output_text", "tool_
 PROMPT_KEYS = (
     "messages", "input", "instructions", "system", "prompt", "tools", "tool_choice", "llmlog_raw",
 )  # fmt: skip
+TOOL_CALL_OUTLINE = ("id", "name", "run_by", "server")  # what metadata mode keeps of one
 RESPONSE_CONTENT_KEYS = ("choices", "output", "content", "output_text", "llmlog_raw")
 
 
@@ -248,6 +249,6 @@ def strip_content(record: Record) -> None:
     record["system_prompt"] = record["output_text"] = None
     if record.get("tool_calls"):
         record["tool_calls"] = [
-            {"id": c.get("id"), "name": c.get("name")} for c in record["tool_calls"]
+            {k: c[k] for k in TOOL_CALL_OUTLINE if k in c} for c in record["tool_calls"]
         ]
     record["metadata"] = {**(record.get("metadata") or {}), "content_mode": "metadata"}
