@@ -1,8 +1,10 @@
 """The process-wide background writer: queue -> COPY lines -> batched COPY, or the spool.
 
-- ``submit`` never blocks and never raises: a full queue spills the call to the spool
-  in the caller's thread (the overload path), and a spool that cannot be written counts
-  the call as dropped.
+- ``submit`` never blocks and never raises. A full queue (the store hangs, or calls
+  come faster than it takes them) hands the call to a third thread, started then, which
+  spools it (``overflow``): the caller only appends to a list. Only when that list is
+  full too does the caller spool the call itself (back-pressure rather than loss). A
+  spool that cannot be written counts the call as dropped.
 - A build thread turns exchanges into records (parse, cost, privacy) and those into COPY
   lines in bursts, every ``flush_interval`` or as soon as ``batch_size`` calls are
   queued; a store thread sends the built batches with COPY (see "the threads" below).
@@ -123,6 +125,12 @@ class Writer:
         # build thread, never on the application).
         self._built: queue.Queue[Any] = queue.Queue(maxsize=2)
         self.finalizer: Any = None  # multiprocessing's exit hook, in a process it started
+        # Calls (and feedback) the full queue turned away, for the spill thread to spool.
+        self._overflow: deque[Any] = deque()
+        self._spill_wake = threading.Event()
+        self._spill_lock = threading.Lock()
+        self._spilling = False
+        self._spill_burst = max(1, min(settings.batch_size, settings.queue_size // 2))
         for target, name in ((self._run, "llmlog-writer"), (self._store_loop, "llmlog-store")):
             threading.Thread(target=target, name=name, daemon=True).start()
 
@@ -130,16 +138,46 @@ class Writer:
 
     def feedback(self, item: Feedback) -> None:
         if len(self._items) >= self.settings.queue_size:
-            self._spool_feedback([item])
+            self.overflow(item)
             return
         self._items.append(item)
 
+    def overflow(self, item: Exchange | Feedback) -> None:
+        """Take a call (or feedback) the full queue turned away: the spill thread spools
+        it. When the spill thread is that far behind too, spool it here."""
+        spill = self._overflow
+        if len(spill) >= self.settings.queue_size:
+            if isinstance(item, Exchange):
+                self._spool_records([self._record(item)])
+            else:
+                self._spool_feedback([item])
+            return
+        spill.append(item)
+        if not self._spilling:
+            self._start_spilling()
+        if len(spill) >= self._spill_burst:  # (in bursts, as the build thread works)
+            self._spill_wake.set()
+        self._wake.set()  # (a queue smaller than a batch would wait for flush_interval)
+
+    def _start_spilling(self) -> None:
+        with self._spill_lock:
+            if not self._spilling:
+                threading.Thread(target=self._spill_loop, name="llmlog-spill", daemon=True).start()
+                self._spilling = True
+
     def flush(self, timeout: float | None = None, *, stop: bool = False) -> bool:
         """Wait until everything queued before now is stored or spooled."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        if self._spilling:  # first what overflowed (a stopped spill thread opens no file)
+            spilled = _Stop() if stop else _Flush()
+            self._overflow.append(spilled)
+            self._spill_wake.set()
+            if not spilled.done.wait(timeout):
+                return False
         marker = _Stop() if stop else _Flush()
         self._items.append(marker)
         self._wake.set()
-        return marker.done.wait(timeout)
+        return marker.done.wait(None if deadline is None else max(0, deadline - time.monotonic()))
 
     def stats(self) -> dict[str, Any]:
         values: dict[str, Any] = self.counters.snapshot()
@@ -159,10 +197,11 @@ class Writer:
             if isinstance(built, Built):
                 rows += built.rows
         records = []
-        while self._items:  # (popped one by one: the application may still be appending)
-            item = self._items.popleft()
-            if isinstance(item, Exchange):
-                records.append(self._record(item))
+        for items in (self._overflow, self._items):
+            while items:  # (popped one by one: the application may still be appending)
+                item = items.popleft()
+                if isinstance(item, Exchange):
+                    records.append(self._record(item))
         if rows or records:
             log.warning(
                 "llmlog: the store did not answer within %.1f s at exit; spooling %d call(s)",
@@ -214,6 +253,42 @@ class Writer:
                 return False
         self._hand(batch)
         self._building = Built()
+        return True
+
+    def _spill_loop(self) -> None:
+        """Spool what the full queue turned away, a batch (one fsync) at a time."""
+        while True:
+            self._spill_wake.wait(self.settings.flush_interval)
+            self._spill_wake.clear()
+            try:
+                if not self._spill():
+                    return
+            except Exception:  # the writer must survive anything
+                log.exception("llmlog: writer error")
+
+    def _spill(self) -> bool:
+        """Spool everything overflowed; False once a stop marker was handled."""
+        spill = self._overflow
+        while spill:
+            calls: list[Record] = []
+            feedback: list[Feedback] = []
+            marker = None
+            while spill and len(calls) < self.settings.batch_size:
+                item = spill.popleft()
+                if isinstance(item, Exchange):
+                    calls.append(self._record(item))
+                elif isinstance(item, Feedback):
+                    feedback.append(item)
+                else:
+                    marker = item
+                    break
+            self._spool_records(calls)
+            if feedback:
+                self._spool_feedback(feedback)
+            if marker is not None:
+                marker.done.set()
+                if isinstance(marker, _Stop):
+                    return False
         return True
 
     def _add(self, batch: Built, record: Record) -> None:
@@ -440,7 +515,7 @@ def submit(exchange: Exchange) -> None:
         found.counters.made()
         items = found._items
         if len(items) >= found.settings.queue_size:
-            found._spool_records([found._record(exchange)])
+            found.overflow(exchange)
             return
         items.append(exchange)
         if len(items) >= found.settings.batch_size:

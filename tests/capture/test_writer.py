@@ -208,6 +208,37 @@ def test_accounting_holds_when_the_queue_overflows(tmp_path: Path, stub: StubSer
     assert lines == stats["spooled"] == 30
 
 
+def test_a_full_queue_spools_off_the_applications_thread(tmp_path: Path, stub: StubServer) -> None:
+    """The call the full queue turns away is built and spooled (with an fsync) by the
+    writer's spill thread, not by the caller: a redact hook runs where records are built."""
+    built_on: list[str] = []
+
+    def hook(record: dict[str, object]) -> dict[str, object]:
+        built_on.append(threading.current_thread().name)
+        return record
+
+    settings.reset()
+    llmlog.configure(
+        database_url="postgresql://app@127.0.0.1:9/none", spool_dir=tmp_path, queue_size=10,
+        flush_interval=30, redact=hook,
+    )  # fmt: skip
+    try:
+        client = llmlog.wrap(openai_client(stub))
+        for _ in range(19):  # (10 queued, at most 10 waiting for the spill thread: none here)
+            ask(client)
+        client.chat.completions.create(model="gpt-4o-mini", messages=MSG, stream=True).close()
+        llmlog.feedback(llmlog.last_call_id(), "up")
+        assert llmlog.flush(10)
+        stats = llmlog.stats()
+    finally:
+        writer.shutdown()
+        settings.reset()
+    assert len(built_on) == 20 and threading.current_thread().name not in built_on
+    assert "llmlog-spill" in built_on
+    assert (stats["made"], stats["spooled"], stats["queued"]) == (20, 20, 0)
+    assert len((next(tmp_path.glob("feedback-*.jsonl"))).read_text().splitlines()) == 1
+
+
 def test_capture_can_be_switched_off(
     capture: Path, store: psycopg.Connection, stub: StubServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
