@@ -67,9 +67,14 @@ def feedback(call_id: uuid.UUID | str, value: int | str, *, note: str | None = N
     """
     from llmlog.capture import writer
     from llmlog.capture.feedback import parse_value
+    from llmlog.errors import ConfigError
 
     item = writer.Feedback(uuid.UUID(str(call_id)), parse_value(value), note)
-    writer.get().feedback(item)
+    try:
+        found = writer.get()
+    except ConfigError:  # capture is off, said once at WARNING (``stats()["config_error"]``)
+        return
+    found.feedback(item)
 
 
 def flush(timeout: float | None = 5.0) -> bool:

@@ -149,3 +149,16 @@ def test_every_record_llmlog_builds_passes_the_check_a_hooks_output_gets(
         settings.reset()
     assert len(found) == len(KINDS) + 1
     assert (stats["stored"], stats["dropped"]) == (len(KINDS) + 1, 0)
+
+
+def test_feedback_under_an_invalid_setting_does_not_raise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings.reset()
+    writer.shutdown()
+    monkeypatch.setenv("LLMLOG_FLUSH_INTERVAL", "soon")
+    try:
+        llmlog.feedback("0190b3c2-0000-7000-8000-000000000000", "up")
+        assert "LLMLOG_FLUSH_INTERVAL" in llmlog.stats()["config_error"]
+    finally:
+        settings.reset()
