@@ -1,10 +1,9 @@
 """The process-wide background writer: queue -> COPY lines -> batched COPY, or the spool.
 
-- ``submit`` never blocks and never raises. A full queue (the store hangs, or calls
-  come faster than it takes them) hands the call to a third thread, started then, which
-  spools it (``overflow``): the caller only appends to a list. Only when that list is
-  full too does the caller spool the call itself (back-pressure rather than loss). A
-  spool that cannot be written counts the call as dropped.
+- ``submit`` never blocks and never raises. A call the full queue turns away is spooled
+  by a thread of its own (``spill``), or by the caller when that one is as far behind
+  (back-pressure rather than loss). A spool that cannot be written counts the call as
+  dropped.
 - A build thread turns exchanges into records (parse, cost, privacy) and those into COPY
   lines in bursts, every ``flush_interval`` or as soon as ``batch_size`` calls are
   queued; a store thread sends the built batches with COPY (see "the threads" below).
@@ -41,6 +40,7 @@ from llmlog import spool as spool_mod
 from llmlog.capture import sigterm
 from llmlog.capture.build import build, fallback
 from llmlog.capture.exchange import Exchange
+from llmlog.capture.spill import Marker, Spill
 from llmlog.settings import Settings
 from llmlog.spool import Spool
 from llmlog.store import validate
@@ -72,13 +72,10 @@ class Built:
     days: set[date] = field(default_factory=set)
 
 
-class _Flush:
-    def __init__(self) -> None:
-        self.done = threading.Event()
-
-
-class _Stop(_Flush):
+class _Stop(Marker):
     """Write what is queued, close the connection, end the thread."""
+
+    stop = True
 
 
 class Counters:
@@ -125,12 +122,11 @@ class Writer:
         # build thread, never on the application).
         self._built: queue.Queue[Any] = queue.Queue(maxsize=2)
         self.finalizer: Any = None  # multiprocessing's exit hook, in a process it started
-        # Calls (and feedback) the full queue turned away, for the spill thread to spool.
-        self._overflow: deque[Any] = deque()
-        self._spill_wake = threading.Event()
-        self._spill_lock = threading.Lock()
-        self._spilling = False
-        self._spill_burst = max(1, min(settings.batch_size, settings.queue_size // 2))
+        # Calls (and feedback) the full queue turned away, spooled by a thread of its own.
+        self._spill = Spill(
+            self._spool_overflow, limit=settings.queue_size, burst=settings.batch_size,
+            interval=settings.flush_interval,
+        )  # fmt: skip
         for target, name in ((self._run, "llmlog-writer"), (self._store_loop, "llmlog-store")):
             threading.Thread(target=target, name=name, daemon=True).start()
 
@@ -143,38 +139,20 @@ class Writer:
         self._items.append(item)
 
     def overflow(self, item: Exchange | Feedback) -> None:
-        """Take a call (or feedback) the full queue turned away: the spill thread spools
-        it. When the spill thread is that far behind too, spool it here."""
-        spill = self._overflow
-        if len(spill) >= self.settings.queue_size:
-            if isinstance(item, Exchange):
-                self._spool_records([self._record(item)])
-            else:
-                self._spool_feedback([item])
-            return
-        spill.append(item)
-        if not self._spilling:
-            self._start_spilling()
-        if len(spill) >= self._spill_burst:  # (in bursts, as the build thread works)
-            self._spill_wake.set()
+        """Take a call (or feedback) the full queue turned away (``spill``)."""
+        if not self._spill.take(item):
+            self._spool_overflow([item])  # (the spill thread is that far behind too)
         self._wake.set()  # (a queue smaller than a batch would wait for flush_interval)
-
-    def _start_spilling(self) -> None:
-        with self._spill_lock:
-            if not self._spilling:
-                threading.Thread(target=self._spill_loop, name="llmlog-spill", daemon=True).start()
-                self._spilling = True
 
     def flush(self, timeout: float | None = None, *, stop: bool = False) -> bool:
         """Wait until everything queued before now is stored or spooled."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        if self._spilling:  # first what overflowed (a stopped spill thread opens no file)
-            spilled = _Stop() if stop else _Flush()
-            self._overflow.append(spilled)
-            self._spill_wake.set()
+        if self._spill.running:  # first what overflowed (a stopped spill opens no file)
+            spilled = _Stop() if stop else Marker()
+            self._spill.mark(spilled)
             if not spilled.done.wait(timeout):
                 return False
-        marker = _Stop() if stop else _Flush()
+        marker = _Stop() if stop else Marker()
         self._items.append(marker)
         self._wake.set()
         return marker.done.wait(None if deadline is None else max(0, deadline - time.monotonic()))
@@ -197,7 +175,7 @@ class Writer:
             if isinstance(built, Built):
                 rows += built.rows
         records = []
-        for items in (self._overflow, self._items):
+        for items in (self._spill.items, self._items):
             while items:  # (popped one by one: the application may still be appending)
                 item = items.popleft()
                 if isinstance(item, Exchange):
@@ -255,42 +233,6 @@ class Writer:
         self._building = Built()
         return True
 
-    def _spill_loop(self) -> None:
-        """Spool what the full queue turned away, a batch (one fsync) at a time."""
-        while True:
-            self._spill_wake.wait(self.settings.flush_interval)
-            self._spill_wake.clear()
-            try:
-                if not self._spill():
-                    return
-            except Exception:  # the writer must survive anything
-                log.exception("llmlog: writer error")
-
-    def _spill(self) -> bool:
-        """Spool everything overflowed; False once a stop marker was handled."""
-        spill = self._overflow
-        while spill:
-            calls: list[Record] = []
-            feedback: list[Feedback] = []
-            marker = None
-            while spill and len(calls) < self.settings.batch_size:
-                item = spill.popleft()
-                if isinstance(item, Exchange):
-                    calls.append(self._record(item))
-                elif isinstance(item, Feedback):
-                    feedback.append(item)
-                else:
-                    marker = item
-                    break
-            self._spool_records(calls)
-            if feedback:
-                self._spool_feedback(feedback)
-            if marker is not None:
-                marker.done.set()
-                if isinstance(marker, _Stop):
-                    return False
-        return True
-
     def _add(self, batch: Built, record: Record) -> None:
         """Make ``record`` a COPY line of ``batch``; a record that cannot be one (a
         ``redact=`` hook's doing) is dropped alone, with its reason."""
@@ -324,7 +266,7 @@ class Writer:
                     self._close()
                     item.done.set()
                     return
-                elif isinstance(item, _Flush):
+                elif isinstance(item, Marker):
                     self._publish(force=True)
                     item.done.set()
             except Exception:  # the writer must survive anything, and say what it lost
@@ -467,6 +409,12 @@ class Writer:
             except Exception as exc:
                 self._store_failed(exc)
         self._spool_feedback([item])
+
+    def _spool_overflow(self, items: list[Exchange | Feedback]) -> None:
+        self._spool_records([self._record(i) for i in items if isinstance(i, Exchange)])
+        feedback = [i for i in items if isinstance(i, Feedback)]
+        if feedback:
+            self._spool_feedback(feedback)
 
     def _spool_feedback(self, items: list[Feedback]) -> None:
         lines = (
