@@ -513,7 +513,12 @@ def _at_exit(found: Writer) -> None:
     if mp is not None and mp.parent_process() is not None:
         from multiprocessing import util
 
-        found.finalizer = util.Finalize(None, found.at_exit, exitpriority=0)
+        found.finalizer = util.Finalize(None, _at_child_exit, args=(found,), exitpriority=0)
+
+
+def _at_child_exit(found: Writer) -> None:
+    atexit.unregister(found.at_exit)  # (a spawned child exits through atexit as well)
+    found.at_exit()
 
 
 def _not_at_exit(found: Writer) -> None:
