@@ -84,4 +84,5 @@ def _wrong(name: str, value: Any) -> str | None:
 
 
 def _kind(value: object) -> str:
-    return f"a {type(value).__name__} ({value!r:.40})"
+    name = type(value).__name__
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name} ({value!r:.40})"
