@@ -52,6 +52,10 @@ def configure(**options: Any) -> Settings:
 
     result = set_options(**options)
     writer.shutdown()
+    if result.flush_on_sigterm:
+        from llmlog.capture import sigterm
+
+        sigterm.install()
     return result
 
 
@@ -63,9 +67,14 @@ def feedback(call_id: uuid.UUID | str, value: int | str, *, note: str | None = N
     """
     from llmlog.capture import writer
     from llmlog.capture.feedback import parse_value
+    from llmlog.errors import ConfigError
 
     item = writer.Feedback(uuid.UUID(str(call_id)), parse_value(value), note)
-    writer.get().feedback(item)
+    try:
+        found = writer.get()
+    except ConfigError:  # capture is off, said once at WARNING (``stats()["config_error"]``)
+        return
+    found.feedback(item)
 
 
 def flush(timeout: float | None = 5.0) -> bool:
@@ -77,11 +86,12 @@ def flush(timeout: float | None = 5.0) -> bool:
 
 
 def stats() -> dict[str, Any]:
-    """This process's capture counters: made = stored + spooled + dropped + queued."""
+    """This process's capture counters: made = stored + spooled + dropped + queued; and
+    ``uncaptured`` calls, not made at all for the invalid setting ``config_error`` names."""
     from llmlog.capture import writer
 
     found = writer.current()
     if found is None:
         return {"made": 0, "stored": 0, "spooled": 0, "dropped": 0, "rejected": 0, "queued": 0,
-                "store_up": None}  # fmt: skip
+                "store_up": None, **writer.unconfigured()}  # fmt: skip
     return found.stats()

@@ -1,27 +1,29 @@
 """Capture settings: ``llmlog.configure(...)`` over environment variables over defaults.
 
-=========================  =========================  ===================================
-``configure()`` keyword    environment variable       default
-=========================  =========================  ===================================
-``database_url``           ``LLMLOG_DATABASE_URL``    config.toml, else the embedded store
-``queue_size``             ``LLMLOG_QUEUE_SIZE``      10000 calls
-``batch_size``             ``LLMLOG_BATCH_SIZE``      500 calls
-``flush_interval``         ``LLMLOG_FLUSH_INTERVAL``  1.0 s (a batch's maximum age)
-``exit_timeout``           ``LLMLOG_EXIT_TIMEOUT``    2.0 s (flush wait at interpreter exit)
-``spool_dir``              ``LLMLOG_SPOOL_DIR``       ``$LLMLOG_HOME/spool``
-``redact_pii``             ``LLMLOG_REDACT_PII``      off (``1`` switches it on)
-``redact``                 —                          None (a callable over the record)
-``content_mode``           ``LLMLOG_CONTENT_MODE``    ``full`` (``metadata`` drops text)
-``feature_content_modes``  ``LLMLOG_CONTENT_MODES``   {} (``summarise=metadata,chat=full``)
-``user_id_key``            ``LLMLOG_USER_ID_KEY``     None (set: user_id is HMAC-SHA256'd)
-``max_payload_bytes``      ``LLMLOG_MAX_PAYLOAD``     4 MiB per request/response/text
-``enabled``                ``LLMLOG_DISABLED``        on (``1`` turns capture off)
-=========================  =========================  ===================================
+=========================  =============================  =======================================
+``configure()`` keyword    environment variable           default
+=========================  =============================  =======================================
+``database_url``           ``LLMLOG_DATABASE_URL``        config.toml, else the embedded store
+``queue_size``             ``LLMLOG_QUEUE_SIZE``          10000 calls
+``batch_size``             ``LLMLOG_BATCH_SIZE``          500 calls
+``flush_interval``         ``LLMLOG_FLUSH_INTERVAL``      1.0 s (a batch's maximum age)
+``exit_timeout``           ``LLMLOG_EXIT_TIMEOUT``        2.0 s (flush wait at interpreter exit)
+``spool_dir``              ``LLMLOG_SPOOL_DIR``           ``$LLMLOG_HOME/spool``
+``redact_pii``             ``LLMLOG_REDACT_PII``          off (``1`` switches it on)
+``redact``                 —                              None (a callable over the record)
+``content_mode``           ``LLMLOG_CONTENT_MODE``        ``full`` (``metadata`` drops text)
+``feature_content_modes``  ``LLMLOG_CONTENT_MODES``       {} (``summarise=metadata,chat=full``)
+``user_id_key``            ``LLMLOG_USER_ID_KEY``         None (set: user_id is HMAC-SHA256'd)
+``max_payload_bytes``      ``LLMLOG_MAX_PAYLOAD``         4 MiB per request/response/text
+``enabled``                ``LLMLOG_DISABLED``            on (``1`` turns capture off)
+``flush_on_sigterm``       ``LLMLOG_FLUSH_ON_SIGTERM``    off (``1``: flush, then the old handler)
+=========================  =============================  =======================================
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import threading
 from collections.abc import Callable, Mapping
@@ -31,6 +33,8 @@ from typing import Any
 
 from llmlog import config
 from llmlog.errors import ConfigError
+
+log = logging.getLogger("llmlog")
 
 CONTENT_MODES = ("full", "metadata")
 RedactHook = Callable[[dict[str, Any]], "dict[str, Any] | None"]
@@ -51,6 +55,7 @@ class Settings:
     user_id_key: str | None = None
     max_payload_bytes: int = 4 * 1024 * 1024
     enabled: bool = True
+    flush_on_sigterm: bool = False
 
     def spool_path(self) -> Path:
         return self.spool_dir or config.home() / "spool"
@@ -66,17 +71,26 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "flush_interval": ("LLMLOG_FLUSH_INTERVAL", float),
     "exit_timeout": ("LLMLOG_EXIT_TIMEOUT", float),
     "spool_dir": ("LLMLOG_SPOOL_DIR", Path),
-    "redact_pii": ("LLMLOG_REDACT_PII", lambda v: v.strip().lower() in ("1", "true", "yes")),
+    "redact_pii": ("LLMLOG_REDACT_PII", lambda v: _flag(v)),
     "content_mode": ("LLMLOG_CONTENT_MODE", str),
     "feature_content_modes": ("LLMLOG_CONTENT_MODES", lambda v: _parse_modes(v)),
     "user_id_key": ("LLMLOG_USER_ID_KEY", str),
     "max_payload_bytes": ("LLMLOG_MAX_PAYLOAD", int),
-    "enabled": ("LLMLOG_DISABLED", lambda v: v.strip().lower() not in ("1", "true", "yes")),
+    "enabled": ("LLMLOG_DISABLED", lambda v: not _flag(v)),
+    "flush_on_sigterm": ("LLMLOG_FLUSH_ON_SIGTERM", lambda v: _flag(v)),
 }
 
 _lock = threading.Lock()
 _overrides: dict[str, Any] = {}
 loaded: Settings | None = None  # the settings in force once read; current() reads them
+# Why the settings could not be read (capture is off until they can), and how many calls
+# went uncaptured for it: said once at WARNING, shown by stats() and ``llmlog status``.
+invalid: str | None = None
+uncaptured = 0
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes")
 
 
 def _parse_modes(value: str) -> dict[str, str]:
@@ -138,14 +152,33 @@ def current() -> Settings:
     if settings is None:
         with _lock:
             if loaded is None:
-                loaded = _validate(Settings(**{**_from_env(), **_overrides}))
+                try:
+                    loaded = _validate(Settings(**{**_from_env(), **_overrides}))
+                except ConfigError as exc:
+                    _said_invalid(exc)
+                    raise
             settings = loaded
     return settings
 
 
+def _said_invalid(exc: ConfigError) -> None:
+    global invalid
+    if invalid is None:
+        invalid = f"{exc.message}; calls are not captured until it is fixed"
+        log.warning("llmlog: %s", invalid)
+
+
+def count_uncaptured() -> None:
+    """One more call went uncaptured for an invalid setting."""
+    global uncaptured
+    with _lock:
+        uncaptured += 1
+
+
 def reset() -> None:
     """Forget ``configure()`` calls and re-read the environment on next use (for tests)."""
-    global loaded
+    global loaded, invalid, uncaptured
     with _lock:
         _overrides.clear()
-        loaded = None
+        loaded = invalid = None
+        uncaptured = 0

@@ -4,8 +4,10 @@ The scenario is chosen by a word in the last user message: ``tool``, ``refuse``,
 ``error429``, ``error500``, ``error401`` (echoes the API key in its message, like a real
 "incorrect API key" error), ``flaky`` (500 on the first attempt, then fine), ``slow``
 (streams with 20 ms pauses), ``stall`` (1 s pauses), ``poison`` (NUL and a lone
-surrogate in the text); anything else gets a plain text answer. Streams are built from
-the very body the non-streaming call returns, so a correct reassembly gives it back.
+surrogate in the text), ``search`` (provider-run tools — web search, file search, MCP —
+then a client tool; responses and messages); anything else gets a plain text answer.
+Streams are built from the very body the non-streaming call returns, so a correct
+reassembly gives it back.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ def scenario_of(body: dict[str, Any]) -> str:
         "stall",
         "poison",
         "essay",
+        "search",
     )
     for word in words:
         if word in text:
@@ -127,7 +130,16 @@ def chat_events(body: dict[str, Any], include_usage: bool) -> list[tuple[str | N
 
 def responses_body(model: str, scenario: str) -> dict[str, Any]:
     output: list[dict[str, Any]] = []
-    if scenario == "tool":
+    if scenario == "search":
+        output += [
+            {"type": "web_search_call", "id": "ws_1", "status": "completed",
+             "action": {"type": "search", "query": "weather in Paris"}},
+            {"type": "file_search_call", "id": "fs_1", "status": "completed",
+             "queries": ["refund policy"], "results": None},
+            {"type": "mcp_call", "id": "mcp_1", "name": "lookup", "server_label": "docs",
+             "arguments": '{"q":"refunds"}', "output": "30 days", "error": None},
+        ]  # fmt: skip
+    if scenario in ("tool", "search"):
         call = {"id": "fc_1", "call_id": "call_1", "name": "get_weather", "arguments": TOOL_ARGS}
         output.append({"type": "function_call", **call, "status": "completed"})
     else:
@@ -170,6 +182,8 @@ def responses_events(body: dict[str, Any]) -> list[tuple[str | None, Any]]:
             for piece in _pieces(item["arguments"]):
                 emit("response.function_call_arguments.delta", output_index=index,
                      item_id=item["id"], delta=piece)  # fmt: skip
+        elif item["type"] != "message":  # a provider-run tool: announced, then done
+            emit("response.output_item.added", output_index=index, item=item)
         else:
             emit("response.output_item.added", output_index=index, item={**item, "content": []})
             part = item["content"][0]
@@ -190,7 +204,20 @@ def responses_events(body: dict[str, Any]) -> list[tuple[str | None, Any]]:
 def messages_body(model: str, scenario: str) -> dict[str, Any]:
     content: list[dict[str, Any]]
     stop = "end_turn"
-    if scenario == "tool":
+    if scenario == "search":
+        content = [
+            {"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search",
+             "input": {"query": "weather in Paris"}},
+            {"type": "web_search_tool_result", "tool_use_id": "srvtoolu_1", "content": []},
+            {"type": "mcp_tool_use", "id": "mcptoolu_1", "name": "lookup",
+             "server_name": "docs", "input": {"q": "refunds"}},
+            {"type": "mcp_tool_result", "tool_use_id": "mcptoolu_1", "is_error": False,
+             "content": [{"type": "text", "text": "30 days"}]},
+            {"type": "tool_use", "id": "toolu_1", "name": "get_weather",
+             "input": json.loads(TOOL_ARGS)},
+        ]  # fmt: skip
+        stop = "tool_use"
+    elif scenario == "tool":
         content = [
             {"type": "text", "text": "Let me check."},
             {"type": "tool_use", "id": "toolu_1", "name": "get_weather",
@@ -225,13 +252,15 @@ def messages_events(body: dict[str, Any]) -> list[tuple[str | None, Any]]:
         ("message_start", {"type": "message_start", "message": start})
     ]
     for index, block in enumerate(body["content"]):
-        if block["type"] == "tool_use":
+        if "input" in block:  # any *tool_use: its input streams as JSON pieces
             first = {**block, "input": {}}
             deltas = [{"type": "input_json_delta", "partial_json": p}
                       for p in _pieces(json.dumps(block["input"]))]  # fmt: skip
-        else:
+        elif block["type"] == "text":
             first = {**block, "text": ""}
             deltas = [{"type": "text_delta", "text": p} for p in _pieces(block["text"])]
+        else:  # a tool's result comes whole
+            first, deltas = block, []
         start_event = {"type": "content_block_start", "index": index, "content_block": first}
         events.append(("content_block_start", start_event))
         events.append(("ping", {"type": "ping"}))

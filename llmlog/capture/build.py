@@ -31,6 +31,7 @@ CONTENT_COLUMNS = ("request", "response", "system_prompt", "output_text", "tool_
 PROMPT_KEYS = (
     "messages", "input", "instructions", "system", "prompt", "tools", "tool_choice", "llmlog_raw",
 )  # fmt: skip
+TOOL_CALL_OUTLINE = ("id", "name", "run_by", "server")  # what metadata mode keeps of one
 RESPONSE_CONTENT_KEYS = ("choices", "output", "content", "output_text", "llmlog_raw")
 
 
@@ -85,6 +86,7 @@ def build(exchange: Exchange, settings: Settings) -> Record:
     abandoned = exchange.abandoned and not parser.finished(text)
     parsed = parser.normalise(request, response if ok_http else None)
     record = _columns(exchange, request, response, parsed, abandoned=abandoned)
+    record["streamed"] = requested_stream(request)
     _mark_error(record, exchange, response, parsed)
     if record["status"] == "ok":
         record["cost_usd"] = pricing.cost_usd(
@@ -116,12 +118,23 @@ def _keep_text(record: Record, column: str, parsed: Any, text: str) -> None:
         record[column] = JsonText(parsed, text)
 
 
+def requested_stream(request: Any) -> bool:
+    """The ``streamed`` column: whether the request asked for a stream (its ``stream``
+    flag), whatever came back — an HTTP error, a timeout, or no answer at all."""
+    return isinstance(request, dict) and request.get("stream") is True
+
+
 def fallback(exchange: Exchange) -> Record:
     """The outline stored for a call whose body could not be parsed (never lose a call)."""
     failed = exchange.error_type is not None or (exchange.status_code or 0) >= 400
     call_id, call = exchange.identity()
+    try:  # (only the flag is read: nothing of the body is stored)
+        streamed = requested_stream(orjson.loads(exchange.request_body))
+    except orjson.JSONDecodeError:
+        streamed = exchange.streamed  # the answer's content type, for want of better
     return {
         **_outline(exchange, call_id, call),
+        "streamed": streamed,
         "status": "error" if failed else "ok",
         "metadata": {**call.metadata, "llmlog_parse_failed": True},
     }
@@ -140,7 +153,6 @@ def _outline(exchange: Exchange, call_id: uuid.UUID, call: CallContext) -> Recor
         "http_status": exchange.status_code,
         "ttft_ms": exchange.ttft_ms,
         "latency_ms": exchange.latency_ms,
-        "streamed": exchange.streamed,
     }
 
 
@@ -237,6 +249,6 @@ def strip_content(record: Record) -> None:
     record["system_prompt"] = record["output_text"] = None
     if record.get("tool_calls"):
         record["tool_calls"] = [
-            {"id": c.get("id"), "name": c.get("name")} for c in record["tool_calls"]
+            {k: c[k] for k in TOOL_CALL_OUTLINE if k in c} for c in record["tool_calls"]
         ]
     record["metadata"] = {**(record.get("metadata") or {}), "content_mode": "metadata"}

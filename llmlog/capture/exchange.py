@@ -29,6 +29,7 @@ from llmlog.capture.context import (
     set_last_call,
     wrap_fields,
 )
+from llmlog.errors import ConfigError
 from llmlog.ids import Key, id_of, now_ns
 
 log = logging.getLogger("llmlog")
@@ -134,6 +135,9 @@ def begin(source: Source, request: Any) -> Began | None:
                 facts[name] = value
         content = getattr(request, "_content", None) or request.content
         return new_tuple(Began, (source, endpoint, key, frame, clock(), content, facts))
+    except ConfigError:  # said once at WARNING (settings.current)
+        settings.count_uncaptured()
+        return None
     except Exception:
         log.debug("llmlog: could not start capturing a request", exc_info=True)
         return None

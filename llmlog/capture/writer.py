@@ -1,8 +1,9 @@
 """The process-wide background writer: queue -> COPY lines -> batched COPY, or the spool.
 
-- ``submit`` never blocks and never raises: a full queue spills the call to the spool
-  in the caller's thread (the overload path), and a spool that cannot be written counts
-  the call as dropped.
+- ``submit`` never blocks and never raises. A call the full queue turns away is spooled
+  by a thread of its own (``spill``), or by the caller when that one is as far behind
+  (back-pressure rather than loss). A spool that cannot be written counts the call as
+  dropped.
 - A build thread turns exchanges into records (parse, cost, privacy) and those into COPY
   lines in bursts, every ``flush_interval`` or as soon as ``batch_size`` calls are
   queued; a store thread sends the built batches with COPY (see "the threads" below).
@@ -13,16 +14,19 @@
   is still queued then is spooled from the exiting thread (storing it twice later is
   harmless: rows are idempotent on id).
 - After ``os.fork`` the child starts its own writer on first use; it never touches the
-  parent's queue, thread or connection.
+  parent's queue, thread or connection. A ``multiprocessing`` child flushes at its end
+  too (it skips atexit: ``_at_exit``).
 """
 
 from __future__ import annotations
 
 import atexit
 import itertools
+import json
 import logging
 import os
 import queue
+import sys
 import threading
 import time
 import uuid
@@ -33,10 +37,13 @@ from typing import Any
 
 from llmlog import settings as settings_mod
 from llmlog import spool as spool_mod
+from llmlog.capture import sigterm
 from llmlog.capture.build import build, fallback
 from llmlog.capture.exchange import Exchange
+from llmlog.capture.spill import Marker, Spill
 from llmlog.settings import Settings
 from llmlog.spool import Spool
+from llmlog.store import validate
 from llmlog.store.batch import from_row, to_row
 from llmlog.store.records import Record, to_json
 
@@ -65,13 +72,10 @@ class Built:
     days: set[date] = field(default_factory=set)
 
 
-class _Flush:
-    def __init__(self) -> None:
-        self.done = threading.Event()
-
-
-class _Stop(_Flush):
+class _Stop(Marker):
     """Write what is queued, close the connection, end the thread."""
+
+    stop = True
 
 
 class Counters:
@@ -117,6 +121,12 @@ class Writer:
         # Built batches wait here for the store thread (two at most: back-pressure on the
         # build thread, never on the application).
         self._built: queue.Queue[Any] = queue.Queue(maxsize=2)
+        self.finalizer: Any = None  # multiprocessing's exit hook, in a process it started
+        # Calls (and feedback) the full queue turned away, spooled by a thread of its own.
+        self._spill = Spill(
+            self._spool_overflow, limit=settings.queue_size, burst=settings.batch_size,
+            interval=settings.flush_interval,
+        )  # fmt: skip
         for target, name in ((self._run, "llmlog-writer"), (self._store_loop, "llmlog-store")):
             threading.Thread(target=target, name=name, daemon=True).start()
 
@@ -124,22 +134,34 @@ class Writer:
 
     def feedback(self, item: Feedback) -> None:
         if len(self._items) >= self.settings.queue_size:
-            self._spool_feedback([item])
+            self.overflow(item)
             return
         self._items.append(item)
 
+    def overflow(self, item: Exchange | Feedback) -> None:
+        """Take a call (or feedback) the full queue turned away (``spill``)."""
+        if not self._spill.take(item):
+            self._spool_overflow([item])  # (the spill thread is that far behind too)
+        self._wake.set()  # (a queue smaller than a batch would wait for flush_interval)
+
     def flush(self, timeout: float | None = None, *, stop: bool = False) -> bool:
         """Wait until everything queued before now is stored or spooled."""
-        marker = _Stop() if stop else _Flush()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        if self._spill.running:  # first what overflowed (a stopped spill opens no file)
+            spilled = _Stop() if stop else Marker()
+            self._spill.mark(spilled)
+            if not spilled.done.wait(timeout):
+                return False
+        marker = _Stop() if stop else Marker()
         self._items.append(marker)
         self._wake.set()
-        return marker.done.wait(timeout)
+        return marker.done.wait(None if deadline is None else max(0, deadline - time.monotonic()))
 
     def stats(self) -> dict[str, Any]:
         values: dict[str, Any] = self.counters.snapshot()
         values["queued"] = values["made"] - values["stored"] - values["spooled"] - values["dropped"]
         values["store_up"] = self.store_up
-        return values
+        return {**values, **unconfigured()}
 
     def at_exit(self) -> None:
         if self.flush(self.settings.exit_timeout):
@@ -153,10 +175,11 @@ class Writer:
             if isinstance(built, Built):
                 rows += built.rows
         records = []
-        while self._items:  # (popped one by one: the application may still be appending)
-            item = self._items.popleft()
-            if isinstance(item, Exchange):
-                records.append(self._record(item))
+        for items in (self._spill.items, self._items):
+            while items:  # (popped one by one: the application may still be appending)
+                item = items.popleft()
+                if isinstance(item, Exchange):
+                    records.append(self._record(item))
         if rows or records:
             log.warning(
                 "llmlog: the store did not answer within %.1f s at exit; spooling %d call(s)",
@@ -211,13 +234,20 @@ class Writer:
         return True
 
     def _add(self, batch: Built, record: Record) -> None:
-        try:
-            row = to_row(record, self.settings.max_payload_bytes)
-        except (TypeError, ValueError) as exc:  # e.g. a redact hook's unstorable value
-            self._reject([(record, f"cannot serialise: {exc}")])
+        """Make ``record`` a COPY line of ``batch``; a record that cannot be one (a
+        ``redact=`` hook's doing) is dropped alone, with its reason."""
+        reason = validate.problem(record) if settings_mod.current().redact else None
+        if reason is None:
+            try:
+                row = to_row(record, self.settings.max_payload_bytes)
+                day = record["ts"].date()
+            except Exception as exc:
+                reason = f"cannot serialise: {exc}"
+        if reason is not None:
+            self._reject([(record, reason)])
             return
         batch.rows.append(row)
-        batch.days.add(record["ts"].date())
+        batch.days.add(day)
 
     def _hand(self, batch: Built) -> None:
         if batch.rows:
@@ -236,11 +266,13 @@ class Writer:
                     self._close()
                     item.done.set()
                     return
-                elif isinstance(item, _Flush):
+                elif isinstance(item, Marker):
                     self._publish(force=True)
                     item.done.set()
-            except Exception:  # the writer must survive anything
+            except Exception:  # the writer must survive anything, and say what it lost
                 log.exception("llmlog: writer error")
+                if isinstance(item, Built):
+                    self.counters.add(dropped=len(item.rows))
 
     def _record(self, exchange: Exchange) -> Record:
         try:
@@ -351,14 +383,14 @@ class Writer:
 
     def _reject(self, refused: list[tuple[Record, str]]) -> None:
         log.warning(
-            "llmlog: the store refused %d call(s) (%s); kept in %s",
+            "llmlog: dropped %d call(s) the store cannot take (%s); kept in %s",
             len(refused),
             refused[0][1],
             self.spool.directory / "rejects",
         )
         try:
             Spool(self.spool.directory / "rejects", kind="rejected").append(
-                to_json(r) for r, _ in refused
+                map(_reject_line, refused)
             )
         except Exception:
             log.exception("llmlog: cannot write rejected calls")
@@ -378,9 +410,13 @@ class Writer:
                 self._store_failed(exc)
         self._spool_feedback([item])
 
-    def _spool_feedback(self, items: list[Feedback]) -> None:
-        import json
+    def _spool_overflow(self, items: list[Exchange | Feedback]) -> None:
+        self._spool_records([self._record(i) for i in items if isinstance(i, Exchange)])
+        feedback = [i for i in items if isinstance(i, Feedback)]
+        if feedback:
+            self._spool_feedback(feedback)
 
+    def _spool_feedback(self, items: list[Feedback]) -> None:
         lines = (
             json.dumps({"id": str(i.call_id), "feedback": i.value, "feedback_note": i.note})
             for i in items
@@ -389,6 +425,15 @@ class Writer:
             self.feedback_spool.append(lines)
         except Exception:
             log.exception("llmlog: cannot spool feedback")
+
+
+def _reject_line(refused: tuple[Record, str]) -> str:
+    """A refused record's JSON line (values JSON cannot hold written as their repr)."""
+    record = refused[0]
+    try:
+        return to_json(record)
+    except Exception:
+        return json.dumps(record, default=repr, ensure_ascii=False, skipkeys=True)
 
 
 _lock = threading.Lock()
@@ -404,7 +449,9 @@ def get() -> Writer:
     with _lock:
         if _writer is None:
             _writer = Writer(settings_mod.current())
-            atexit.register(_writer.at_exit)
+            _at_exit(_writer)
+            if _writer.settings.flush_on_sigterm:
+                sigterm.install()
         return _writer
 
 
@@ -416,7 +463,7 @@ def submit(exchange: Exchange) -> None:
         found.counters.made()
         items = found._items
         if len(items) >= found.settings.queue_size:
-            found._spool_records([found._record(exchange)])
+            found.overflow(exchange)
             return
         items.append(exchange)
         if len(items) >= found.settings.batch_size:
@@ -429,13 +476,18 @@ def current() -> Writer | None:
     return _writer
 
 
+def unconfigured() -> dict[str, Any]:
+    """The calls not captured for an invalid setting, and the reason (``stats()``)."""
+    return {"uncaptured": settings_mod.uncaptured, "config_error": settings_mod.invalid}
+
+
 def shutdown() -> None:
     """Flush and forget the writer (tests; ``configure`` applies to the next one)."""
     global _writer
     with _lock:
         old, _writer = _writer, None
     if old is not None:
-        atexit.unregister(old.at_exit)
+        _not_at_exit(old)
         if not old.flush(old.settings.exit_timeout, stop=True):
             old.at_exit()
             _orphans.append(old)
@@ -448,8 +500,31 @@ def _after_fork_in_child() -> None:
         # Keep the parent's writer referenced: collecting it would close the parent's
         # database connection from here (libpq sends Terminate on the shared socket).
         _orphans.append(_writer)
-        atexit.unregister(_writer.at_exit)
+        _not_at_exit(_writer)
         _writer = None
+
+
+def _at_exit(found: Writer) -> None:
+    """Flush ``found`` when this process ends: at interpreter exit, and in a child that
+    ``multiprocessing`` started by forking (fork, forkserver), which it ends with
+    ``os._exit`` after running its own finalizers, not atexit."""
+    atexit.register(found.at_exit)
+    mp = sys.modules.get("multiprocessing")  # (a process it started has imported it)
+    if mp is not None and mp.parent_process() is not None:
+        from multiprocessing import util
+
+        found.finalizer = util.Finalize(None, _at_child_exit, args=(found,), exitpriority=0)
+
+
+def _at_child_exit(found: Writer) -> None:
+    atexit.unregister(found.at_exit)  # (a spawned child exits through atexit as well)
+    found.at_exit()
+
+
+def _not_at_exit(found: Writer) -> None:
+    atexit.unregister(found.at_exit)
+    if found.finalizer is not None:
+        found.finalizer.cancel()
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)

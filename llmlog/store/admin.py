@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from llmlog import config
@@ -68,9 +70,19 @@ def status(cli_db: str | None = None) -> dict[str, Any]:
 def _spool() -> dict[str, Any]:
     """Calls waiting in the local spool, and the counters of processes capturing now."""
     from llmlog import settings, spool
+    from llmlog.errors import ConfigError
 
-    directory = settings.current().spool_path()
-    return {**spool.pending(directory), **spool.capture_stats(directory)}
+    try:
+        directory, invalid = settings.current().spool_path(), None
+    except ConfigError as exc:  # (capture is off in a process with this environment)
+        raw = os.environ.get("LLMLOG_SPOOL_DIR")
+        directory = settings.Settings(spool_dir=Path(raw) if raw else None).spool_path()
+        invalid = exc.message
+    return {
+        **spool.pending(directory),
+        **spool.capture_stats(directory),
+        "capture_config_error": invalid,
+    }
 
 
 def _contents(conn: Any) -> dict[str, Any]:

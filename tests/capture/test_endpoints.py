@@ -133,6 +133,7 @@ def test_every_endpoint_is_recorded_exactly(
         "id": "toolu_1" if model == CLAUDE else "call_1",
         "name": "get_weather",
         "arguments": stub_mod.TOOL_ARGS,
+        "run_by": "client",
     }
     assert row["feature"] == "t"
     assert row["trace_id"] == str(row["id"]) and row["parent_id"] is None
@@ -442,3 +443,69 @@ def test_wrapping_twice_records_once_with_the_newest_fields(
     client.chat.completions.create(model=GPT, messages=USER)
     (row,) = rows(store)
     assert row["feature"] == "new"
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["streamed", "not-streamed"])
+def test_streamed_is_the_requests_stream_flag_also_for_errors(
+    capture: Path, store: psycopg.Connection, stub: StubServer, stream: bool
+) -> None:
+    import anthropic
+    import openai
+
+    chat = llmlog.wrap(openai_client(stub))
+    with pytest.raises(openai.RateLimitError):  # an HTTP error, a JSON body
+        chat.chat.completions.create(
+            model=GPT, messages=[{"role": "user", "content": "error429"}], stream=stream
+        )
+    claude = llmlog.wrap(anthropic_client(stub))
+    with pytest.raises(anthropic.InternalServerError):
+        claude.messages.create(
+            model=CLAUDE, max_tokens=5, messages=[{"role": "user", "content": "error500"}],
+            stream=stream,
+        )  # fmt: skip
+    unreachable = llmlog.wrap(
+        openai.OpenAI(api_key="sk-x", base_url="http://127.0.0.1:9/v1", max_retries=0)
+    )
+    with pytest.raises(openai.APIConnectionError):  # no response at all
+        unreachable.responses.create(model=GPT, input="hi", stream=stream)
+    found = rows(store)
+    assert [(r["endpoint"], r["status"], r["streamed"]) for r in found] == [
+        ("chat.completions", "error", stream),
+        ("messages", "error", stream),
+        ("responses", "error", stream),
+    ]
+
+
+WEATHER = {"name": "get_weather", "arguments": stub_mod.TOOL_ARGS, "run_by": "client"}
+PROVIDER_RUN = {
+    "responses": [
+        {"id": "ws_1", "name": "web_search", "run_by": "provider",
+         "arguments": '{"action":{"type":"search","query":"weather in Paris"}}'},
+        {"id": "fs_1", "name": "file_search", "run_by": "provider",
+         "arguments": '{"queries":["refund policy"]}'},
+        {"id": "mcp_1", "name": "lookup", "run_by": "provider", "server": "docs",
+         "arguments": '{"q":"refunds"}'},
+        {"id": "call_1", **WEATHER},
+    ],
+    "messages": [
+        {"id": "srvtoolu_1", "name": "web_search", "run_by": "provider",
+         "arguments": '{"query":"weather in Paris"}'},
+        {"id": "mcptoolu_1", "name": "lookup", "run_by": "provider", "server": "docs",
+         "arguments": '{"q":"refunds"}'},
+        {"id": "toolu_1", **WEATHER},
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "kind", ["responses.create", "responses.stream", "messages.create", "messages.stream"]
+)
+def test_tool_calls_hold_every_tool_the_model_invoked_marked_by_who_runs_it(
+    capture: Path, store: psycopg.Connection, stub: StubServer, kind: str
+) -> None:
+    """Provider-run tools (web search, file search, MCP) are listed with the client's own,
+    in the order the model invoked them; only a client tool makes it ``tool_calls``."""
+    call(stub, kind, asynchronous=False, text="search the web")
+    (row,) = rows(store)
+    assert row["tool_calls"] == PROVIDER_RUN[kind.split(".")[0]]
+    assert row["finish_reason"] == "tool_calls"

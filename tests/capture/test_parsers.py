@@ -229,7 +229,9 @@ def test_anthropic_tool_arguments_cut_off_mid_json() -> None:
         )
     )
     parsed = anthropic_messages.normalise({}, body)
-    assert parsed.tool_calls == [{"id": "t", "name": "f", "arguments": '{"city": "Pa'}]
+    assert parsed.tool_calls == [
+        {"id": "t", "name": "f", "arguments": '{"city": "Pa', "run_by": "client"}
+    ]
 
 
 def test_every_mapped_finish_reason_is_in_the_vocabulary() -> None:
@@ -244,3 +246,18 @@ def test_every_mapped_finish_reason_is_in_the_vocabulary() -> None:
     assert FINISH_REASONS == (
         "stop", "length", "tool_calls", "content_filter", "refusal", "error", "other",
     )  # fmt: skip
+
+
+def test_a_response_whose_tools_all_ran_at_the_provider_ends_stop() -> None:
+    body = {
+        "status": "completed",
+        "output": [
+            {"type": "web_search_call", "id": "ws_1", "status": "completed"},
+            {"type": "message", "content": [{"type": "output_text", "text": "Sunny."}]},
+        ],
+    }
+    parsed = openai_responses.normalise({}, body)
+    assert parsed.tool_calls == [
+        {"id": "ws_1", "name": "web_search", "arguments": None, "run_by": "provider"}
+    ]
+    assert (parsed.finish_reason, parsed.output_text) == ("stop", "Sunny.")

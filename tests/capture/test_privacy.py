@@ -232,7 +232,7 @@ def test_metadata_content_mode_per_feature_and_hmac_user_id(
     assert private["request"] == {"model": "gpt-4o-mini", "temperature": 0.5}
     assert "choices" not in private["response"] and private["response"]["usage"]["prompt_tokens"]
     assert private["system_prompt"] is None and private["output_text"] is None
-    assert private["tool_calls"] == [{"id": "call_1", "name": "get_weather"}]
+    assert private["tool_calls"] == [{"id": "call_1", "name": "get_weather", "run_by": "client"}]
     assert private["metadata"]["content_mode"] == "metadata"
     assert private["input_tokens"] == 1200 and private["cost_usd"] > 0
     assert public["output_text"] and public["request"]["messages"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -109,7 +110,7 @@ def test_app_starting_while_store_unreachable(
         assert llmlog.flush(10)
         assert llmlog.stats() | {"store_up": None} == {
             "made": 10, "stored": 0, "spooled": 10, "dropped": 0, "rejected": 0, "queued": 0,
-            "store_up": None,
+            "store_up": None, "uncaptured": 0, "config_error": None,
         }  # fmt: skip
         assert llmlog.stats()["store_up"] is False
     finally:
@@ -207,6 +208,37 @@ def test_accounting_holds_when_the_queue_overflows(tmp_path: Path, stub: StubSer
     assert lines == stats["spooled"] == 30
 
 
+def test_a_full_queue_spools_off_the_applications_thread(tmp_path: Path, stub: StubServer) -> None:
+    """The call the full queue turns away is built and spooled (with an fsync) by the
+    writer's spill thread, not by the caller: a redact hook runs where records are built."""
+    built_on: list[str] = []
+
+    def hook(record: dict[str, object]) -> dict[str, object]:
+        built_on.append(threading.current_thread().name)
+        return record
+
+    settings.reset()
+    llmlog.configure(
+        database_url="postgresql://app@127.0.0.1:9/none", spool_dir=tmp_path, queue_size=10,
+        flush_interval=30, redact=hook,
+    )  # fmt: skip
+    try:
+        client = llmlog.wrap(openai_client(stub))
+        for _ in range(19):  # (10 queued, at most 10 waiting for the spill thread: none here)
+            ask(client)
+        client.chat.completions.create(model="gpt-4o-mini", messages=MSG, stream=True).close()
+        llmlog.feedback(llmlog.last_call_id(), "up")
+        assert llmlog.flush(10)
+        stats = llmlog.stats()
+    finally:
+        writer.shutdown()
+        settings.reset()
+    assert len(built_on) == 20 and threading.current_thread().name not in built_on
+    assert "llmlog-spill" in built_on
+    assert (stats["made"], stats["spooled"], stats["queued"]) == (20, 20, 0)
+    assert len((next(tmp_path.glob("feedback-*.jsonl"))).read_text().splitlines()) == 1
+
+
 def test_capture_can_be_switched_off(
     capture: Path, store: psycopg.Connection, stub: StubServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -256,7 +288,7 @@ def test_many_threads_every_call_stored_once(
     assert len(found) == 200 and {r["id"] for r in found} == set(made)
     assert llmlog.stats() | {"store_up": True} == {
         "made": 200, "stored": 200, "spooled": 0, "dropped": 0, "rejected": 0, "queued": 0,
-        "store_up": True,
+        "store_up": True, "uncaptured": 0, "config_error": None,
     }  # fmt: skip
 
 
@@ -320,3 +352,75 @@ def test_calls_made_are_counted_exactly_while_threads_count_and_read() -> None:
         thread.join()
     assert seen == sorted(seen) and seen[-1] <= 800_000
     assert counters.snapshot()["made"] == counters.snapshot()["made"] == 800_000
+
+
+def _capturing_child(stub_url: str, store_url: str, spool: str, calls: int) -> None:
+    """A multiprocessing child: its calls are still queued when it returns."""
+    import openai
+
+    llmlog.configure(database_url=store_url, spool_dir=spool, flush_interval=30)
+    client = llmlog.wrap(openai.OpenAI(api_key="sk-x", base_url=f"{stub_url}/v1", max_retries=0))
+    for _ in range(calls):
+        ask(client)
+
+
+@pytest.mark.parametrize("method", ["fork", "forkserver"])
+def test_a_multiprocessing_child_stores_its_last_calls(
+    store_url: str, store: psycopg.Connection, tmp_path: Path, stub: StubServer, method: str
+) -> None:
+    """multiprocessing ends a child with os._exit, which skips atexit."""
+    import multiprocessing
+
+    writer.shutdown()
+    settings.reset()
+    child = multiprocessing.get_context(method).Process(
+        target=_capturing_child, args=(stub.url, store_url, str(tmp_path), 5)
+    )
+    child.start()
+    child.join(60)
+    assert child.exitcode == 0
+    assert store.execute("SELECT count(*) FROM llm_calls").fetchone() == (5,)
+
+
+SIGTERM_SCRIPT = """
+import signal, sys, time
+import openai, llmlog
+if sys.argv[4] == "host":  # the host's own handler, set before llmlog's
+    signal.signal(signal.SIGTERM, lambda *_: (print("host handler", flush=True), sys.exit(3)))
+llmlog.configure(database_url=sys.argv[2], spool_dir=sys.argv[3], flush_interval=30,
+                 flush_on_sigterm=sys.argv[4] != "off")
+client = llmlog.wrap(openai.OpenAI(api_key="sk-x", base_url=sys.argv[1] + "/v1", max_retries=0))
+for _ in range(5):
+    client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "."}])
+print("ready", flush=True)
+time.sleep(60)
+"""
+
+
+@pytest.mark.parametrize(
+    ("handler", "code", "stored"),
+    [("off", -signal.SIGTERM, 0), ("default", -signal.SIGTERM, 5), ("host", 3, 5)],
+)
+def test_flush_on_sigterm_stores_the_queued_calls_and_keeps_the_hosts_handler(
+    store_url: str,
+    store: psycopg.Connection,
+    tmp_path: Path,
+    stub: StubServer,
+    handler: str,
+    code: int,
+    stored: int,
+) -> None:
+    """Off (the default), SIGTERM loses the calls still queued, as SIGKILL does; on, they
+    are stored, and then the signal does what it did before: the default action (the
+    process ends killed by SIGTERM) or the host's own handler."""
+    args = [stub.url, store_url, str(tmp_path), handler]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(SIGTERM_SCRIPT), *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stdout.readline() == "ready\n"
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == code, err
+    assert ("host handler" in out) is (handler == "host")
+    assert store.execute("SELECT count(*) FROM llm_calls").fetchone() == (stored,)

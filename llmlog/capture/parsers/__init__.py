@@ -81,6 +81,26 @@ def error_from_body(body: Any) -> tuple[str | None, str | None]:
     return (str(kind) if kind else None), (str(message) if message is not None else None)
 
 
+def tool_call(
+    call_id: Any, name: Any, arguments: Any, *, provider_run: bool, server: Any = None
+) -> dict[str, Any]:
+    """One entry of ``tool_calls``: every tool the model invoked, whoever runs it.
+
+    ``run_by`` is ``client`` for a tool the application runs (a function, a custom tool:
+    the call waits for its result) and ``provider`` for one the provider ran itself (web
+    search, file search, code interpreter, an MCP server); ``arguments`` is the JSON text
+    of what the model sent it; ``server`` names the MCP server, for an MCP tool."""
+    call = {
+        "id": call_id,
+        "name": name,
+        "arguments": None if arguments is None else arguments_text(arguments),
+        "run_by": "provider" if provider_run else "client",
+    }
+    if server is not None:
+        call["server"] = server
+    return call
+
+
 def arguments_text(value: Any) -> str:
     """Tool-call arguments as the JSON text OpenAI uses (Anthropic sends an object)."""
     if isinstance(value, str):

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from llmlog.capture import sse
-from llmlog.capture.parsers import Parsed, arguments_text, text_of
+from llmlog.capture.parsers import Parsed, text_of, tool_call
 
 FINISH = {
     "end_turn": "stop",
@@ -16,6 +16,9 @@ FINISH = {
     "tool_use": "tool_calls",
     "refusal": "refusal",
 }
+# Content blocks that are a tool the model invoked: run by the application (tool_use) or
+# by Anthropic (server_tool_use: web search, code execution, ...; mcp_tool_use: MCP).
+TOOL_USES = ("tool_use", "server_tool_use", "mcp_tool_use")
 PARTIAL_JSON = "partial_json"
 DELTA_KEYS = {
     "text_delta": "text",
@@ -87,9 +90,15 @@ def normalise(request: dict[str, Any], response: dict[str, Any] | None) -> Parse
     ]
     parsed.output_text = "".join(texts) if texts else None
     parsed.tool_calls = [
-        {"id": b.get("id"), "name": b.get("name"), "arguments": arguments_text(b.get("input"))}
+        tool_call(
+            b.get("id"),
+            b.get("name"),
+            b.get("input"),
+            provider_run=b["type"] != "tool_use",
+            server=b.get("server_name"),
+        )
         for b in blocks
-        if b.get("type") in ("tool_use", "server_tool_use")
+        if b.get("type") in TOOL_USES
     ] or None
     reason = response.get("stop_reason")
     if reason is not None:

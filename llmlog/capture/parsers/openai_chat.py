@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from llmlog.capture import sse
-from llmlog.capture.parsers import Parsed, joined, text_of
+from llmlog.capture.parsers import Parsed, joined, text_of, tool_call
 
 FINISH = {
     "stop": "stop",
@@ -132,14 +132,7 @@ def normalise(request: dict[str, Any], response: dict[str, Any] | None) -> Parse
         message = choice.get("message") or {}
         parsed.output_text = message.get("content") or message.get("refusal")
         calls = message.get("tool_calls") or []
-        parsed.tool_calls = [
-            {
-                "id": c.get("id"),
-                "name": (c.get("function") or {}).get("name"),
-                "arguments": (c.get("function") or {}).get("arguments"),
-            }
-            for c in calls
-        ] or None
+        parsed.tool_calls = [_tool_call(c) for c in calls if isinstance(c, dict)] or None
         reason = choice.get("finish_reason")
         if message.get("refusal"):
             parsed.finish_reason = "refusal"
@@ -162,3 +155,16 @@ def normalise(request: dict[str, Any], response: dict[str, Any] | None) -> Parse
 def finished(body: str) -> bool:
     """Whether the stream reached its end marker (else the caller abandoned it)."""
     return "data: [DONE]" in body
+
+
+def _tool_call(call: dict[str, Any]) -> dict[str, Any]:
+    """A function (or custom) tool call: chat completions has no provider-run tools."""
+    if call.get("type") == "custom":
+        custom = call.get("custom") or {}
+        return tool_call(
+            call.get("id"), custom.get("name"), custom.get("input"), provider_run=False
+        )
+    function = call.get("function") or {}
+    return tool_call(
+        call.get("id"), function.get("name"), function.get("arguments"), provider_run=False
+    )

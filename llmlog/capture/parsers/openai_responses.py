@@ -5,10 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from llmlog.capture import sse
-from llmlog.capture.parsers import Parsed, joined, text_of
+from llmlog.capture.parsers import Parsed, joined, text_of, tool_call
 
 TERMINAL = ("response.completed", "response.incomplete", "response.failed")
 INCOMPLETE = {"max_output_tokens": "length", "content_filter": "content_filter"}
+# Output items ``*_call`` are tools the model invoked; these the application runs (the
+# response waits for their output), every other one OpenAI ran (web_search_call,
+# file_search_call, mcp_call, code_interpreter_call, image_generation_call, ...).
+CLIENT_RUN = frozenset(
+    ("function_call", "custom_tool_call", "computer_call", "local_shell_call", "shell_call",
+     "apply_patch_call")
+)  # fmt: skip
+BUILT_IN_ARGUMENTS = ("action", "queries", "code", "operation")
 
 
 # Where a delta's text goes: (output index, content index or None for the item, key).
@@ -109,17 +117,12 @@ def normalise(request: dict[str, Any], response: dict[str, Any] | None) -> Parse
                     texts.append(part.get("refusal") or "")
                 elif isinstance(part.get("text"), str):
                     texts.append(part["text"])
-        elif kind in ("function_call", "custom_tool_call"):
-            calls.append(
-                {
-                    "id": item.get("call_id") or item.get("id"),
-                    "name": item.get("name"),
-                    "arguments": item.get("arguments", item.get("input")),
-                }
-            )
+        elif isinstance(kind, str) and kind.endswith("_call"):
+            calls.append(_tool_call(item, kind))
     parsed.output_text = "".join(texts) if texts else None
     parsed.tool_calls = calls or None
-    parsed.finish_reason = _finish(response, refused=refused, called=bool(calls))
+    called = any(c["run_by"] == "client" for c in calls)  # (the application must act)
+    parsed.finish_reason = _finish(response, refused=refused, called=called)
     if response.get("status") == "failed":
         error = response.get("error") or {}
         parsed.error_type = error.get("code") or error.get("type") or "response.failed"
@@ -132,6 +135,22 @@ def normalise(request: dict[str, Any], response: dict[str, Any] | None) -> Parse
         parsed.cache_write_tokens = 0
         parsed.reasoning_tokens = (usage.get("output_tokens_details") or {}).get("reasoning_tokens")
     return parsed
+
+
+def _tool_call(item: dict[str, Any], kind: str) -> dict[str, Any]:
+    """An output item ``*_call``: a tool the model invoked. Its arguments are what it
+    sent the tool (``arguments``, a custom tool's ``input``; a built-in tool's
+    ``action``, ``queries``, ``code`` or ``operation``)."""
+    arguments = item.get("arguments", item.get("input"))
+    if arguments is None:
+        arguments = {k: item[k] for k in BUILT_IN_ARGUMENTS if item.get(k) is not None} or None
+    return tool_call(
+        item.get("call_id") or item.get("id"),
+        item.get("name") or kind.removesuffix("_call"),
+        arguments,
+        provider_run=kind not in CLIENT_RUN,
+        server=item.get("server_label"),
+    )
 
 
 def _finish(response: dict[str, Any], *, refused: bool, called: bool) -> str | None:
