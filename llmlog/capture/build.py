@@ -12,14 +12,16 @@ import hmac
 import json
 import logging
 import uuid
+from dataclasses import replace
 from typing import Any
 
 import orjson
 
 from llmlog import pricing, redact
+from llmlog.capture import error_types
 from llmlog.capture.context import CallContext
 from llmlog.capture.exchange import Exchange
-from llmlog.capture.parsers import Parsed, error_from_body, module_for
+from llmlog.capture.parsers import Parsed, module_for
 from llmlog.ids import ts_of
 from llmlog.settings import Settings
 from llmlog.store.records import JsonText, Record
@@ -85,7 +87,7 @@ def build(exchange: Exchange, settings: Settings) -> Record:
     abandoned = exchange.abandoned and not parser.finished(text)
     parsed = parser.normalise(request, response if ok_http else None)
     record = _columns(exchange, request, response, parsed, abandoned=abandoned)
-    _mark_error(record, exchange, response, parsed)
+    _mark_error(record, exchange, response, parsed.failure)
     if record["status"] == "ok":
         record["cost_usd"] = pricing.cost_usd(
             provider=exchange.provider,
@@ -118,13 +120,14 @@ def _keep_text(record: Record, column: str, parsed: Any, text: str) -> None:
 
 def fallback(exchange: Exchange) -> Record:
     """The outline stored for a call whose body could not be parsed (never lose a call)."""
-    failed = exchange.error_type is not None or (exchange.status_code or 0) >= 400
     call_id, call = exchange.identity()
-    return {
+    record = {
         **_outline(exchange, call_id, call),
-        "status": "error" if failed else "ok",
+        "status": "ok",
         "metadata": {**call.metadata, "llmlog_parse_failed": True},
     }
+    _mark_error(record, exchange, None, None)
+    return record
 
 
 def _outline(exchange: Exchange, call_id: uuid.UUID, call: CallContext) -> Record:
@@ -178,24 +181,22 @@ def _columns(
     }
 
 
-def _mark_error(record: Record, exchange: Exchange, response: Any, parsed: Parsed) -> None:
-    kind: str | None
-    message: str | None
+def _mark_error(
+    record: Record, exchange: Exchange, response: Any, reported: error_types.Failure | None
+) -> None:
+    """Mark a failed call: ended by an exception, answered with an HTTP error, or with a
+    body that ``reported`` an error (a stream's error event, a failed response)."""
     if exchange.error_type is not None:
-        kind, message = exchange.error_type, exchange.error_message
-    elif exchange.status_code is not None and exchange.status_code >= 400:
-        kind, message = error_from_body(response)
-        kind = kind or f"http_{exchange.status_code}"
-    elif parsed.error_type is not None:
-        kind, message = parsed.error_type, parsed.error_message
+        failure = error_types.from_exception(exchange.error_type, exchange.error_message)
+    elif (exchange.status_code or 0) >= 400:
+        failure = error_types.from_body(response, exchange.status_code)
+    elif reported is not None:
+        failure = reported
     else:
         return
-    record.update(
-        status="error",
-        error_type=kind,
-        error_message=redact.scrub_keys(message, exchange.secrets) if message else None,
-        finish_reason="error",
-    )
+    message = failure.message
+    scrubbed = redact.scrub_keys(message, exchange.secrets) if message else None
+    error_types.mark(record, replace(failure, message=scrubbed))
 
 
 def hash_user_id(user_id: str, key: str) -> str:

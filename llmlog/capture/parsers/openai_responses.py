@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from llmlog.capture import sse
+from llmlog.capture import error_types, sse
 from llmlog.capture.parsers import Parsed, joined, text_of
 
 TERMINAL = ("response.completed", "response.incomplete", "response.failed")
@@ -121,9 +121,7 @@ def normalise(request: dict[str, Any], response: dict[str, Any] | None) -> Parse
     parsed.tool_calls = calls or None
     parsed.finish_reason = _finish(response, refused=refused, called=bool(calls))
     if response.get("status") == "failed":
-        error = response.get("error") or {}
-        parsed.error_type = error.get("code") or error.get("type") or "response.failed"
-        parsed.error_message = error.get("message")
+        parsed.failure = error_types.from_body(response, None)
     usage = response.get("usage")
     if isinstance(usage, dict):
         parsed.input_tokens = usage.get("input_tokens")
