@@ -184,19 +184,17 @@ def _columns(
 def _mark_error(
     record: Record, exchange: Exchange, response: Any, reported: error_types.Failure | None
 ) -> None:
-    """Mark a failed call: ended by an exception, answered with an HTTP error, or with a
-    body that ``reported`` an error (a stream's error event, a failed response)."""
-    if exchange.error_type is not None:
-        failure = error_types.from_exception(exchange.error_type, exchange.error_message)
-    elif (exchange.status_code or 0) >= 400:
-        failure = error_types.from_body(response, exchange.status_code)
-    elif reported is not None:
-        failure = reported
-    else:
-        return
-    message = failure.message
-    scrubbed = redact.scrub_keys(message, exchange.secrets) if message else None
-    error_types.mark(record, replace(failure, message=scrubbed))
+    failure = error_types.of_call(
+        status=exchange.status_code,
+        body=response,
+        exception=exchange.error_type,
+        message=exchange.error_message,
+        reported=reported,
+    )
+    if failure is not None:
+        message = failure.message
+        scrubbed = redact.scrub_keys(message, exchange.secrets) if message else None
+        error_types.mark(record, replace(failure, message=scrubbed))
 
 
 def hash_user_id(user_id: str, key: str) -> str:

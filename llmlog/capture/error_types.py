@@ -117,6 +117,24 @@ class Failure:
     provider_error: dict[str, str] = field(default_factory=dict)
 
 
+def of_call(
+    *,
+    status: int | None,
+    body: Any,
+    exception: str | None,
+    message: str | None,
+    reported: Failure | None = None,
+) -> Failure | None:
+    """How a call failed, if it did: ended by ``exception`` (class name, ``message``),
+    answered with an HTTP error ``status`` and ``body``, or with a body that ``reported``
+    an error (a stream's error event, a failed response)."""
+    if exception is not None:
+        return from_exception(exception, message)
+    if status is not None and status >= 400:
+        return from_body(body, status)
+    return reported
+
+
 def from_exception(name: str, message: str | None) -> Failure:
     """A call the HTTP client's exception ended (``name``: its class name)."""
     kind = classify(status=None, kind=None, code=None, exception=name)

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from llmlog import pricing
-from llmlog.demo import catalogue, pools, prompts, shapes, texts, words
+from llmlog.demo import captured, catalogue, pools, prompts, shapes, texts, words
 from llmlog.demo.catalogue import FEATURES, FLOWS, MODELS, Feature, Model
 from llmlog.demo.pools import Prepared
 from llmlog.demo.population import Population, Tenant, Weighted, timeline
@@ -277,7 +277,7 @@ class Traffic:
         }
         error = None if attempt > 1 else self._error(model, t)
         if error:
-            record.update(self._failure(model, error))
+            self._fail(record, model, error)
         else:
             record.update(self._success(p, t, record["ts"], stream))
         return record
@@ -320,27 +320,19 @@ class Traffic:
             roll -= chance
         return None
 
-    def _failure(self, model: Model, error: tuple[str, int | None]) -> Record:
+    def _fail(self, record: Record, model: Model, error: tuple[str, int | None]) -> None:
+        """Make ``record`` the failed call capture stores for this error's body."""
         rng = self.rng
         kind, status = error
-        if status is None:  # no response: what the HTTP client raised, as capture records it
-            body, latency = None, TIMEOUT_MS
-            kind, message = "ReadTimeout", "The read operation timed out"
+        if status is None:  # no answer: the HTTP client gave up waiting
+            captured.fail(record, status=None, body=None, exception=captured.TIMEOUT)
+            latency = TIMEOUT_MS
         else:
             ident = f"{rng.getrandbits(128):032x}"
             body = shapes.error_body(model.provider, kind, status, model=model.name, ident=ident)
-            detail = body["error"]  # capture's rule: the body's error type, else its code
-            kind, message = detail.get("type") or detail.get("code"), detail["message"]
+            captured.fail(record, status=status, body=body)
             latency = _lognormal(rng, 180 if status == 429 else 900, 0.6)
-        return {
-            "response": body,
-            "finish_reason": "error",
-            "latency_ms": round(latency, 1),
-            "status": "error",
-            "http_status": status,
-            "error_type": kind,
-            "error_message": message,
-        }
+        record["latency_ms"] = round(latency, 1)
 
     def _success(self, p: Planned, t: float, at: datetime, stream: bool) -> Record:
         model = p.model
