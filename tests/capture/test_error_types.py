@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -151,3 +153,13 @@ def test_mark_makes_a_failed_row_and_keeps_the_applications_metadata() -> None:
         "finish_reason": "error",
         "metadata": {"app": "x", "provider_error": {"type": "rate_limit_error"}},
     }
+
+
+def test_the_vocabulary_is_the_one_documented() -> None:
+    root = Path(__file__).resolve().parents[2]
+    section = (root / "docs" / "capture.md").read_text().split("### Errors\n")[1]
+    table = section.split("\n### ")[0]
+    documented = re.findall(r"^\| `([a-z_]+)` \| [a-z]", table, flags=re.MULTILINE)
+    assert documented == ["error_type", *error_types.VOCABULARY]  # the header, then the rows
+    readme = (root / "README.md").read_text()
+    assert all(f"`{word}`" in readme for word in error_types.VOCABULARY)
