@@ -1,12 +1,14 @@
 """Demo rows and captured rows of the same exchange agree.
 
-Each error the demo makes is served by the stub provider to the real SDK through
-``llmlog.wrap``; the demo's row for the same request and body must hold what capture
-stored.
+Each kind of answer and error the demo makes is served by the stub provider to the real
+SDK through ``llmlog.wrap``; the demo's row for the same request and body must hold what
+capture stored. (Non-streamed: a stream reassembles into the same body, which
+tests/capture checks.)
 """
 
 from __future__ import annotations
 
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ import pytest
 import llmlog
 from llmlog.demo import captured, shapes
 from llmlog.demo.catalogue import MODELS
-from llmlog.demo.texts import Turn
+from llmlog.demo.texts import ToolCall, Turn
 from llmlog.demo.traffic import ERRORS
 from tests.capture.conftest import anthropic_client, capture, openai_client, rows, stub
 from tests.stub_provider import StubServer
@@ -31,6 +33,10 @@ DERIVED = (
 )  # fmt: skip
 
 
+CALL = ToolCall("call_abc123", "lookup_order", '{"order_id":"A-1"}', {"order_id": "A-1"})
+USAGE = shapes.Usage(1200, 80, cache_read=256, reasoning=16)
+
+
 def model_for(endpoint: str) -> str:
     return next(name for name, m in MODELS.items() if m.endpoint == endpoint)
 
@@ -42,27 +48,55 @@ def demo_request(endpoint: str) -> dict[str, Any]:
 
 
 def send(stub: StubServer, endpoint: str, request: dict[str, Any], reply: str) -> None:
-    """Send ``request`` with the real SDK, answered by the stub's ``reply``."""
+    """Send ``request`` with the real SDK, answered by the stub's ``reply``; an error
+    answer raises the SDK's error."""
     import anthropic
     import openai
 
     headers = {"x-stub-reply": reply}
     if endpoint == "messages":
         client = llmlog.wrap(anthropic_client(stub, timeout=0.3))
-        with pytest.raises(anthropic.APIError):
+        with suppress(anthropic.APIError):
             client.messages.create(**request, extra_headers=headers)
         return
     client = llmlog.wrap(openai_client(stub, timeout=0.3))
     create = client.chat.completions.create if endpoint == "chat.completions" else None
     create = create or client.responses.create
-    with pytest.raises(openai.APIError):
+    with suppress(openai.APIError):
         create(**request, extra_headers=headers)
 
 
-def demo_row(endpoint: str, request: dict[str, Any], **failure: Any) -> dict[str, Any]:
-    record: dict[str, Any] = {"endpoint": endpoint, "request": request, "metadata": {}}
-    captured.fail(record, **failure)
-    return record
+def demo_row(endpoint: str, request: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
+    """The call the demo makes for ``request`` (at the stored call's time)."""
+    provider = MODELS[request["model"]].provider
+    return {"provider": provider, "endpoint": endpoint, "model": request["model"],
+            "request": request, "ts": stored["ts"], "metadata": {}}  # fmt: skip
+
+
+@pytest.mark.parametrize("endpoint", ["chat.completions", "responses", "messages"])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        shapes.Reply("Your order ships today.", (), "stop"),
+        shapes.Reply("Let me look.", (CALL,), "tool_calls"),
+        shapes.Reply("I can't help with that.", (), "refusal"),
+        shapes.Reply("Your order ships", (), "length"),
+    ],
+    ids=["stop", "tool_calls", "refusal", "length"],
+)
+def test_a_demo_answer_row_is_what_capture_stores_for_the_same_body(
+    capture: Path, store: psycopg.Connection, stub: StubServer, endpoint: str,
+    reply: shapes.Reply,
+) -> None:  # fmt: skip
+    request = demo_request(endpoint)
+    body = shapes.response(endpoint, request["model"], reply, USAGE, ident="e" * 24, created=1)
+    stub.replies["answer"] = (200, body, 0.0)
+    send(stub, endpoint, request, "answer")
+    (row,) = rows(store)
+    demo = demo_row(endpoint, request, row)
+    captured.answer(demo, body)
+    assert row["request"] == request and row["status"] == "ok"
+    assert {c: row[c] for c in DERIVED} == {c: demo.get(c) for c in DERIVED}
 
 
 HTTP_ERRORS = sorted(
@@ -84,7 +118,8 @@ def test_a_demo_error_row_is_what_capture_stores_for_the_same_body(
     stub.replies[f"{kind}{status}"] = (status, body, 0.0)
     send(stub, endpoint, request, f"{kind}{status}")
     (row,) = rows(store)
-    demo = demo_row(endpoint, request, status=status, body=body)
+    demo = demo_row(endpoint, request, row)
+    captured.fail(demo, status=status, body=body)
     assert row["request"] == request  # the same exchange
     assert {c: row[c] for c in DERIVED} == {c: demo.get(c) for c in DERIVED}
     assert row["metadata"]["provider_error"] == demo["metadata"]["provider_error"]
@@ -100,7 +135,8 @@ def test_a_demo_timeout_row_is_what_capture_stores_when_no_answer_comes(
     stub.replies["late"] = (200, {}, 1.0)
     send(stub, endpoint, request, "late")
     (row,) = rows(store)
-    demo = demo_row(endpoint, request, status=None, body=None, exception=captured.TIMEOUT)
+    demo = demo_row(endpoint, request, row)
+    captured.fail(demo, status=None, body=None, exception=captured.TIMEOUT)
     same = [c for c in DERIVED if c != "error_message"]
     assert {c: row[c] for c in same} == {c: demo.get(c) for c in same}
     assert (row["error_type"], row["http_status"]) == ("timeout", None)
