@@ -86,9 +86,11 @@ def cases() -> list[Told]:
     return found
 
 
-@pytest.fixture
-def at_0002(pg_admin_url: str) -> Iterator[str]:
-    with fresh_database(pg_admin_url) as url:
+@pytest.fixture(params=["pg18", "pg15"])
+def at_0002(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A store at revision 0002, on PostgreSQL 18 and on Debian's 15."""
+    admin = request.getfixturevalue("pg_admin_url" if request.param == "pg18" else "pg15_admin_url")
+    with fresh_database(admin) as url:
         migrations.upgrade(url, "0002")
         yield url
 
