@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -9,8 +10,12 @@ from typing import Any
 import httpx2
 import pytest
 
+import llmlog
 from llmlog.capture import error_types
 from llmlog.capture.error_types import Failure, from_body, from_exception
+from tests.capture.conftest import anthropic_client, openai_client
+from tests.cli.run import llmlog as run_llmlog
+from tests.stub_provider import StubServer
 
 
 def openai(kind: str | None, code: str | None, message: str = "m") -> dict[str, Any]:
@@ -163,3 +168,31 @@ def test_the_vocabulary_is_the_one_documented() -> None:
     assert documented == ["error_type", *error_types.VOCABULARY]  # the header, then the rows
     readme = (root / "README.md").read_text()
     assert all(f"`{word}`" in readme for word in error_types.VOCABULARY)
+
+
+def test_llmlog_errors_groups_both_providers_rate_limits_under_one_word(
+    capture: Path, store_url: str, stub: StubServer
+) -> None:
+    """The report that showed ``tokens`` beside ``rate_limit_error`` (issue 22, point 4):
+    the real SDKs, each answered a 429 in its provider's own words."""
+    import anthropic as anthropic_sdk
+    import openai as openai_sdk
+
+    text = "Rate limit reached for gpt-4o-mini on tokens per min (TPM)"
+    stub.replies["openai429"] = (429, openai("tokens", "rate_limit_exceeded", text), 0.0)
+    stub.replies["anthropic429"] = (429, anthropic("rate_limit_error", "Too many"), 0.0)
+    user = [{"role": "user", "content": "hi"}]
+    with llmlog.context(feature="chat"), pytest.raises(openai_sdk.RateLimitError):
+        llmlog.wrap(openai_client(stub)).chat.completions.create(
+            model="gpt-4o-mini", messages=user, extra_headers={"x-stub-reply": "openai429"}
+        )
+    with llmlog.context(feature="chat"), pytest.raises(anthropic_sdk.RateLimitError):
+        llmlog.wrap(anthropic_client(stub)).messages.create(
+            model="claude-haiku-4-5", max_tokens=5, messages=user,
+            extra_headers={"x-stub-reply": "anthropic429"},
+        )  # fmt: skip
+    assert llmlog.flush(10)
+    result = run_llmlog("--db", store_url, "errors", "--format", "json")
+    assert result.code == 0, result.stderr
+    grouped = {(r["error_type"], r["model"], r["errors"]) for r in json.loads(result.stdout)}
+    assert grouped == {("rate_limit", "gpt-4o-mini", 1), ("rate_limit", "claude-haiku-4-5", 1)}
