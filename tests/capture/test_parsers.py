@@ -174,6 +174,28 @@ def test_responses_incomplete_and_failed() -> None:
     assert parsed.failure == Failure("server_error", "boom", {"code": "server_error"})
 
 
+@pytest.mark.parametrize(
+    ("event", "said"),
+    [  # the event as the SDK types it (code, message, param), and with a nested error
+        ({"type": "error", "code": "rate_limit_exceeded", "message": "slow", "param": None},
+         {"code": "rate_limit_exceeded"}),
+        ({"type": "error", "code": None, "message": "slow", "param": None}, {}),
+        ({"type": "error", "error": {"type": "tokens", "code": "rate_limit_exceeded",
+                                     "message": "slow"}},
+         {"type": "tokens", "code": "rate_limit_exceeded"}),
+    ],
+)  # fmt: skip
+def test_a_responses_stream_error_event_keeps_the_providers_words(
+    event: dict[str, Any], said: dict[str, str]
+) -> None:
+    """The event's own ``type`` is "error": never taken for the error's type or code."""
+    created = {"type": "response.created", "response": {"id": "r", "status": "in_progress"}}
+    body = openai_responses.reassemble(sse(("response.created", created), ("error", event)))
+    parsed = openai_responses.normalise({}, body)
+    assert parsed.finish_reason == "error"
+    assert parsed.failure == Failure("rate_limit" if said else "other", "slow", said)
+
+
 def test_anthropic_stream_error_event_and_thinking() -> None:
     start = {"type": "message_start", "message": {"id": "m", "model": "c", "content": [],
              "usage": {"input_tokens": 5, "output_tokens": 1}}}  # fmt: skip

@@ -40,9 +40,12 @@ def reassemble(body: str) -> dict[str, Any]:
 
 
 def _error_of(event: dict[str, Any]) -> dict[str, Any]:
+    """A stream ``error`` event's error: its nested error object, else the event's own
+    ``code``, ``message`` and ``param`` (its ``type`` is the event's, "error")."""
     error = event.get("error")
-    inner: dict[str, Any] = error if isinstance(error, dict) else event
-    return {"code": inner.get("code") or inner.get("type"), "message": inner.get("message")}
+    if isinstance(error, dict):
+        return error
+    return {key: event.get(key) for key in ("code", "message", "param")}
 
 
 def _apply(
