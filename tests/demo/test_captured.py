@@ -48,8 +48,8 @@ def demo_request(endpoint: str) -> dict[str, Any]:
 
 
 def send(stub: StubServer, endpoint: str, request: dict[str, Any], reply: str) -> None:
-    """Send ``request`` with the real SDK, answered by the stub's ``reply``; an error
-    answer raises the SDK's error."""
+    """Send ``request`` with the real SDK, answered by the stub's ``reply`` (the SDK's
+    exception for an error answer is expected: the stored row is what is compared)."""
     import anthropic
     import openai
 
@@ -60,10 +60,9 @@ def send(stub: StubServer, endpoint: str, request: dict[str, Any], reply: str) -
             client.messages.create(**request, extra_headers=headers)
         return
     client = llmlog.wrap(openai_client(stub, timeout=0.3))
-    create = client.chat.completions.create if endpoint == "chat.completions" else None
-    create = create or client.responses.create
+    api = client.chat.completions if endpoint == "chat.completions" else client.responses
     with suppress(openai.APIError):
-        create(**request, extra_headers=headers)
+        api.create(**request, extra_headers=headers)
 
 
 def demo_row(endpoint: str, request: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
