@@ -7,7 +7,8 @@ The scenario is chosen by a word in the last user message: ``tool``, ``refuse``,
 surrogate in the text), ``search`` (provider-run tools — web search, file search, MCP —
 then a client tool; responses and messages); anything else gets a plain text answer.
 Streams are built from the very body the non-streaming call returns, so a correct
-reassembly gives it back.
+reassembly gives it back. A request with header ``x-stub-reply: KEY`` gets
+``server.replies[KEY]`` instead: (HTTP status, JSON body, seconds to wait before answering).
 """
 
 from __future__ import annotations
@@ -307,6 +308,12 @@ class Handler(BaseHTTPRequestHandler):
             return
         body = json.loads(raw or b"{}")
         self.server.requests.append((self.path, dict(self.headers), body))
+        reply = self.server.replies.get(self.headers.get("x-stub-reply", ""))
+        if reply is not None:
+            status, data, wait = reply
+            time.sleep(wait)
+            self._json(status, data)
+            return
         path = self.path.split("?")[0].rstrip("/")
         provider = "anthropic" if path.endswith("/messages") else "openai"
         scenario = scenario_of(body)
@@ -385,6 +392,7 @@ class StubServer(ThreadingHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), Handler)
         self.requests: list[tuple[str, dict[str, str], dict[str, Any]]] = []
+        self.replies: dict[str, tuple[int, Any, float]] = {}
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
 
     def handle_error(self, request: object, client_address: object) -> None:

@@ -12,14 +12,16 @@ import hmac
 import json
 import logging
 import uuid
+from dataclasses import replace
 from typing import Any
 
 import orjson
 
 from llmlog import pricing, redact
+from llmlog.capture import error_types
 from llmlog.capture.context import CallContext
 from llmlog.capture.exchange import Exchange
-from llmlog.capture.parsers import Parsed, error_from_body, module_for
+from llmlog.capture.parsers import Parsed, module_for
 from llmlog.ids import ts_of
 from llmlog.settings import Settings
 from llmlog.store.records import JsonText, Record
@@ -87,7 +89,7 @@ def build(exchange: Exchange, settings: Settings) -> Record:
     parsed = parser.normalise(request, response if ok_http else None)
     record = _columns(exchange, request, response, parsed, abandoned=abandoned)
     record["streamed"] = requested_stream(request)
-    _mark_error(record, exchange, response, parsed)
+    _mark_error(record, exchange, response, parsed.failure)
     if record["status"] == "ok":
         record["cost_usd"] = pricing.cost_usd(
             provider=exchange.provider,
@@ -126,18 +128,19 @@ def requested_stream(request: Any) -> bool:
 
 def fallback(exchange: Exchange) -> Record:
     """The outline stored for a call whose body could not be parsed (never lose a call)."""
-    failed = exchange.error_type is not None or (exchange.status_code or 0) >= 400
     call_id, call = exchange.identity()
     try:  # (only the flag is read: nothing of the body is stored)
         streamed = requested_stream(orjson.loads(exchange.request_body))
     except orjson.JSONDecodeError:
         streamed = exchange.streamed  # the answer's content type, for want of better
-    return {
+    record = {
         **_outline(exchange, call_id, call),
         "streamed": streamed,
-        "status": "error" if failed else "ok",
+        "status": "ok",
         "metadata": {**call.metadata, "llmlog_parse_failed": True},
     }
+    _mark_error(record, exchange, None, None)
+    return record
 
 
 def _outline(exchange: Exchange, call_id: uuid.UUID, call: CallContext) -> Record:
@@ -190,24 +193,20 @@ def _columns(
     }
 
 
-def _mark_error(record: Record, exchange: Exchange, response: Any, parsed: Parsed) -> None:
-    kind: str | None
-    message: str | None
-    if exchange.error_type is not None:
-        kind, message = exchange.error_type, exchange.error_message
-    elif exchange.status_code is not None and exchange.status_code >= 400:
-        kind, message = error_from_body(response)
-        kind = kind or f"http_{exchange.status_code}"
-    elif parsed.error_type is not None:
-        kind, message = parsed.error_type, parsed.error_message
-    else:
-        return
-    record.update(
-        status="error",
-        error_type=kind,
-        error_message=redact.scrub_keys(message, exchange.secrets) if message else None,
-        finish_reason="error",
+def _mark_error(
+    record: Record, exchange: Exchange, response: Any, reported: error_types.Failure | None
+) -> None:
+    failure = error_types.of_call(
+        status=exchange.status_code,
+        body=response,
+        exception=exchange.error_type,
+        message=exchange.error_message,
+        reported=reported,
     )
+    if failure is not None:
+        message = failure.message
+        scrubbed = redact.scrub_keys(message, exchange.secrets) if message else None
+        error_types.mark(record, replace(failure, message=scrubbed))
 
 
 def hash_user_id(user_id: str, key: str) -> str:

@@ -229,15 +229,6 @@ def _messages_response(model: str, reply: Reply, u: Usage, ident: str) -> Body:
             "stop_sequence": None, "usage": usage("messages", u)}  # fmt: skip
 
 
-def tool_calls_column(endpoint: str, calls: tuple[ToolCall, ...]) -> list[Body] | None:
-    """The normalised ``tool_calls`` column: ``[{id, name, arguments}]``, arguments as text."""
-    if not calls:
-        return None
-    if endpoint == "messages":
-        return [{"id": anthropic_id(c.id), "name": c.name, "arguments": c.arguments} for c in calls]
-    return [{"id": c.id, "name": c.name, "arguments": c.arguments} for c in calls]
-
-
 # HTTP errors as each provider words them: (error_type, http status) -> body.
 def error_body(provider: str, error_type: str, status: int, *, model: str, ident: str) -> Body:
     if provider == "anthropic":

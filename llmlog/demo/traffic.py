@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from llmlog import pricing
-from llmlog.demo import catalogue, pools, prompts, shapes, texts, words
+from llmlog.demo import captured, catalogue, pools, prompts, shapes, texts, words
 from llmlog.demo.catalogue import FEATURES, FLOWS, MODELS, Feature, Model
 from llmlog.demo.pools import Prepared
 from llmlog.demo.population import Population, Tenant, Weighted, timeline
@@ -277,9 +276,9 @@ class Traffic:
         }
         error = None if attempt > 1 else self._error(model, t)
         if error:
-            record.update(self._failure(model, error))
+            self._fail(record, model, error)
         else:
-            record.update(self._success(p, t, record["ts"], stream))
+            self._succeed(record, p, t, stream)
         return record
 
     def _request(self, p: Planned, stream: bool) -> dict[str, Any]:
@@ -320,29 +319,22 @@ class Traffic:
             roll -= chance
         return None
 
-    def _failure(self, model: Model, error: tuple[str, int | None]) -> Record:
+    def _fail(self, record: Record, model: Model, error: tuple[str, int | None]) -> None:
+        """Make ``record`` the failed call capture stores for this error's body."""
         rng = self.rng
         kind, status = error
-        if status is None:  # no response: what the HTTP client raised, as capture records it
-            body, latency = None, TIMEOUT_MS
-            kind, message = "ReadTimeout", "The read operation timed out"
+        if status is None:  # no answer: the HTTP client gave up waiting
+            captured.fail(record, status=None, body=None, exception=captured.TIMEOUT)
+            latency = TIMEOUT_MS
         else:
             ident = f"{rng.getrandbits(128):032x}"
             body = shapes.error_body(model.provider, kind, status, model=model.name, ident=ident)
-            detail = body["error"]  # capture's rule: the body's error type, else its code
-            kind, message = detail.get("type") or detail.get("code"), detail["message"]
+            captured.fail(record, status=status, body=body)
             latency = _lognormal(rng, 180 if status == 429 else 900, 0.6)
-        return {
-            "response": body,
-            "finish_reason": "error",
-            "latency_ms": round(latency, 1),
-            "status": "error",
-            "http_status": status,
-            "error_type": kind,
-            "error_message": message,
-        }
+        record["latency_ms"] = round(latency, 1)
 
-    def _success(self, p: Planned, t: float, at: datetime, stream: bool) -> Record:
+    def _succeed(self, record: Record, p: Planned, t: float, stream: bool) -> None:
+        """Make ``record`` the successful call capture stores for the answer's body."""
         model = p.model
         answer, out_tokens = self._answer(p)
         reasoning = 64 * int(_lognormal(self.rng, 5, 0.8)) if model.reasoning else 0
@@ -355,35 +347,14 @@ class Traffic:
         body = shapes.response(
             model.endpoint, model.response_model, answer, usage, ident=ident, created=int(t)
         )
+        captured.answer(record, body)
         feedback, note = self._feedback(p, answer.finish, latency)
-        return {
-            "response_model": model.response_model,
-            "response": body,
-            "output_text": answer.text,
-            "tool_calls": shapes.tool_calls_column(model.endpoint, answer.tool_calls),
-            "finish_reason": answer.finish,
-            "input_tokens": usage.input,
-            "output_tokens": usage.output,
-            "cache_read_tokens": usage.cache_read,
-            "cache_write_tokens": usage.cache_write,
-            "reasoning_tokens": usage.reasoning,
-            "cost_usd": pricing.cost_usd(
-                provider=model.provider,
-                endpoint=model.endpoint,
-                model=model.name,
-                response=body,
-                tokens=pricing.Tokens(
-                    usage.input, usage.output, usage.cache_read, usage.cache_write
-                ),
-                at=at,
-            ),
-            "ttft_ms": round(ttft, 1) if stream else None,
-            "latency_ms": round(latency, 1),
-            "status": "ok",
-            "http_status": 200,
-            "feedback": feedback,
-            "feedback_note": note,
-        }
+        record.update(
+            ttft_ms=round(ttft, 1) if stream else None,
+            latency_ms=round(latency, 1),
+            feedback=feedback,
+            feedback_note=note,
+        )
 
     def _answer(self, p: Planned) -> tuple[shapes.Reply, int]:
         """What came back and its output tokens: mostly the case's reply, sometimes a

@@ -50,6 +50,7 @@ def test_fallback_keeps_the_outline() -> None:
     assert (record["status"], record["http_status"], record["metadata"]) == (
         "error", 502, {"llmlog_parse_failed": True},
     )  # fmt: skip
+    assert (record["error_type"], record["finish_reason"]) == ("server_error", "error")
 
 
 def test_a_built_row_spools_as_the_call_it_stores() -> None:

@@ -286,7 +286,10 @@ def test_http_errors_are_recorded_and_reraised(
             )
     (row,) = rows(store)
     assert row["status"] == "error" and row["http_status"] == status
-    assert row["error_type"] == ("rate_limit_error" if status == 429 else "server_error")
+    assert row["error_type"] == ("rate_limit" if status == 429 else "server_error")
+    kind = "rate_limit_error" if status == 429 else "server_error"  # the stub's own words
+    expected = {"type": kind} if provider == "anthropic" else {"type": kind, "code": kind}
+    assert row["metadata"]["provider_error"] == expected
     assert row["error_message"] == f"stub {status}"
     assert row["finish_reason"] == "error"
     assert row["cost_usd"] is None
@@ -320,7 +323,8 @@ def test_connection_failure_is_recorded(
         client.chat.completions.create(model=GPT, messages=USER)
     (row,) = rows(store)
     assert row["status"] == "error" and row["http_status"] is None
-    assert row["error_type"] == "ConnectError"
+    assert row["error_type"] == "connection"
+    assert row["metadata"]["provider_error"] == {"exception": "ConnectError"}
 
 
 def test_wrapped_client_keeps_its_settings(stub: StubServer) -> None:
@@ -396,7 +400,8 @@ def test_read_timeout_is_recorded(
         for _ in stream:
             pass
     (row,) = rows(store)
-    assert (row["status"], row["error_type"], row["streamed"]) == ("error", "ReadTimeout", True)
+    assert (row["status"], row["error_type"], row["streamed"]) == ("error", "timeout", True)
+    assert row["metadata"]["provider_error"] == {"exception": "ReadTimeout"}
     assert row["finish_reason"] == "error"
 
 
@@ -411,7 +416,7 @@ def test_a_body_cut_short_is_recorded_and_its_error_raised_unchanged(
     with pytest.raises(openai.APITimeoutError):
         client.chat.completions.create(model=GPT, messages=[{"role": "user", "content": "stall"}])
     (row,) = rows(store)
-    assert (row["status"], row["http_status"], row["error_type"]) == ("error", 200, "ReadTimeout")
+    assert (row["status"], row["http_status"], row["error_type"]) == ("error", 200, "timeout")
     assert row["streamed"] is False and row["finish_reason"] == "error"
 
 

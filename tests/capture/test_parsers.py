@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from llmlog.capture.error_types import Failure
 from llmlog.capture.parsers import anthropic_messages, openai_chat, openai_responses
 from llmlog.capture.sse import json_events
 
@@ -169,9 +170,30 @@ def test_responses_incomplete_and_failed() -> None:
     assert openai_responses.normalise({}, incomplete).finish_reason == "length"
     failed = {"status": "failed", "error": {"code": "server_error", "message": "boom"}}
     parsed = openai_responses.normalise({}, failed)
-    assert (parsed.finish_reason, parsed.error_type, parsed.error_message) == (
-        "error", "server_error", "boom",
-    )  # fmt: skip
+    assert parsed.finish_reason == "error"
+    assert parsed.failure == Failure("server_error", "boom", {"code": "server_error"})
+
+
+@pytest.mark.parametrize(
+    ("event", "said"),
+    [  # the event as the SDK types it (code, message, param), and with a nested error
+        ({"type": "error", "code": "rate_limit_exceeded", "message": "slow", "param": None},
+         {"code": "rate_limit_exceeded"}),
+        ({"type": "error", "code": None, "message": "slow", "param": None}, {}),
+        ({"type": "error", "error": {"type": "tokens", "code": "rate_limit_exceeded",
+                                     "message": "slow"}},
+         {"type": "tokens", "code": "rate_limit_exceeded"}),
+    ],
+)  # fmt: skip
+def test_a_responses_stream_error_event_keeps_the_providers_words(
+    event: dict[str, Any], said: dict[str, str]
+) -> None:
+    """The event's own ``type`` is "error": never taken for the error's type or code."""
+    created = {"type": "response.created", "response": {"id": "r", "status": "in_progress"}}
+    body = openai_responses.reassemble(sse(("response.created", created), ("error", event)))
+    parsed = openai_responses.normalise({}, body)
+    assert parsed.finish_reason == "error"
+    assert parsed.failure == Failure("rate_limit" if said else "other", "slow", said)
 
 
 def test_anthropic_stream_error_event_and_thinking() -> None:
@@ -201,10 +223,24 @@ def test_anthropic_stream_error_event_and_thinking() -> None:
     )
     assert body["content"] == [{"type": "thinking", "thinking": "hmm"}]
     parsed = anthropic_messages.normalise({"system": [{"type": "text", "text": "S"}]}, body)
-    assert (parsed.finish_reason, parsed.error_type, parsed.system_prompt) == (
-        "error", "overloaded_error", "S",
-    )  # fmt: skip
+    assert (parsed.finish_reason, parsed.system_prompt) == ("error", "S")
+    assert parsed.failure == Failure("overloaded", "busy", {"type": "overloaded_error"})
     assert parsed.input_tokens == 5 and parsed.output_text is None
+
+
+def test_a_chat_stream_that_ends_in_an_error_chunk_is_a_failed_call() -> None:
+    """OpenAI ends a chat stream that fails after its 200 with an ``error`` chunk."""
+    head = {"id": "c", "object": "chat.completion.chunk", "model": "m"}
+    choice = {"index": 0, "delta": {"content": "Hel"}, "finish_reason": None}
+    error = {"message": "The server had an error", "type": "server_error", "code": None}
+    body = openai_chat.reassemble(
+        sse((None, {**head, "choices": [choice]}), (None, {"error": error}))
+    )
+    parsed = openai_chat.normalise({}, body)
+    assert (parsed.output_text, parsed.finish_reason) == ("Hel", "error")
+    assert parsed.failure == Failure(
+        "server_error", "The server had an error", {"type": "server_error"}
+    )
 
 
 def test_anthropic_tool_arguments_cut_off_mid_json() -> None:

@@ -58,14 +58,20 @@ def test_errors_are_two_to_three_percent_of_calls_with_provider_kinds(
             "WHERE status = 'error'"
         ).fetchall()
     )
-    # error_type as capture records it: the body's error type, or the client's exception.
+    # error_type as capture records it: one word per cause, whichever the provider.
     assert {
-        ("openai", 429, "tokens"),
+        ("openai", 429, "rate_limit"),
         ("openai", 500, "server_error"),
-        ("anthropic", 429, "rate_limit_error"),
-        ("anthropic", 529, "overloaded_error"),
-        ("openai", 0, "ReadTimeout"),
+        ("openai", 503, "overloaded"),
+        ("anthropic", 429, "rate_limit"),
+        ("anthropic", 529, "overloaded"),
+        ("openai", 0, "timeout"),
     } <= kinds
+    words = demo.execute(
+        "SELECT DISTINCT metadata->'provider_error' FROM llm_calls WHERE status = 'error' "
+        "AND provider = 'openai' AND http_status = 429"
+    ).fetchall()
+    assert words == [({"type": "tokens", "code": "rate_limit_exceeded"},)]  # the provider's own
     assert {status for _, status, _ in kinds} == {0, 429, 500, 503, 529}
     broken = scalar(
         demo,

@@ -44,14 +44,11 @@ def test_a_chat_refusal_is_in_the_refusal_field_not_the_content() -> None:
     }  # fmt: skip
 
 
-def test_tool_calls_keep_one_id_per_provider_in_body_and_column() -> None:
+def test_tool_calls_keep_one_id_per_provider_in_body() -> None:
     reply = shapes.Reply(None, (CALL,), "tool_calls")
     block = render("messages", reply)["content"][0]  # type: ignore[index]
     assert block == {"type": "tool_use", "id": "toolu_01abc123", "name": "lookup_order",
                      "input": {"order_id": "A-1"}}  # fmt: skip
-    assert shapes.tool_calls_column("messages", (CALL,)) == [
-        {"id": "toolu_01abc123", "name": "lookup_order", "arguments": '{"order_id":"A-1"}'}
-    ]
     item = render("responses", reply)["output"][-1]  # type: ignore[index]
     assert (item["type"], item["call_id"], item["arguments"]) == (
         "function_call", "call_abc123", '{"order_id":"A-1"}'

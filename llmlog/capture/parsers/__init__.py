@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
+from llmlog.capture.error_types import Failure
+
 FINISH_REASONS = ("stop", "length", "tool_calls", "content_filter", "refusal", "error", "other")
 
 
@@ -28,8 +30,7 @@ class Parsed:
     cache_read_tokens: int | None = None
     cache_write_tokens: int | None = None
     reasoning_tokens: int | None = None
-    error_type: str | None = None
-    error_message: str | None = None
+    failure: Failure | None = None  # an error the body reports (a stream's error event, ...)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -67,18 +68,6 @@ def text_of(content: Any) -> str | None:
 def joined(parts: list[str | None]) -> str | None:
     kept = [p for p in parts if p]
     return "\n\n".join(kept) if kept else None
-
-
-def error_from_body(body: Any) -> tuple[str | None, str | None]:
-    """(type, message) of an error body from either provider."""
-    if not isinstance(body, dict):
-        return None, None
-    error = body.get("error", body)
-    if not isinstance(error, dict):
-        return None, str(error)
-    kind = error.get("type") or error.get("code")
-    message = error.get("message")
-    return (str(kind) if kind else None), (str(message) if message is not None else None)
 
 
 def tool_call(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from llmlog.capture import sse
+from llmlog.capture import error_types, sse
 from llmlog.capture.parsers import Parsed, text_of, tool_call
 
 FINISH = {
@@ -105,9 +105,7 @@ def normalise(request: dict[str, Any], response: dict[str, Any] | None) -> Parse
         parsed.finish_reason = FINISH.get(reason, "other")
     if response.get("error"):
         parsed.finish_reason = "error"
-        error = response["error"] if isinstance(response["error"], dict) else {}
-        parsed.error_type = error.get("type") or "stream_error"
-        parsed.error_message = error.get("message")
+        parsed.failure = error_types.from_body(response, None)
     usage = response.get("usage")
     if isinstance(usage, dict):
         read = usage.get("cache_read_input_tokens") or 0

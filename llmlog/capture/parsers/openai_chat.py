@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from llmlog.capture import sse
+from llmlog.capture import error_types, sse
 from llmlog.capture.parsers import Parsed, joined, text_of, tool_call
 
 FINISH = {
@@ -138,6 +138,9 @@ def normalise(request: dict[str, Any], response: dict[str, Any] | None) -> Parse
             parsed.finish_reason = "refusal"
         elif reason is not None:
             parsed.finish_reason = FINISH.get(reason, "other")
+    if response.get("error"):  # a stream that failed after its 200: an error chunk
+        parsed.finish_reason = "error"
+        parsed.failure = error_types.from_body(response, None)
     usage = response.get("usage")
     if isinstance(usage, dict):
         parsed.input_tokens = usage.get("prompt_tokens")

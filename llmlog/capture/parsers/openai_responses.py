@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from llmlog.capture import sse
+from llmlog.capture import error_types, sse
 from llmlog.capture.parsers import Parsed, joined, text_of, tool_call
 
 TERMINAL = ("response.completed", "response.incomplete", "response.failed")
@@ -48,9 +48,12 @@ def reassemble(body: str) -> dict[str, Any]:
 
 
 def _error_of(event: dict[str, Any]) -> dict[str, Any]:
+    """A stream ``error`` event's error: its nested error object, else the event's own
+    ``code``, ``message`` and ``param`` (its ``type`` is the event's, "error")."""
     error = event.get("error")
-    inner: dict[str, Any] = error if isinstance(error, dict) else event
-    return {"code": inner.get("code") or inner.get("type"), "message": inner.get("message")}
+    if isinstance(error, dict):
+        return error
+    return {key: event.get(key) for key in ("code", "message", "param")}
 
 
 def _apply(
@@ -124,9 +127,7 @@ def normalise(request: dict[str, Any], response: dict[str, Any] | None) -> Parse
     called = any(c["run_by"] == "client" for c in calls)  # (the application must act)
     parsed.finish_reason = _finish(response, refused=refused, called=called)
     if response.get("status") == "failed":
-        error = response.get("error") or {}
-        parsed.error_type = error.get("code") or error.get("type") or "response.failed"
-        parsed.error_message = error.get("message")
+        parsed.failure = error_types.from_body(response, None)
     usage = response.get("usage")
     if isinstance(usage, dict):
         parsed.input_tokens = usage.get("input_tokens")
