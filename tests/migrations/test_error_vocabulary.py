@@ -86,10 +86,10 @@ def cases() -> list[Told]:
     return found
 
 
-@pytest.fixture(params=["pg18", "pg15"])
+@pytest.fixture(params=["pg_admin_url", "debian_admin_url"], ids=["embedded", "debian"])
 def at_0002(request: pytest.FixtureRequest) -> Iterator[str]:
-    """A store at revision 0002, on PostgreSQL 18 and on Debian's 15."""
-    admin = request.getfixturevalue("pg_admin_url" if request.param == "pg18" else "pg15_admin_url")
+    """A store at revision 0002, on the embedded PostgreSQL 18 and on Debian's."""
+    admin = request.getfixturevalue(request.param)
     with fresh_database(admin) as url:
         migrations.upgrade(url, "0002")
         yield url
