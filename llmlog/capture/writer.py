@@ -43,9 +43,8 @@ from llmlog.capture.exchange import Exchange
 from llmlog.capture.spill import Marker, Spill
 from llmlog.settings import Settings
 from llmlog.spool import Spool
-from llmlog.store import validate
 from llmlog.store.batch import from_row, to_row
-from llmlog.store.records import Record, to_json
+from llmlog.store.records import Record, problem, to_json
 
 log = logging.getLogger("llmlog")
 
@@ -236,7 +235,7 @@ class Writer:
     def _add(self, batch: Built, record: Record) -> None:
         """Make ``record`` a COPY line of ``batch``; a record that cannot be one (a
         ``redact=`` hook's doing) is dropped alone, with its reason."""
-        reason = validate.problem(record) if settings_mod.current().redact else None
+        reason = problem(record) if settings_mod.current().redact else None
         if reason is None:
             try:
                 row = to_row(record, self.settings.max_payload_bytes)

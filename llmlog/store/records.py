@@ -173,6 +173,20 @@ def validate(record: Record) -> Record:
     return complete(out)
 
 
+def problem(record: object) -> str | None:
+    """What makes ``record`` unstorable (``validate``'s reason, naming the field), or None.
+    Never raises: the writer asks it of what a ``redact=`` hook hands back."""
+    if not isinstance(record, dict):
+        return f"not a record but a {type(record).__name__}"
+    try:
+        validate(record)
+    except ValueError as exc:
+        return str(exc)
+    except Exception as exc:  # a value even the checks cannot read (a hook's own type)
+        return f"cannot be checked: {type(exc).__name__}: {exc}"
+    return None
+
+
 def uuid_value(name: str, value: object) -> uuid.UUID:
     """A UUID, or its text as 36 characters with dashes or 32 hex digits."""
     if isinstance(value, uuid.UUID):
