@@ -2,6 +2,10 @@
 
 Commands hand over dicts and never branch on the format. Data goes to stdout; messages go
 to stderr. Colour only on a terminal, and never when ``NO_COLOR`` is set (Rich obeys it).
+
+Stored text is untrusted: the consoles never read Rich markup (styling is given as
+``Text`` objects), and table views show terminal control characters escaped
+(``printable``); json, jsonl and csv keep every value exact.
 """
 
 from __future__ import annotations
@@ -18,9 +22,24 @@ from enum import StrEnum
 from typing import Any
 
 from rich.console import Console
+from rich.text import Text
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True, markup=False)
+err = Console(stderr=True, soft_wrap=True, markup=False, highlight=False)
+
+# What a terminal would act on rather than show: C0/C1 controls (ESC starts colour, cursor
+# and hyperlink sequences; CR, BS and BEL rewrite or ring), bidirectional overrides and
+# isolates (they reorder what follows), and the Unicode line/paragraph separators.
+# Newline and tab stay: a table cell shows them as what they are.
+_UNSAFE = [
+    *(c for c in range(0x20) if chr(c) not in "\n\t"),
+    *range(0x7F, 0xA0),
+    0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x2028, 0x2029,
+]  # fmt: skip
+_ESCAPES = {c: (f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}") for c in _UNSAFE}
+
+
+LINE_PREVIEW = 500  # characters read for a "line" cell (the column shows fewer)
 
 
 class Format(StrEnum):
@@ -52,9 +71,19 @@ class Col:
         return self.header or self.key
 
 
+def printable(text: str) -> str:
+    """``text`` with the characters a terminal would act on shown as escapes (``\\x1b``)."""
+    return text.translate(_ESCAPES)
+
+
+def cell(value: str, style: str = "") -> Text:
+    """Text shown literally: no markup read, control characters escaped."""
+    return Text(printable(value), style=style)
+
+
 def message(text: str) -> None:
-    """A message for the person (stderr)."""
-    err.print(text, highlight=False)
+    """A message for the person (stderr), printed literally."""
+    err.print(cell(text))
 
 
 def human(value: Any, kind: str) -> str:
@@ -81,8 +110,8 @@ def human(value: Any, kind: str) -> str:
         return value.astimezone().strftime("%Y-%m-%d %H:%M:%S")
     if kind == "id":
         return str(value)[:13]
-    if kind == "line":
-        lines = str(value).strip().splitlines()
+    if kind == "line":  # a preview: the first line's start
+        lines = str(value)[:LINE_PREVIEW].strip().splitlines()
         return lines[0] if lines else ""
     if kind == "flag":
         return "yes" if value else ""
@@ -144,7 +173,7 @@ def emit_object(obj: dict[str, Any], fmt: Format, *, title: str | None = None) -
         table.add_column(style="bold")
         table.add_column()
         for key, value in obj.items():
-            table.add_row(key, "" if value is None else str(jsonable(value)))
+            table.add_row(cell(key), cell("" if value is None else str(jsonable(value))))
         out.print(table)
     elif fmt is Format.csv:
         _write_csv([obj])
@@ -179,14 +208,14 @@ def _table(rows: Sequence[dict[str, Any]], columns: Sequence[Col], title: str | 
     for col in shown:
         right = col.kind in ("int", "usd", "ms", "pct", "num")
         table.add_column(
-            col.title,
+            cell(col.title),
             justify="right" if right else "left",
             max_width=col.max_width,
             overflow="ellipsis",
             no_wrap=col.max_width is not None,
         )
     for row in rows:
-        table.add_row(*(human(row.get(c.key), c.kind) for c in shown))
+        table.add_row(*(cell(human(row.get(c.key), c.kind)) for c in shown))
     return table
 
 
