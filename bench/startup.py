@@ -3,10 +3,12 @@
     python bench/startup.py [--runs 21]
 
 Each case is a fresh ``python`` process (the same interpreter as this script), run in
-turn so that what else the machine does hits every case alike; the figure is the median
-wall time of ``--runs`` runs. The goal (issue 22) is ``llmlog --help`` at most 1.5x the
-baseline ``import typer, rich.console``: help should cost little more than the libraries
-it is drawn with.
+turn so that what else the machine does hits every case alike; the figures are the
+medians over ``--runs`` runs of the wall time and of the process's CPU time (user +
+system, from ``wait4``: steadier than wall time on a machine shared with other work).
+The goal (issue 22) is ``llmlog --help`` at most 1.5x the baseline
+``import typer, rich.console``: help should cost little more than the libraries it is
+drawn with.
 
 - baseline: ``python -c "import typer, rich.console"``
 - import app: ``python -c "import llmlog.cli.app"`` (what every command pays)
@@ -33,18 +35,21 @@ CASES = {
 }
 
 
-def run_once(args: list[str]) -> float:
+def run_once(args: list[str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one run of ``python ARGS``."""
     env = {**os.environ, "COLUMNS": "100"}
     started = time.perf_counter()
-    subprocess.run(
+    child = subprocess.Popen(
         [sys.executable, *args],
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        check=False,
     )
-    return time.perf_counter() - started
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    return wall, usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -53,15 +58,21 @@ def main() -> None:
     runs = parser.parse_args().runs
     for args in CASES.values():  # warm the file cache and the .pyc files
         run_once(args)
-    times: dict[str, list[float]] = {name: [] for name in CASES}
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in CASES}
     for _ in range(runs):
         for name, args in CASES.items():
             times[name].append(run_once(args))
-    base = statistics.median(times["baseline"])
+    wall_base = statistics.median(wall for wall, _ in times["baseline"])
+    cpu_base = statistics.median(cpu for _, cpu in times["baseline"])
     print(f"median of {runs} runs, {sys.executable}")
+    print(f"  {'':<12} {'wall':>9}  {'ratio':>6}   {'cpu':>9}  {'ratio':>6}")
     for name, samples in times.items():
-        median = statistics.median(samples)
-        print(f"  {name:<12} {median * 1000:7.1f} ms  {median / base:5.2f}x baseline")
+        wall = statistics.median(w for w, _ in samples)
+        cpu = statistics.median(c for _, c in samples)
+        print(
+            f"  {name:<12} {wall * 1000:6.1f} ms  {wall / wall_base:5.2f}x"
+            f"   {cpu * 1000:6.1f} ms  {cpu / cpu_base:5.2f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -10,8 +10,6 @@ Stored text is untrusted: the consoles never read Rich markup (styling is given 
 
 from __future__ import annotations
 
-import csv
-import json
 import sys
 import uuid
 from collections.abc import Iterable, Sequence
@@ -133,6 +131,8 @@ def jsonable(value: Any) -> Any:
 
 
 def dumps(value: Any, *, indent: int | None = None) -> str:
+    import json  # here, not at the top: `llmlog --help` need not load it (bench/startup.py)
+
     return json.dumps(jsonable(value), ensure_ascii=False, indent=indent)
 
 
@@ -187,16 +187,24 @@ def _write_csv(rows: Sequence[dict[str, Any]]) -> None:
 
 def write_csv(rows: Sequence[dict[str, Any]], *, header: bool = True) -> None:
     """CSV rows (JSON for nested values and booleans); ``header=False`` continues a block."""
-    writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+    import csv
+
+    fields = list(rows[0])
+    writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")
+    # The csv module leaves a field with a lone CR unquoted, and readers take that CR
+    # for the end of the row: such a row is written with every field quoted.
+    quoting = csv.DictWriter(
+        sys.stdout, fieldnames=fields, lineterminator="\n", quoting=csv.QUOTE_ALL
+    )
     if header:
         writer.writeheader()
     for row in rows:
-        writer.writerow(
-            {
-                k: (dumps(v) if isinstance(v, dict | list | bool) else jsonable(v))
-                for k, v in row.items()
-            }
-        )
+        values = {
+            k: (dumps(v) if isinstance(v, dict | list | bool) else jsonable(v))
+            for k, v in row.items()
+        }
+        has_cr = any(isinstance(v, str) and "\r" in v for v in values.values())
+        (quoting if has_cr else writer).writerow(values)
     sys.stdout.flush()
 
 
