@@ -102,7 +102,10 @@ def _usage(exc: typer.TyperException, code: int) -> NoReturn:
     """A Click usage error as one line, or the help when no command was given."""
     ctx = getattr(exc, "ctx", None)
     if type(exc).__name__ == "NoArgsIsHelpError":
-        print(exc.format_message())
+        try:
+            print(exc.format_message(), flush=True)
+        except BrokenPipeError:  # `llmlog | head`: the reader left; say nothing more
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(code)
     text = exc.format_message().strip().rstrip(".")
     command = ctx.command_path if ctx is not None else "llmlog"

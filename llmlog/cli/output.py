@@ -213,12 +213,15 @@ def _table(rows: Sequence[dict[str, Any]], columns: Sequence[Col], title: str | 
 
     table = Table(title=title, header_style="bold")
     shown = fitting(rows, columns, out.width)
+    # Still too wide: the widest columns give way first (Rich would take the width evenly
+    # from all, squeezing a narrow column to nothing).
+    cap = _cap([_needed(rows, c) - 3 for c in shown], out.width - 3 * len(shown) - 1)
     for col in shown:
         right = col.kind in ("int", "usd", "ms", "pct", "num")
         table.add_column(
             cell(col.title),
             justify="right" if right else "left",
-            max_width=col.max_width,
+            max_width=min(col.max_width or cap, cap),
             overflow="ellipsis",
             no_wrap=col.max_width is not None,
         )
@@ -230,11 +233,25 @@ def _table(rows: Sequence[dict[str, Any]], columns: Sequence[Col], title: str | 
 def fitting(rows: Sequence[dict[str, Any]], columns: Sequence[Col], width: int) -> list[Col]:
     """``columns`` without the optional ones (last first) that would overflow ``width``."""
     kept = list(columns)
-
-    def needed(col: Col) -> int:
-        widest = max((len(human(row.get(col.key), col.kind)) for row in rows[:50]), default=0)
-        return min(max(widest, len(col.title)), col.max_width or 10**6) + 3
-
-    while sum(needed(c) for c in kept) + 1 > width and any(c.optional for c in kept):
+    while sum(_needed(rows, c) for c in kept) + 1 > width and any(c.optional for c in kept):
         kept.remove(next(c for c in reversed(kept) if c.optional))
     return kept
+
+
+def _cap(needs: list[int], room: int) -> int:
+    """The largest width ``cap`` with ``sum(min(need, cap)) <= room`` (at least 4)."""
+    low, high = 4, max(needs, default=4)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if sum(min(need, middle) for need in needs) <= room:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _needed(rows: Sequence[dict[str, Any]], col: Col) -> int:
+    """The width ``col`` takes to show its widest value (of the first 50), borders included."""
+    shown = (printable(human(row.get(col.key), col.kind)) for row in rows[:50])
+    widest = max((len(line) for text in shown for line in text.splitlines()), default=0)
+    return min(max(widest, len(printable(col.title))), col.max_width or 10**6) + 3

@@ -157,3 +157,27 @@ def test_messages_print_paths_literally(llmlog: Any, tmp_path: Path) -> None:
     result = llmlog("ingest", str(path))
     assert "Traceback" not in result.err
     assert f"{path}:1:" in result.err
+
+
+def test_megabyte_texts_keep_tables_small(
+    store: psycopg.Connection, llmlog: Any, columns: Any
+) -> None:
+    big = "[/INST] " + "x" * (1 << 20) + "\x1b[2J"
+    at = NOW - timedelta(hours=1)
+    records = [
+        call(at, output_text=big, feature="f" * 5000),
+        call(at, status="error", finish_reason="error", error_type="e", error_message=big),
+    ]
+    BatchWriter(store, max_payload_bytes=16 << 20).write(records)
+    columns(250)
+    for args in (("tail", "--since", "24h"), ("errors", "--list")):
+        out = table(llmlog, *args)
+        assert "[/INST]" in out and len(out) < 20_000, (args, len(out))
+    assert len(table(llmlog, "trace", str(records[0]["id"]))) < 20_000
+
+
+def test_a_table_too_wide_cuts_its_widest_columns_first(llmlog: Any, columns: Any) -> None:
+    columns(80)
+    out = table(llmlog, "queries")
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert "cost_by_feature" in out and "One call, every column" in out
