@@ -130,10 +130,13 @@ def _who(call: Row) -> Text:
         ("response model", call.get("response_model")),
         ("status", _status(call)),
     ]
-    lines = [
-        Text.assemble((f"{k}: ", "bold"), printable(str(v)[:HEAD_CHARS])) for k, v in fields if v
-    ]
+    lines = [Text.assemble((f"{k}: ", "bold"), _cut(str(v))) for k, v in fields if v]
     return Text("\n").join(lines)
+
+
+def _cut(text: str) -> str:
+    """A header value, escaped, at most HEAD_CHARS characters (an error body can be huge)."""
+    return printable(text if len(text) <= HEAD_CHARS else text[:HEAD_CHARS] + " …")
 
 
 def _status(call: Row) -> str:
