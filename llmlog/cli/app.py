@@ -118,14 +118,14 @@ def _fail(message: str, hint: str | None, code: int, exc: BaseException) -> NoRe
     if os.environ.get("LLMLOG_DEBUG"):
         import traceback
 
-        traceback.print_exception(exc)
+        print(_without_secrets("".join(traceback.format_exception(exc))), file=sys.stderr)
     line = f"llmlog: {message}" + (f" — {hint}" if hint else "")
     print(printable(_without_secrets(line.replace("\n", " "))), file=sys.stderr)
     sys.exit(code)
 
 
-def _without_secrets(line: str) -> str:
-    """``line`` with no password of any database URL this run could have been given."""
+def _without_secrets(text: str) -> str:
+    """``text`` with no password of any database URL this run could have been given."""
     from llmlog import config
     from llmlog.store.connect import scrub
 
@@ -133,5 +133,5 @@ def _without_secrets(line: str) -> str:
     with contextlib.suppress(Exception):  # a config file that cannot be read hides no URL
         urls.append(str(config.file_settings().get("database_url") or ""))
     for url in urls:
-        line = scrub(line, url or "")
-    return line
+        text = scrub(text, url or "")
+    return text

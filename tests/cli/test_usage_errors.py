@@ -98,6 +98,8 @@ def test_no_message_carries_a_password(url: str) -> None:
         assert_one_line_error(result, result.code)
         for fragment in (SECRET, SECRET[:4], SECRET[4:]):
             assert fragment not in result.stderr, result.stderr
+    debug = llmlog("--db", url, "status", env={"LLMLOG_DEBUG": "1"})
+    assert "Traceback" in debug.stderr and SECRET not in debug.stderr, debug.stderr
 
 
 def test_no_message_carries_a_password_from_the_config_file(isolated_env: Path) -> None:
