@@ -163,3 +163,28 @@ def test_full_changes_nothing_in_data_formats(
     plain = llmlog("show", call_id, "--format", fmt).out
     assert plain == llmlog("show", call_id, "--full", "--format", fmt).out
     assert "x" * (HEAD_CHARS + 10) in plain
+
+
+def test_responses_function_calls_and_outputs(
+    store: psycopg.Connection, llmlog: Any, columns: Any
+) -> None:
+    request = {
+        "model": "gpt-5-mini",
+        "input": [
+            {"role": "user", "content": [{"type": "input_text", "text": "Rate for EUR?"}]},
+            {
+                "type": "function_call",
+                "call_id": "fc_1",
+                "name": "rate",
+                "arguments": '{"c":"EUR"}',
+            },
+            {"type": "function_call_output", "call_id": "fc_1", "output": '{"usd":1.08}'},
+        ],
+    }
+    call_id = stored(store, call(AT, endpoint="responses", request=request))
+    columns(80)
+    out = llmlog("show", call_id, "--format", "table").out
+    titles = [line.split("─ ")[1].split(" ─")[0] for line in out.splitlines() if "╭─" in line]
+    assert titles[1:] == ["user", "tool call rate", "tool result fc_1"]
+    lines = [line.strip("│ ") for line in out.splitlines()]
+    assert "Rate for EUR?" in lines and '"c": "EUR"' in lines and '"usd": 1.08' in lines
