@@ -82,8 +82,9 @@ def show(call: Row, fmt: Format, *, full: bool = False) -> None:
     if call.get("output_text"):
         _print_panel("output", _bounded(call["output_text"], rest))
     for tool_call in call.get("tool_calls") or []:
-        text = _readable(tool_call.get("arguments"))
-        _print_panel(f"tool call {tool_call.get('name')}", _bounded(text, rest))
+        if isinstance(tool_call, dict):  # ingested rows may hold any JSON here
+            text = _readable(tool_call.get("arguments"))
+            _print_panel(f"tool call {tool_call.get('name')}", _bounded(text, rest))
     numbers = Table(show_header=False, box=None, pad_edge=False)
     numbers.add_column(style="bold")
     numbers.add_column()

@@ -188,3 +188,13 @@ def test_responses_function_calls_and_outputs(
     assert titles[1:] == ["user", "tool call rate", "tool result fc_1"]
     lines = [line.strip("│ ") for line in out.splitlines()]
     assert "Rate for EUR?" in lines and '"c": "EUR"' in lines and '"usd": 1.08' in lines
+
+
+def test_odd_json_in_request_and_tool_calls_still_shows(
+    store: psycopg.Connection, llmlog: Any
+) -> None:
+    odd = {"model": "m", "messages": [{"role": "user", "content": {"nested": True}}, "loose", 7]}
+    call_id = stored(store, call(AT, request=odd, tool_calls=["not an object", 3]))
+    result = llmlog("show", call_id, "--format", "table")
+    assert result.code == 0, result.err
+    assert '{"nested": true}' in result.out
