@@ -197,7 +197,7 @@ def write_csv(rows: Sequence[dict[str, Any]], *, header: bool = True) -> None:
         sys.stdout, fieldnames=fields, lineterminator="\n", quoting=csv.QUOTE_ALL
     )
     if header:
-        writer.writeheader()
+        (quoting if any("\r" in str(field) for field in fields) else writer).writeheader()
     for row in rows:
         values = {
             k: (dumps(v) if isinstance(v, dict | list | bool) else jsonable(v))

@@ -132,6 +132,10 @@ def test_a_user_query_with_markup_in_its_column_names(
     out = table(llmlog, "query", str(query))
     assert "[/x]" in out and "[bold]msg\\x1b[0m" in out
     assert printable(FEATURE) in out and printable(ERROR_MESSAGE) in out
+    exact = llmlog("query", str(query), "--format", "csv").out
+    assert list(csv.DictReader(io.StringIO(exact, newline=""))) == [
+        {"[/x]": FEATURE, "[bold]msg\x1b[0m": ERROR_MESSAGE}
+    ]
 
 
 def test_followed_tail_prints_literally(
