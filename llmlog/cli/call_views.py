@@ -242,8 +242,10 @@ def _item_blocks(item: Row) -> list[tuple[str, str]]:
             title = _titled("tool result", part.get("tool_use_id"))
             blocks.append((title, _readable(part.get("content"))))
     for call in item.get("tool_calls") or []:
-        function = (call.get("function") if isinstance(call, dict) else None) or {}
-        blocks.append((f"tool call {function.get('name')}", _readable(function.get("arguments"))))
+        function = call.get("function") if isinstance(call, dict) else None
+        if isinstance(function, dict):
+            title = f"tool call {function.get('name')}"
+            blocks.append((title, _readable(function.get("arguments"))))
     return blocks or [(role, "")]
 
 
@@ -287,9 +289,11 @@ def _readable(value: Any) -> str:
 
 
 def _tool_name(tool: Any) -> str:
-    if isinstance(tool, dict):
-        return str(tool.get("name") or (tool.get("function") or {}).get("name") or "?")
-    return "?"
+    if not isinstance(tool, dict):
+        return "?"
+    function = tool.get("function")
+    nested = function.get("name") if isinstance(function, dict) else None
+    return str(tool.get("name") or nested or "?")
 
 
 def trace(rows: list[Row], fmt: Format) -> None:

@@ -193,7 +193,16 @@ def test_responses_function_calls_and_outputs(
 def test_odd_json_in_request_and_tool_calls_still_shows(
     store: psycopg.Connection, llmlog: Any
 ) -> None:
-    odd = {"model": "m", "messages": [{"role": "user", "content": {"nested": True}}, "loose", 7]}
+    odd = {
+        "model": "m",
+        "messages": [
+            {"role": "user", "content": {"nested": True}},
+            {"role": "assistant", "tool_calls": [{"function": "f"}, "g"]},
+            "loose",
+            7,
+        ],
+        "tools": [{"function": "h"}, "i"],
+    }
     call_id = stored(store, call(AT, request=odd, tool_calls=["not an object", 3]))
     result = llmlog("show", call_id, "--format", "table")
     assert result.code == 0, result.err
