@@ -36,8 +36,14 @@ CASES = {
 
 
 def run_once(args: list[str]) -> tuple[float, float]:
-    """(wall seconds, CPU seconds) of one run of ``python ARGS``."""
+    """(wall seconds, CPU seconds) of one run of ``python ARGS``.
+
+    Bytecode is written and read (as for an installed package, whose .pyc files pip
+    writes), even where PYTHONDONTWRITEBYTECODE is set: otherwise every run would
+    compile llmlog's modules from source while Typer's and Rich's load compiled.
+    """
     env = {**os.environ, "COLUMNS": "100"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     started = time.perf_counter()
     child = subprocess.Popen(
         [sys.executable, *args],
