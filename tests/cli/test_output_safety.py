@@ -185,3 +185,12 @@ def test_a_table_too_wide_cuts_its_widest_columns_first(llmlog: Any, columns: An
     out = table(llmlog, "queries")
     assert max(len(line) for line in out.splitlines()) <= 80
     assert "cost_by_feature" in out and "One call, every column" in out
+
+
+def test_printable_escapes_controls_and_reordering_marks_only() -> None:
+    from llmlog.cli.output import printable
+
+    hostile = "a\x00b\x7f\x85\x9b\u2028\u2029\u200f\u061c\u2067c\t\n"
+    assert printable(hostile) == ("a\\x00b\\x7f\\x85\\x9b\\u2028\\u2029\\u200f\\u061c\\u2067c\t\n")
+    kept = "Zürich 日本語 👍🏽 👨\u200d👩\u200d👧 «quotes» \\x1b"  # ZWJ joins emoji
+    assert printable(kept) == kept
