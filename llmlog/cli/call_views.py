@@ -69,7 +69,7 @@ def show(call: Row, fmt: Format, *, full: bool = False) -> None:
     from rich.table import Table
 
     rest = None if full else f"`llmlog show {call['id']} --full` (or `--format json`)"
-    _print_panel(f"call {call['id']}", _who(call))
+    _print_panel(f"call {call['id']}", _who(call, full=full))
     if call.get("system_prompt"):
         _print_panel("system prompt", _bounded(call["system_prompt"], rest))
     for title, text in _conversation(call.get("request") or {}):
@@ -120,7 +120,7 @@ def _head_length(text: str) -> int:
     return end
 
 
-def _who(call: Row) -> Text:
+def _who(call: Row, *, full: bool) -> Text:
     fields = [
         ("when", human(call["ts"], "time")),
         ("feature", call.get("feature")),
@@ -131,13 +131,13 @@ def _who(call: Row) -> Text:
         ("response model", call.get("response_model")),
         ("status", _status(call)),
     ]
-    lines = [Text.assemble((f"{k}: ", "bold"), _cut(str(v))) for k, v in fields if v]
+    lines = [Text.assemble((f"{k}: ", "bold"), _cut(str(v), full)) for k, v in fields if v]
     return Text("\n").join(lines)
 
 
-def _cut(text: str) -> str:
-    """A header value, escaped, at most HEAD_CHARS characters (an error body can be huge)."""
-    return printable(text if len(text) <= HEAD_CHARS else text[:HEAD_CHARS] + " …")
+def _cut(text: str, full: bool) -> str:
+    """A header value, escaped; past HEAD_CHARS cut short unless ``full`` (an error body)."""
+    return printable(text if full or len(text) <= HEAD_CHARS else text[:HEAD_CHARS] + " …")
 
 
 def _status(call: Row) -> str:

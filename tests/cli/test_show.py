@@ -207,3 +207,13 @@ def test_odd_json_in_request_and_tool_calls_still_shows(
     result = llmlog("show", call_id, "--format", "table")
     assert result.code == 0, result.err
     assert '{"nested": true}' in result.out
+
+
+def test_a_huge_error_message_is_cut_unless_full(
+    store: psycopg.Connection, llmlog: Any, columns: Any
+) -> None:
+    message = " ".join(words(2_000, "err"))  # 15 KB
+    call_id = stored(store, call(AT, status="error", finish_reason="error", error_message=message))
+    columns(120)
+    assert "err1999" not in llmlog("show", call_id, "-f", "table").out
+    assert "err1999" in llmlog("show", call_id, "--full", "-f", "table").out
