@@ -1,4 +1,8 @@
-"""How one call, a trace and a followed tail look on the terminal (and as data)."""
+"""How one call, a trace and a followed tail look on the terminal (and as data).
+
+Everything shown here comes from the store: it is printed as ``Text`` (never read as
+markup) with control characters escaped (``output.printable``).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,27 @@ from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from llmlog.cli.output import Col, Format, emit_object, human, out, write_csv, write_jsonl
+from rich.text import Text
+
+from llmlog.cli.output import (
+    Col,
+    Format,
+    cell,
+    emit_object,
+    human,
+    out,
+    printable,
+    write_csv,
+    write_jsonl,
+)
 from llmlog.errors import NotFoundError
 
 Row = dict[str, Any]
+
+# A text longer than this shows its head only (unless --full): room for a long system
+# prompt, bounded for a runaway output (a 4 MiB answer would take seconds to draw).
+HEAD_CHARS = 8_000
+HEAD_LINES = 200
 
 
 def follow(
@@ -25,7 +46,7 @@ def follow(
         for batch in batches:
             if fmt is Format.table:
                 for row in decorate(batch):
-                    out.print("  ".join(human(row.get(c.key), c.kind) for c in columns))
+                    out.print(cell("  ".join(human(row.get(c.key), c.kind) for c in columns)))
             elif fmt is Format.csv:
                 write_csv(batch, header=header)
                 header = False
@@ -35,39 +56,71 @@ def follow(
         return
 
 
-def show(call: Row, fmt: Format) -> None:
-    """One call: all its columns (request and response as stored) plus trace and replays."""
+def show(call: Row, fmt: Format, *, full: bool = False) -> None:
+    """One call: all its columns (request and response as stored) plus trace and replays.
+
+    The table view wraps each text in its panel, shows tool calls and tool results as
+    their name and indented JSON, and (unless ``full``) shows the head of a long text
+    and how to see the rest.
+    """
     if fmt is not Format.table:
         emit_object(call, fmt)
         return
-    from rich.panel import Panel
     from rich.table import Table
 
-    out.print(Panel(_who(call), title=f"call {call['id']}", title_align="left"))
+    rest = None if full else f"`llmlog show {call['id']} --full` (or `--format json`)"
+    _print_panel(f"call {call['id']}", _who(call, full=full))
     if call.get("system_prompt"):
-        out.print(Panel(call["system_prompt"], title="system prompt", title_align="left"))
-    for role, text in _messages(call.get("request") or {}):
-        if not (role == "system" and text == call.get("system_prompt")):
-            out.print(Panel(text, title=role, title_align="left"))
+        _print_panel("system prompt", _bounded(call["system_prompt"], rest))
+    for title, text in _conversation(call.get("request") or {}):
+        if not (title == "system" and text == call.get("system_prompt")):
+            _print_panel(title, _bounded(text, rest))
     tools = (call.get("request") or {}).get("tools")
     if tools:
         names = ", ".join(_tool_name(t) for t in tools)
-        out.print(f"[bold]tools offered:[/bold] {names}")
+        out.print(Text.assemble(("tools offered: ", "bold"), printable(names)), soft_wrap=False)
     if call.get("output_text"):
-        out.print(Panel(call["output_text"], title="output", title_align="left"))
+        _print_panel("output", _bounded(call["output_text"], rest))
     for tool_call in call.get("tool_calls") or []:
-        out.print(
-            Panel(str(tool_call.get("arguments")), title=f"tool call {tool_call.get('name')}")
-        )
+        if isinstance(tool_call, dict):  # ingested rows may hold any JSON here
+            text = _readable(tool_call.get("arguments"))
+            _print_panel(f"tool call {tool_call.get('name')}", _bounded(text, rest))
     numbers = Table(show_header=False, box=None, pad_edge=False)
     numbers.add_column(style="bold")
     numbers.add_column()
     for label, value in _numbers(call):
-        numbers.add_row(label, value)
-    out.print(numbers)
+        numbers.add_row(label, cell(value))
+    out.print(numbers, soft_wrap=False)
 
 
-def _who(call: Row) -> str:
+def _print_panel(title: str, body: Text) -> None:
+    from rich.panel import Panel
+
+    # soft_wrap=False: the panel wraps its text at its edge instead of cropping it.
+    out.print(Panel(body, title=cell(title), title_align="left"), soft_wrap=False)
+
+
+def _bounded(text: str, rest: str | None) -> Text:
+    """``text`` shown literally; past its head (when ``rest`` is given) a note instead."""
+    cut = len(text) if rest is None else _head_length(text)
+    shown = cell(text[:cut])
+    if cut < len(text):
+        shown.append(f"\n… {len(text) - cut:,} more characters: see them all with {rest}", "italic")
+    return shown
+
+
+def _head_length(text: str) -> int:
+    """How much of ``text`` is its head: at most HEAD_CHARS characters and HEAD_LINES lines."""
+    cut = min(len(text), HEAD_CHARS)
+    end = -1
+    for _ in range(HEAD_LINES):
+        end = text.find("\n", end + 1, cut)
+        if end < 0:
+            return cut
+    return end
+
+
+def _who(call: Row, *, full: bool) -> Text:
     fields = [
         ("when", human(call["ts"], "time")),
         ("feature", call.get("feature")),
@@ -78,7 +131,13 @@ def _who(call: Row) -> str:
         ("response model", call.get("response_model")),
         ("status", _status(call)),
     ]
-    return "\n".join(f"[bold]{k}:[/bold] {v}" for k, v in fields if v)
+    lines = [Text.assemble((f"{k}: ", "bold"), _cut(str(v), full)) for k, v in fields if v]
+    return Text("\n").join(lines)
+
+
+def _cut(text: str, full: bool) -> str:
+    """A header value, escaped; past HEAD_CHARS cut short unless ``full`` (an error body)."""
+    return printable(text if full or len(text) <= HEAD_CHARS else text[:HEAD_CHARS] + " …")
 
 
 def _status(call: Row) -> str:
@@ -90,7 +149,7 @@ def _status(call: Row) -> str:
 
 def _numbers(call: Row) -> list[tuple[str, str]]:
     rows = [
-        ("ttft", human(call.get("ttft_ms"), "ms")),
+        ("ttft", _ttft(call)),
         ("latency", human(call.get("latency_ms"), "ms")),
         ("streamed", "yes" if call.get("streamed") else "no"),
     ]
@@ -102,9 +161,9 @@ def _numbers(call: Row) -> list[tuple[str, str]]:
             ("cache_write", "cache write"),
             ("output", "output"),
         ):
-            cell = breakdown[part]
-            rows.append((f"{label} cost", f"{human(cell['cost_usd'], 'usd')} "
-                         f"({human(cell['tokens'], 'int')} tokens)"))  # fmt: skip
+            priced = breakdown[part]
+            rows.append((f"{label} cost", f"{human(priced['cost_usd'], 'usd')} "
+                         f"({human(priced['tokens'], 'int')} tokens)"))  # fmt: skip
     if not breakdown:
         rows.append(("cost breakdown", "not priceable (no usage in the stored response)"))
     rows.append(("total cost", human(call.get("cost_usd"), "usd") or "unknown"))
@@ -125,6 +184,14 @@ def _numbers(call: Row) -> list[tuple[str, str]]:
     return rows
 
 
+def _ttft(call: Row) -> str:
+    if call.get("ttft_ms") is not None:
+        return human(call["ttft_ms"], "ms")
+    if not call.get("streamed"):
+        return "none (not streamed: the answer came whole)"
+    return "none (no content arrived)"
+
+
 def _replay_line(replay: Row) -> str:
     return (
         f"{replay['id']} {replay.get('model')} {human(replay.get('latency_ms'), 'ms')} "
@@ -132,36 +199,101 @@ def _replay_line(replay: Row) -> str:
     )
 
 
-def _messages(request: Row) -> list[tuple[str, str]]:
-    """(role, text) for each message of a Chat Completions, Messages or Responses body."""
-    messages = request.get("messages")
-    if messages is None:
-        messages = request.get("input")
-    if isinstance(messages, str):
-        return [("user", messages)]
-    shown = []
-    for message in messages or []:
-        if isinstance(message, dict):
-            shown.append((str(message.get("role", "message")), _text(message.get("content"))))
-    return shown
+def _conversation(request: Row) -> list[tuple[str, str]]:
+    """(title, text) of each message, tool call and tool result of a request body.
+
+    Reads Chat Completions (``messages``, assistant ``tool_calls``, ``tool`` messages),
+    Messages (``tool_use`` and ``tool_result`` blocks) and Responses (``input`` items,
+    ``function_call`` and ``function_call_output``).
+    """
+    items = request.get("messages")
+    if items is None:
+        items = request.get("input")
+    if isinstance(items, str):
+        return [("user", items)]
+    blocks: list[tuple[str, str]] = []
+    for item in items or []:
+        if isinstance(item, dict):
+            blocks.extend(_item_blocks(item))
+    return blocks
 
 
-def _text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        parts = [
-            part.get("text") if isinstance(part, dict) and "text" in part else json.dumps(part)
-            for part in content
+def _item_blocks(item: Row) -> list[tuple[str, str]]:
+    kind = item.get("type")
+    if kind in ("function_call", "custom_tool_call"):
+        return [
+            (f"tool call {item.get('name')}", _readable(item.get("arguments", item.get("input"))))
         ]
-        return "\n".join(str(p) for p in parts)
-    return "" if content is None else json.dumps(content)
+    if kind in ("function_call_output", "custom_tool_call_output"):
+        return [(_titled("tool result", item.get("call_id")), _readable(item.get("output")))]
+    role = str(item.get("role") or kind or "message")
+    content = item.get("content")
+    if role == "tool":
+        return [(_titled("tool result", item.get("tool_call_id")), _readable(content))]
+    parts = content if isinstance(content, list) else [content]
+    blocks: list[tuple[str, str]] = []
+    texts = [_part_text(p) for p in parts if _part_kind(p) not in ("tool_use", "tool_result")]
+    if any(texts):
+        blocks.append((role, "\n".join(t for t in texts if t)))
+    for part in parts:
+        if _part_kind(part) == "tool_use":
+            blocks.append((f"tool call {part.get('name')}", _readable(part.get("input"))))
+        elif _part_kind(part) == "tool_result":
+            title = _titled("tool result", part.get("tool_use_id"))
+            blocks.append((title, _readable(part.get("content"))))
+    for call in item.get("tool_calls") or []:
+        function = call.get("function") if isinstance(call, dict) else None
+        if isinstance(function, dict):
+            title = f"tool call {function.get('name')}"
+            blocks.append((title, _readable(function.get("arguments"))))
+    return blocks or [(role, "")]
+
+
+def _titled(label: str, ref: Any) -> str:
+    return f"{label} {ref}" if ref else label
+
+
+def _part_kind(part: Any) -> str | None:
+    return part.get("type") if isinstance(part, dict) else None
+
+
+def _part_text(part: Any) -> str:
+    if part is None:
+        return ""
+    if isinstance(part, str):
+        return part
+    if isinstance(part, dict) and isinstance(part.get("text"), str):
+        return part["text"]
+    return json.dumps(part, ensure_ascii=False)
+
+
+def _readable(value: Any) -> str:
+    """Tool arguments or a tool result for a person: JSON indented, text parts joined."""
+    if isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return value
+        return (
+            json.dumps(parsed, indent=2, ensure_ascii=False)
+            if isinstance(parsed, dict | list)
+            else value
+        )
+    if (
+        isinstance(value, list)
+        and value
+        and all(isinstance(p, dict) and "text" in p for p in value)
+    ):
+        return "\n".join(str(p["text"]) for p in value)
+    return "" if value is None else json.dumps(value, indent=2, ensure_ascii=False)
 
 
 def _tool_name(tool: Any) -> str:
-    if isinstance(tool, dict):
-        return str(tool.get("name") or (tool.get("function") or {}).get("name") or "?")
-    return "?"
+    if not isinstance(tool, dict):
+        return "?"
+    function = tool.get("function")
+    nested = function.get("name") if isinstance(function, dict) else None
+    return str(tool.get("name") or nested or "?")
 
 
 def trace(rows: list[Row], fmt: Format) -> None:
@@ -180,8 +312,11 @@ def trace(rows: list[Row], fmt: Format) -> None:
     failed = sum(r["status"] == "error" for r in rows)
     span = (rows[-1]["ts"] - rows[0]["ts"]).total_seconds() * 1000 + (rows[-1]["latency_ms"] or 0)
     root = Tree(
-        f"[bold]trace {_trace_id(rows)}[/bold] — {len(rows)} calls, "
-        f"{human(total, 'usd')}, {human(span, 'ms')} wall, {failed} failed"
+        Text.assemble(
+            (f"trace {printable(str(rows[0]['trace_id']))}", "bold"),
+            f" — {len(rows)} calls, {human(total, 'usd')}, {human(span, 'ms')} wall, "
+            f"{failed} failed",
+        )
     )
     nodes: dict[Any, Tree] = {}
     for row in rows:
@@ -190,20 +325,14 @@ def trace(rows: list[Row], fmt: Format) -> None:
     out.print(root)
 
 
-def _trace_id(rows: list[Row]) -> str:
-    return str(rows[0]["trace_id"])
-
-
-def _node_label(row: Row) -> str:
-    status = (
-        "[green]ok[/green]"
-        if row["status"] == "ok"
-        else f"[red]{row['error_type'] or 'error'}[/red]"
-    )
-    return (
+def _node_label(row: Row) -> Text:
+    failed = row["status"] != "ok"
+    status = (row["error_type"] or "error") if failed else "ok"
+    label = (
         f"{human(row['id'], 'id')} {row.get('feature') or ''} {row.get('model')} "
-        f"{human(row.get('latency_ms'), 'ms')} {human(row.get('cost_usd'), 'usd')} {status}"
+        f"{human(row.get('latency_ms'), 'ms')} {human(row.get('cost_usd'), 'usd')} "
     )
+    return Text.assemble(printable(label), (printable(status), "red" if failed else "green"))
 
 
 def _depths(rows: list[Row]) -> dict[Any, int]:

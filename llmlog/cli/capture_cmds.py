@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from llmlog.cli import common
+from llmlog.cli.help import CAPTURE, adder
 from llmlog.cli.output import Col, emit_rows, message, resolve_format
 from llmlog.errors import NotFoundError, UsageError
 
@@ -143,6 +144,7 @@ def recost(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(ingest)
-    app.command()(feedback)
-    app.command()(recost)
+    add = adder(app, CAPTURE)
+    add()(ingest)
+    add()(feedback)
+    add()(recost)

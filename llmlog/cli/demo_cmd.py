@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from llmlog.cli import common
+from llmlog.cli.help import STORE, adder
 from llmlog.cli.output import err, message
 
 if TYPE_CHECKING:
@@ -81,4 +82,4 @@ def next_steps(loaded: Loaded, db: str | None = None) -> list[str]:
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(demo)
+    adder(app, STORE)()(demo)

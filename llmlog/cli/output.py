@@ -2,12 +2,14 @@
 
 Commands hand over dicts and never branch on the format. Data goes to stdout; messages go
 to stderr. Colour only on a terminal, and never when ``NO_COLOR`` is set (Rich obeys it).
+
+Stored text is untrusted: the consoles never read Rich markup (styling is given as
+``Text`` objects), and table views show terminal control characters escaped
+(``printable``); json, jsonl and csv keep every value exact.
 """
 
 from __future__ import annotations
 
-import csv
-import json
 import sys
 import uuid
 from collections.abc import Iterable, Sequence
@@ -18,9 +20,24 @@ from enum import StrEnum
 from typing import Any
 
 from rich.console import Console
+from rich.text import Text
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True, markup=False)
+err = Console(stderr=True, soft_wrap=True, markup=False, highlight=False)
+
+# What a terminal would act on rather than show: C0/C1 controls (ESC starts colour, cursor
+# and hyperlink sequences; CR, BS and BEL rewrite or ring), bidirectional overrides and
+# isolates (they reorder what follows), and the Unicode line/paragraph separators.
+# Newline and tab stay: a table cell shows them as what they are.
+_UNSAFE = [
+    *(c for c in range(0x20) if chr(c) not in "\n\t"),
+    *range(0x7F, 0xA0),
+    0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x2028, 0x2029,
+]  # fmt: skip
+_ESCAPES = {c: (f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}") for c in _UNSAFE}
+
+
+LINE_PREVIEW = 500  # characters read for a "line" cell (the column shows fewer)
 
 
 class Format(StrEnum):
@@ -52,9 +69,19 @@ class Col:
         return self.header or self.key
 
 
+def printable(text: str) -> str:
+    """``text`` with the characters a terminal would act on shown as escapes (``\\x1b``)."""
+    return text.translate(_ESCAPES)
+
+
+def cell(value: str, style: str = "") -> Text:
+    """Text shown literally: no markup read, control characters escaped."""
+    return Text(printable(value), style=style)
+
+
 def message(text: str) -> None:
-    """A message for the person (stderr)."""
-    err.print(text, highlight=False)
+    """A message for the person (stderr), printed literally."""
+    err.print(cell(text))
 
 
 def human(value: Any, kind: str) -> str:
@@ -81,8 +108,8 @@ def human(value: Any, kind: str) -> str:
         return value.astimezone().strftime("%Y-%m-%d %H:%M:%S")
     if kind == "id":
         return str(value)[:13]
-    if kind == "line":
-        lines = str(value).strip().splitlines()
+    if kind == "line":  # a preview: the first line's start
+        lines = str(value)[:LINE_PREVIEW].strip().splitlines()
         return lines[0] if lines else ""
     if kind == "flag":
         return "yes" if value else ""
@@ -104,6 +131,8 @@ def jsonable(value: Any) -> Any:
 
 
 def dumps(value: Any, *, indent: int | None = None) -> str:
+    import json  # here, not at the top: `llmlog --help` need not load it (bench/startup.py)
+
     return json.dumps(jsonable(value), ensure_ascii=False, indent=indent)
 
 
@@ -144,7 +173,7 @@ def emit_object(obj: dict[str, Any], fmt: Format, *, title: str | None = None) -
         table.add_column(style="bold")
         table.add_column()
         for key, value in obj.items():
-            table.add_row(key, "" if value is None else str(jsonable(value)))
+            table.add_row(cell(key), cell("" if value is None else str(jsonable(value))))
         out.print(table)
     elif fmt is Format.csv:
         _write_csv([obj])
@@ -158,16 +187,24 @@ def _write_csv(rows: Sequence[dict[str, Any]]) -> None:
 
 def write_csv(rows: Sequence[dict[str, Any]], *, header: bool = True) -> None:
     """CSV rows (JSON for nested values and booleans); ``header=False`` continues a block."""
-    writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+    import csv
+
+    fields = list(rows[0])
+    writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")
+    # The csv module leaves a field with a lone CR unquoted, and readers take that CR
+    # for the end of the row: such a row is written with every field quoted.
+    quoting = csv.DictWriter(
+        sys.stdout, fieldnames=fields, lineterminator="\n", quoting=csv.QUOTE_ALL
+    )
     if header:
-        writer.writeheader()
+        (quoting if any("\r" in str(field) for field in fields) else writer).writeheader()
     for row in rows:
-        writer.writerow(
-            {
-                k: (dumps(v) if isinstance(v, dict | list | bool) else jsonable(v))
-                for k, v in row.items()
-            }
-        )
+        values = {
+            k: (dumps(v) if isinstance(v, dict | list | bool) else jsonable(v))
+            for k, v in row.items()
+        }
+        has_cr = any(isinstance(v, str) and "\r" in v for v in values.values())
+        (quoting if has_cr else writer).writerow(values)
     sys.stdout.flush()
 
 
@@ -176,28 +213,45 @@ def _table(rows: Sequence[dict[str, Any]], columns: Sequence[Col], title: str | 
 
     table = Table(title=title, header_style="bold")
     shown = fitting(rows, columns, out.width)
+    # Still too wide: the widest columns give way first (Rich would take the width evenly
+    # from all, squeezing a narrow column to nothing).
+    cap = _cap([_needed(rows, c) - 3 for c in shown], out.width - 3 * len(shown) - 1)
     for col in shown:
         right = col.kind in ("int", "usd", "ms", "pct", "num")
         table.add_column(
-            col.title,
+            cell(col.title),
             justify="right" if right else "left",
-            max_width=col.max_width,
+            max_width=min(col.max_width or cap, cap),
             overflow="ellipsis",
             no_wrap=col.max_width is not None,
         )
     for row in rows:
-        table.add_row(*(human(row.get(c.key), c.kind) for c in shown))
+        table.add_row(*(cell(human(row.get(c.key), c.kind)) for c in shown))
     return table
 
 
 def fitting(rows: Sequence[dict[str, Any]], columns: Sequence[Col], width: int) -> list[Col]:
     """``columns`` without the optional ones (last first) that would overflow ``width``."""
     kept = list(columns)
-
-    def needed(col: Col) -> int:
-        widest = max((len(human(row.get(col.key), col.kind)) for row in rows[:50]), default=0)
-        return min(max(widest, len(col.title)), col.max_width or 10**6) + 3
-
-    while sum(needed(c) for c in kept) + 1 > width and any(c.optional for c in kept):
+    while sum(_needed(rows, c) for c in kept) + 1 > width and any(c.optional for c in kept):
         kept.remove(next(c for c in reversed(kept) if c.optional))
     return kept
+
+
+def _cap(needs: list[int], room: int) -> int:
+    """The largest width ``cap`` with ``sum(min(need, cap)) <= room`` (at least 4)."""
+    low, high = 4, max(needs, default=4)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if sum(min(need, middle) for need in needs) <= room:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _needed(rows: Sequence[dict[str, Any]], col: Col) -> int:
+    """The width ``col`` takes to show its widest value (of the first 50), borders included."""
+    shown = (printable(human(row.get(col.key), col.kind)) for row in rows[:50])
+    widest = max((len(line) for text in shown for line in text.splitlines()), default=0)
+    return min(max(widest, len(printable(col.title))), col.max_width or 10**6) + 3

@@ -30,6 +30,7 @@ from llmlog.cli.common import (
     UntilOpt,
     UserOpt,
 )
+from llmlog.cli.help import REPORTS, adder
 from llmlog.cli.output import Col, Format, emit_rows, resolve_format
 from llmlog.reports.filters import Filters
 
@@ -149,6 +150,9 @@ def _emit_calls(rows: list[dict[str, Any]], fmt: Format, *, empty: str) -> None:
 
 def show(
     call_id: Annotated[str, typer.Argument(metavar="ID", help="A call id or a unique prefix.")],
+    full: Annotated[
+        bool, typer.Option("--full", help="Show long texts whole (the table shows their head).")
+    ] = False,
     fmt: FormatOpt = None,
 ) -> None:
     """Show everything about one call: prompt, messages, output, cost, timing, trace, replays.
@@ -160,7 +164,7 @@ def show(
 
     call = calls.show(_store(), call_id)
     call["cost_breakdown"] = costs.breakdown(call)
-    call_views.show(call, resolve_format(fmt))
+    call_views.show(call, resolve_format(fmt), full=full)
 
 
 def trace(
@@ -427,15 +431,16 @@ def queries(fmt: FormatOpt = None) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(with_filters(tail))
-    app.command()(show)
-    app.command()(trace)
-    app.command()(with_filters(errors))
-    app.command("cost-by-feature")(with_filters(cost_by_feature))
-    app.command("cost-by-model")(with_filters(cost_by_model))
-    app.command("top-users")(with_filters(top_users))
-    app.command("top-tenants")(with_filters(top_tenants))
-    app.command()(with_filters(latency))
-    app.command()(with_filters(drift))
-    app.command()(query)
-    app.command()(queries)
+    add = adder(app, REPORTS)
+    add()(with_filters(tail))
+    add()(show)
+    add()(trace)
+    add()(with_filters(errors))
+    add("cost-by-feature")(with_filters(cost_by_feature))
+    add("cost-by-model")(with_filters(cost_by_model))
+    add("top-users")(with_filters(top_users))
+    add("top-tenants")(with_filters(top_tenants))
+    add()(with_filters(latency))
+    add()(with_filters(drift))
+    add()(query)
+    add()(queries)

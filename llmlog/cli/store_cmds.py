@@ -7,10 +7,13 @@ from typing import Annotated
 import typer
 
 from llmlog.cli import common
+from llmlog.cli.help import STORE, PanelGroup, adder
 from llmlog.cli.output import Format, emit_object, message, out, resolve_format
 from llmlog.errors import EXIT_STORE
 
-server_app = typer.Typer(help="Manage the embedded PostgreSQL server.", no_args_is_help=True)
+server_app = typer.Typer(
+    cls=PanelGroup, help="Manage the embedded PostgreSQL server.", no_args_is_help=True
+)
 
 
 def init() -> None:
@@ -119,7 +122,8 @@ def server_start() -> None:
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(init)
-    app.command()(migrate)
-    app.command()(status)
-    app.add_typer(server_app, name="server")
+    add = adder(app, STORE)
+    add()(init)
+    add()(migrate)
+    add()(status)
+    app.add_typer(server_app, name="server", rich_help_panel=STORE)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from llmlog import config
 from llmlog.errors import ConfigError, SchemaBehindError, StoreUnavailableError
@@ -23,10 +23,26 @@ SESSION_OPTIONS = "-c jit=off"
 _SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://", "postgresql+psycopg2://")
 
 
+# libpq reads user:password@ up to the last "@" before the first "/" (a password may hold
+# "@", "?" or "#"), and a password=... parameter up to "&".
+_USERINFO_PASSWORD = re.compile(r"(://[^:/@]*:)([^/]*)@")
+_PARAM_PASSWORD = re.compile(r"(?i)(password=)([^&\s]*)")
+
+
 def mask(url: str) -> str:
-    """The URL with any password replaced by ``***``."""
-    url = re.sub(r"(://[^:/@?#]*:)[^@/?#]*@", r"\1***@", url)
-    return re.sub(r"(?i)(password=)[^&\s]*", r"\1***", url)
+    """The URL (or any text holding URLs) with every password replaced by ``***``."""
+    url = _USERINFO_PASSWORD.sub(r"\1***@", url)
+    return _PARAM_PASSWORD.sub(r"\1***", url)
+
+
+def scrub(text: str, url: str) -> str:
+    """``text`` without the passwords of ``url`` (as written and percent-decoded)."""
+    found = [m.group(2) for m in _USERINFO_PASSWORD.finditer(url)]
+    found += [m.group(2) for m in _PARAM_PASSWORD.finditer(url)]
+    secrets = {form for raw in found if raw for form in (raw, unquote(raw))}
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
 
 
 def normalize(url: str) -> str:
@@ -37,18 +53,50 @@ def normalize(url: str) -> str:
             hint="use postgresql://user:password@host:5432/dbname, or leave it unset "
             "for the embedded store",
         )
+    if any(ord(char) < 32 or ord(char) == 127 for char in url):
+        raise ConfigError(
+            f"the database URL {mask(url)!r} holds a control character (a NUL, a newline…)",
+            hint="quote the URL whole, or percent-encode the character (%00)",
+        )
     url = "postgresql://" + url.split("://", 1)[1]
+    password = _USERINFO_PASSWORD.search(url)
+    if password and any(char in password.group(2) for char in "@?#"):
+        raise ConfigError(
+            f"the password in {mask(url)!r} holds a raw @, ? or #",
+            hint="percent-encode them in the URL: @ as %40, ? as %3F, # as %23",
+        )
+    reason = _malformed(url)
+    if reason is not None:
+        raise ConfigError(
+            f"malformed database URL {mask(url)!r}: {scrub(reason, url)}",
+            hint="use postgresql://user:password@host:5432/dbname",
+        )
+    return url
+
+
+def _malformed(url: str) -> str | None:
+    """Why libpq refuses ``url`` (None when it does not), told without its password.
+
+    The reason comes from parsing the masked URL, so a library's message cannot quote
+    the password; when only the real URL fails, the password is what is wrong.
+    """
+    if _parse_error(url) is None:
+        return None
+    reason = _parse_error(mask(url))
+    if reason is None:
+        return "the password is not valid in a URL (a % must start %XX; write % as %25)"
+    return reason
+
+
+def _parse_error(url: str) -> str | None:
     from psycopg import conninfo
 
     try:
         urlsplit(url).port  # raises for a port that is not a number  # noqa: B018
         conninfo.conninfo_to_dict(url)
     except Exception as exc:
-        raise ConfigError(
-            f"malformed database URL {mask(url)!r}: {str(exc).strip()}",
-            hint="use postgresql://user:password@host:5432/dbname",
-        ) from exc
-    return url
+        return str(exc).strip() or type(exc).__name__
+    return None
 
 
 def resolve_url(cli_value: str | None = None) -> str:
@@ -73,6 +121,7 @@ def connect(url: str, *, autocommit: bool = True, timeout: int = 5) -> psycopg.C
 
 def _explain(url: str, exc: Exception) -> StoreUnavailableError:
     text = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+    text = scrub(mask(text), url)
     shown = mask(url)
     if "password authentication failed" in text or "no password supplied" in text:
         return StoreUnavailableError(
