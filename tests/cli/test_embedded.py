@@ -13,7 +13,7 @@ import pytest
 
 from llmlog.store import embedded
 from llmlog.store.revision import HEAD
-from tests.cli.run import llmlog
+from tests.cli.run import assert_one_line_error, llmlog
 
 
 @pytest.fixture
@@ -63,3 +63,12 @@ def test_crashed_server_stale_pid_file_is_recovered(embedded_home: Path) -> None
     assert status.code == 0, status.stderr
     after = embedded.running()
     assert after is not None and after.pid != info.pid
+
+
+def test_a_data_directory_that_cannot_start_is_one_line_exit_3(embedded_home: Path) -> None:
+    pgdata = embedded_home / "pgdata"
+    pgdata.mkdir()
+    (pgdata / "PG_VERSION").write_text("99\n")  # not a cluster this server can run
+    result = llmlog("status")
+    assert_one_line_error(result, 3, "cannot start the embedded PostgreSQL", "pg_ctl failed")
+    assert str(pgdata / "log") in result.stderr
