@@ -104,7 +104,7 @@ def cases(conn: Any) -> list[Case]:
 
 def bound(case: Case) -> tuple[sqlfile.Query, dict[str, Any]]:
     query = sqlfile.bundled(case.query)
-    return query, params.bind(query, case.values, strict=False)
+    return query, params.bind(query, case.values)
 
 
 def run_ours(conn: Any, case: Case) -> list[dict[str, Any]]:
@@ -116,7 +116,7 @@ def run_ours(conn: Any, case: Case) -> list[dict[str, Any]]:
 def pruning(conn: Any, case: Case) -> tuple[int, int, int, float]:
     """Partitions left by the planner, removed later at run time, in all; planning ms."""
     query = sqlfile.bundled(case.query)
-    values = params.bind(query, case.values, strict=False)
+    values = params.bind(query, case.values)
     explained = execute(
         conn, sqlfile.Query(query.name, "", query.params, "EXPLAIN (ANALYZE, FORMAT JSON) "
                             + query.sql, query.path), values,

@@ -58,14 +58,14 @@ def convert(name: str, kind: str, text: str) -> Any:
         ) from None
 
 
-def bind(query: Query, given: Mapping[str, Any], *, strict: bool = True) -> dict[str, Any]:
+def bind(query: Query, given: Mapping[str, Any]) -> dict[str, Any]:
     """Values for every parameter of ``query``: given (text is converted) or the default.
 
-    ``strict`` refuses names the query does not declare (a typo on the command line);
-    report commands pass their common filters and let each query take what it declares.
+    A name the query does not declare is refused: a typo on the command line, or a filter
+    a report passes to a query that forgot it (which would otherwise be ignored).
     """
     unknown = sorted(set(given) - query.param_names)
-    if strict and unknown:
+    if unknown:
         declared = ", ".join(p.name for p in query.params) or "none"
         raise UsageError(
             f"query {query.name} has no parameter {unknown[0]!r}", hint=f"it takes: {declared}"

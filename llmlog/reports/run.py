@@ -113,12 +113,14 @@ def _reason(exc: Exception) -> str:
     return (diag.message_primary if diag else None) or str(exc).strip().splitlines()[0]
 
 
-def run(
-    conn: psycopg.Connection, name: str, given: Mapping[str, Any], *, strict: bool = False
-) -> list[Row]:
-    """Rows of the bundled query ``name`` with ``given`` values (the rest from its defaults)."""
+def run(conn: psycopg.Connection, name: str, given: Mapping[str, Any]) -> list[Row]:
+    """Rows of the bundled query ``name`` with ``given`` values (the rest from its defaults).
+
+    Binding is strict: a value the query does not declare is refused, so a query that
+    forgets a filter fails loudly instead of ignoring it.
+    """
     query = sqlfile.bundled(name)
-    values = params.bind(query, given, strict=strict)
+    values = params.bind(query, given)
     if values.get("grep"):
         index_text_for(conn, values)
     return execute(conn, query, values)
