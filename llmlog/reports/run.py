@@ -72,14 +72,16 @@ def execute(
 
     Never prepared: each execution is planned with its values, so constant folding drops the
     filters left unset and partitions outside the time bounds are pruned at plan time.
-    The pipeline sends it with the extended protocol: one statement, no more.
     """
     import psycopg
     from psycopg.rows import dict_row
 
     try:
-        with conn.cursor(row_factory=dict_row) as cur:
-            with _read_write(conn) if write else contextlib.nullcontext(), conn.pipeline():
+        with (
+            conn.cursor(row_factory=dict_row) as cur,
+            _read_write(conn) if write else contextlib.nullcontext(),
+        ):
+            with _one_statement(conn, values):  # rows arrive when a pipeline ends
                 cur.execute(query.sql, dict(values), prepare=False)  # type: ignore[arg-type]
             return cur.fetchall() if cur.description else []
     except psycopg.errors.ReadOnlySqlTransaction as exc:
@@ -99,6 +101,15 @@ def execute(
         multiple = "multiple commands" in str(exc)
         hint = "a query file holds one statement" if multiple else "check the query and its values"
         raise UsageError(f"query {query.name}: {_reason(exc)}", hint=hint) from exc
+
+
+def _one_statement(
+    conn: psycopg.Connection, values: Mapping[str, Any]
+) -> contextlib.AbstractContextManager[Any]:
+    """psycopg sends a query with parameters by the extended protocol, which takes one
+    statement; one without would go by the simple protocol, which runs several, unless it
+    is sent in a pipeline (slower, so only then)."""
+    return contextlib.nullcontext() if values else conn.pipeline()
 
 
 @contextlib.contextmanager

@@ -40,6 +40,7 @@ ESCAPES = {  # a second statement could leave the read-only transaction: one sta
     "commit first": "COMMIT; DELETE FROM llm_calls",
     "read-only off first": "SET default_transaction_read_only = off; DELETE FROM llm_calls",
     "read write first": "SET TRANSACTION READ WRITE; DELETE FROM llm_calls",
+    "with a parameter": "-- param n: int = 1\nSELECT %(n)s; COMMIT; DELETE FROM llm_calls",
 }
 
 
