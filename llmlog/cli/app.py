@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from llmlog.__about__ import __version__
-from llmlog.cli import capture_cmds, common, demo_cmd, report_cmds, store_cmds
+from llmlog.cli import capture_cmds, common, demo_cmd, report_cmds, startup, store_cmds
 
 app = typer.Typer(
     name="llmlog",
@@ -57,7 +57,8 @@ def main() -> None:
     from llmlog.errors import EXIT_INTERRUPTED, EXIT_STORE, LlmlogError
 
     try:
-        app()
+        with startup.only_the_command_run(app, sys.argv[1:]):
+            app()
     except LlmlogError as exc:
         _fail(exc.message, exc.hint, exc.exit_code, exc)
     except KeyboardInterrupt:

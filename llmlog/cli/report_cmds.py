@@ -131,7 +131,6 @@ def tail(
 
     Example: llmlog tail -n 20 --feature support-chat --status error
     """
-    from llmlog.cli import call_views
     from llmlog.reports import calls
 
     fmt = resolve_format(fmt)
@@ -140,6 +139,8 @@ def tail(
     if not follow:
         _emit_calls(rows, fmt, empty="no calls in this window (try --since 30d)")
         return
+    from llmlog.cli import call_views
+
     _emit_calls(list(reversed(rows)), fmt, empty="waiting for calls… (Ctrl-C to stop)")
     call_views.follow(calls.follow(conn, filters, shown=rows), fmt, _with_outcome, CALL_COLUMNS)
 
