@@ -173,3 +173,15 @@ def test_out_of_range_numbers_are_usage_errors(
 )
 def test_times_out_of_range_are_usage_errors(llmlog: Any, args: tuple[str, ...]) -> None:
     one_line(llmlog(*args), 2, "out of range")
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "ffffffff-ffff-7fff-bfff-ffffffffffff",  # a UUIDv7 of year 10889
+        "00000000-0000-7000-8000-000000000000",  # of 1970
+        "e677cf8c-ae00-7000-8000-000000000000",  # of noon on the last day of year 9999
+    ],
+)
+def test_a_trace_id_at_the_ends_of_time_is_not_found(llmlog: Any, ref: str) -> None:
+    one_line(llmlog("trace", ref), 1, "no trace or call")
