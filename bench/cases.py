@@ -103,11 +103,15 @@ def cases(conn: Any, cutoff: date | None) -> list[Case]:
              "WITHIN GROUP (ORDER BY cost_usd::float8) FROM llm_calls WHERE ts >= %s "
              "GROUP BY 1, 2", (month,), ["cost-by-model"]),
         Case("top-users (30d)", "top_users", {"since": month},
-             "SELECT user_id, count(*), sum(cost_usd) FROM llm_calls WHERE ts >= %s "
-             "GROUP BY 1 ORDER BY 3 DESC LIMIT 20", (month,), ["top-users"]),
+             "SELECT user_id, count(*), count(*) FILTER (WHERE status = 'error'), "
+             "sum(input_tokens), sum(output_tokens), sum(cost_usd), max(ts) FROM llm_calls "
+             "WHERE ts >= %s AND user_id IS NOT NULL GROUP BY 1 ORDER BY 6 DESC LIMIT 20",
+             (month,), ["top-users"]),
         Case("top-tenants (30d)", "top_tenants", {"since": month},
-             "SELECT tenant_id, (ts AT TIME ZONE 'UTC')::date, count(*), sum(cost_usd) "
-             "FROM llm_calls WHERE ts >= %s GROUP BY 1, 2", (month,), ["top-tenants"]),
+             "SELECT tenant_id, (ts AT TIME ZONE 'UTC')::date, count(*), count(*) FILTER "
+             "(WHERE status = 'error'), sum(input_tokens), sum(output_tokens), sum(cost_usd) "
+             "FROM llm_calls WHERE ts >= %s AND tenant_id IS NOT NULL GROUP BY 1, 2", (month,),
+             ["top-tenants"]),
         Case("tail --grep (7d)", "tail", {"since": week, "grep": word,
              "grep_like": like_prefilter(word)},
              f"SELECT {CALL} FROM llm_calls WHERE ts >= %s AND "
@@ -151,13 +155,16 @@ ROLLED = {
           FROM llm_calls_daily WHERE day >= %s AND day < %s GROUP BY 1, 2
         ) AS t GROUP BY 1, 2""",
     "top_tenants": """
-        SELECT tenant_id, day, sum(calls), sum(cost) FROM (
+        SELECT tenant_id, day, sum(calls), sum(errors), sum(i), sum(o), sum(cost) FROM (
           SELECT tenant_id, (ts AT TIME ZONE 'UTC')::date AS day, count(*) AS calls,
-                 sum(cost_usd) AS cost
-          FROM llm_calls WHERE ts >= %s GROUP BY 1, 2
+                 count(*) FILTER (WHERE status = 'error') AS errors, sum(input_tokens) AS i,
+                 sum(output_tokens) AS o, sum(cost_usd) AS cost
+          FROM llm_calls WHERE ts >= %s AND tenant_id IS NOT NULL GROUP BY 1, 2
           UNION ALL
-          SELECT tenant_id, day, sum(calls), sum(cost_usd)
-          FROM llm_calls_daily WHERE day >= %s AND day < %s GROUP BY 1, 2
+          SELECT tenant_id, day, sum(calls), sum(errors), sum(input_tokens),
+                 sum(output_tokens), sum(cost_usd)
+          FROM llm_calls_daily WHERE day >= %s AND day < %s AND tenant_id IS NOT NULL
+          GROUP BY 1, 2
         ) AS t GROUP BY 1, 2""",
     "drift": """
         WITH hot AS (
