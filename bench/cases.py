@@ -1,10 +1,16 @@
 """The report cases bench/queries.py times: our bundled query and hand-written SQL for the
-same question (what PG_BASELINE.md measured: bound timestamps, indexes, jit off)."""
+same question (what PG_BASELINE.md measured: bound timestamps, indexes, jit off).
+
+Each case's hand-written SQL reads hot rows only: the same data as ours when no day is
+rolled up. Where the window reaches days rolled up into ``llm_calls_daily`` (ours then
+reads those days there), ``rolled_sql`` is the hand-written SQL that reads the same data:
+hot rows from ``cutoff`` (the first day not rolled up), daily rows before it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from llmlog.ids import prefix_range
@@ -28,9 +34,18 @@ class Case:
     hand_params: tuple[Any, ...]
     argv: list[str] = field(default_factory=list)
     goal_ms: int | None = None
+    rolled_sql: str | None = None  # with rolled_params: where rolled-up days change the work
+    rolled_params: tuple[Any, ...] = ()
+
+    def hand(self, rolled: bool) -> tuple[str, tuple[Any, ...]]:
+        """The hand-written SQL reading what ours reads, with or without rolled-up days."""
+        if rolled and self.rolled_sql:
+            return self.rolled_sql, self.rolled_params
+        return self.hand_sql, self.hand_params
 
 
-def cases(conn: Any) -> list[Case]:
+def cases(conn: Any, cutoff: date | None) -> list[Case]:
+    """The cases; ``cutoff`` is the first day not rolled up (None: nothing rolled up)."""
     now = datetime.now(UTC)
     day, week, month = now - timedelta(days=1), now - timedelta(days=7), now - timedelta(days=30)
     call_id, call_ts = conn.execute(
@@ -46,7 +61,7 @@ def cases(conn: Any) -> list[Case]:
     )
     word = "refund"
     prefix = str(call_id).replace("-", "")[:16]
-    return [
+    listed = [
         Case("tail (24h, 50)", "tail", {"since": day}, f"SELECT {CALL} FROM llm_calls "
              "WHERE ts >= %s ORDER BY ts DESC LIMIT 50", (day,), ["tail"], 250),
         Case("show: id prefix lookup", "call_match", dict(zip(("lo", "hi", "lo_ts", "hi_ts"),
@@ -88,23 +103,104 @@ def cases(conn: Any) -> list[Case]:
              "WITHIN GROUP (ORDER BY cost_usd::float8) FROM llm_calls WHERE ts >= %s "
              "GROUP BY 1, 2", (month,), ["cost-by-model"]),
         Case("top-users (30d)", "top_users", {"since": month},
-             "SELECT user_id, count(*), sum(cost_usd) FROM llm_calls WHERE ts >= %s "
-             "GROUP BY 1 ORDER BY 3 DESC LIMIT 20", (month,), ["top-users"]),
+             "SELECT user_id, count(*), count(*) FILTER (WHERE status = 'error'), "
+             "sum(input_tokens), sum(output_tokens), sum(cost_usd), max(ts) FROM llm_calls "
+             "WHERE ts >= %s AND user_id IS NOT NULL GROUP BY 1 ORDER BY 6 DESC LIMIT 20",
+             (month,), ["top-users"]),
         Case("top-tenants (30d)", "top_tenants", {"since": month},
-             "SELECT tenant_id, (ts AT TIME ZONE 'UTC')::date, count(*), sum(cost_usd) "
-             "FROM llm_calls WHERE ts >= %s GROUP BY 1, 2", (month,), ["top-tenants"]),
+             "SELECT tenant_id, (ts AT TIME ZONE 'UTC')::date, count(*), count(*) FILTER "
+             "(WHERE status = 'error'), sum(input_tokens), sum(output_tokens), sum(cost_usd) "
+             "FROM llm_calls WHERE ts >= %s AND tenant_id IS NOT NULL GROUP BY 1, 2", (month,),
+             ["top-tenants"]),
         Case("tail --grep (7d)", "tail", {"since": week, "grep": word,
              "grep_like": like_prefilter(word)},
              f"SELECT {CALL} FROM llm_calls WHERE ts >= %s AND "
              "llmlog_text(system_prompt, output_text, request, tool_calls) "
              "@@ websearch_to_tsquery('simple', %s) ORDER BY ts DESC LIMIT 50",
              (week, word), ["tail", "--since", "7d", "--grep", word]),
+        Case("tail -n 20 (24h)", "tail", {"since": day, "limit": 20}, f"SELECT {CALL} FROM "
+             "llm_calls WHERE ts >= %s ORDER BY ts DESC LIMIT 20", (day,),
+             ["tail", "-n", "20"], 250),
     ]  # fmt: skip
+    if cutoff is not None and cutoff > month.date():
+        hot_from = datetime(cutoff.year, cutoff.month, cutoff.day, tzinfo=UTC)
+        for case in listed:
+            sql = ROLLED.get(case.query)
+            if sql:
+                case.rolled_sql, case.rolled_params = sql, (hot_from, month.date(), cutoff)
+    return listed
+
+
+# Hand-written SQL over hot rows from the cutoff (the first %s) and daily rows of
+# [the window's first day, cutoff) (the other two).
+ROLLED = {
+    "cost_by_feature": """
+        SELECT day, feature, sum(calls), sum(errors), sum(cost), sum(i), sum(o) FROM (
+          SELECT (ts AT TIME ZONE 'UTC')::date AS day, feature, count(*) AS calls,
+                 count(*) FILTER (WHERE status = 'error') AS errors, sum(cost_usd) AS cost,
+                 sum(input_tokens) AS i, sum(output_tokens) AS o
+          FROM llm_calls WHERE ts >= %s GROUP BY 1, 2
+          UNION ALL
+          SELECT day, feature, sum(calls), sum(errors), sum(cost_usd), sum(input_tokens),
+                 sum(output_tokens)
+          FROM llm_calls_daily WHERE day >= %s AND day < %s GROUP BY 1, 2
+        ) AS t GROUP BY 1, 2 ORDER BY 1, 2""",
+    "cost_by_model": """
+        SELECT provider, model, sum(calls), sum(cost), max(p95) FROM (
+          SELECT provider, model, count(*) AS calls, sum(cost_usd) AS cost,
+                 percentile_cont(0.95) WITHIN GROUP (ORDER BY cost_usd::float8) AS p95
+          FROM llm_calls WHERE ts >= %s GROUP BY 1, 2
+          UNION ALL
+          SELECT provider, model, sum(calls), sum(cost_usd), NULL
+          FROM llm_calls_daily WHERE day >= %s AND day < %s GROUP BY 1, 2
+        ) AS t GROUP BY 1, 2""",
+    "top_tenants": """
+        SELECT tenant_id, day, sum(calls), sum(errors), sum(i), sum(o), sum(cost) FROM (
+          SELECT tenant_id, (ts AT TIME ZONE 'UTC')::date AS day, count(*) AS calls,
+                 count(*) FILTER (WHERE status = 'error') AS errors, sum(input_tokens) AS i,
+                 sum(output_tokens) AS o, sum(cost_usd) AS cost
+          FROM llm_calls WHERE ts >= %s AND tenant_id IS NOT NULL GROUP BY 1, 2
+          UNION ALL
+          SELECT tenant_id, day, sum(calls), sum(errors), sum(input_tokens),
+                 sum(output_tokens), sum(cost_usd)
+          FROM llm_calls_daily WHERE day >= %s AND day < %s AND tenant_id IS NOT NULL
+          GROUP BY 1, 2
+        ) AS t GROUP BY 1, 2""",
+    "drift": """
+        WITH hot AS (
+          SELECT prompt_version, llmlog_latency_bucket(latency_ms) AS k, count(*) AS calls,
+                 sum(output_tokens) AS o, sum(cost_usd) AS c,
+                 count(*) FILTER (WHERE finish_reason IN ('refusal', 'content_filter')) AS r,
+                 count(*) FILTER (WHERE status = 'error') AS e
+          FROM llm_calls WHERE ts >= %s GROUP BY 1, 2
+        ), cold AS (
+          SELECT prompt_version, latency_hist AS h, calls, output_tokens AS o, cost_usd AS c,
+                 refusals AS r, errors AS e
+          FROM llm_calls_daily WHERE day >= %s AND day < %s
+        ), buckets AS (
+          SELECT prompt_version, k, sum(n) AS n FROM (
+            SELECT prompt_version, k, calls AS n FROM hot WHERE k IS NOT NULL
+            UNION ALL
+            SELECT prompt_version, b.k::int, b.n FROM cold, unnest(h) WITH ORDINALITY AS b(n, k)
+          ) AS x GROUP BY 1, 2
+        ), p95 AS (
+          SELECT prompt_version, min(k) FILTER (WHERE upto >= 0.95 * total) AS k FROM (
+            SELECT *, sum(n) OVER (PARTITION BY prompt_version ORDER BY k) AS upto,
+                   sum(n) OVER (PARTITION BY prompt_version) AS total FROM buckets
+          ) AS running GROUP BY 1
+        )
+        SELECT t.prompt_version, sum(calls), sum(o) / sum(calls), sum(r) / sum(calls),
+               sum(e) / sum(calls), sum(c) / sum(calls), p95.k AS p95_bucket
+        FROM (SELECT prompt_version, calls, o, c, r, e FROM hot
+              UNION ALL SELECT prompt_version, calls, o, c, r, e FROM cold) AS t
+        LEFT JOIN p95 ON p95.prompt_version IS NOT DISTINCT FROM t.prompt_version
+        GROUP BY 1, p95.k""",
+}
 
 
 def bound(case: Case) -> tuple[sqlfile.Query, dict[str, Any]]:
     query = sqlfile.bundled(case.query)
-    return query, params.bind(query, case.values, strict=False)
+    return query, params.bind(query, case.values)
 
 
 def run_ours(conn: Any, case: Case) -> list[dict[str, Any]]:
@@ -116,7 +212,7 @@ def run_ours(conn: Any, case: Case) -> list[dict[str, Any]]:
 def pruning(conn: Any, case: Case) -> tuple[int, int, int, float]:
     """Partitions left by the planner, removed later at run time, in all; planning ms."""
     query = sqlfile.bundled(case.query)
-    values = params.bind(query, case.values, strict=False)
+    values = params.bind(query, case.values)
     explained = execute(
         conn, sqlfile.Query(query.name, "", query.params, "EXPLAIN (ANALYZE, FORMAT JSON) "
                             + query.sql, query.path), values,

@@ -58,6 +58,12 @@ class SchemaBehindError(LlmlogError):
     exit_code = EXIT_STORE
 
 
+class QueryTimeoutError(LlmlogError):
+    """A query ran past the statement timeout."""
+
+    exit_code = EXIT_STORE
+
+
 class ProviderError(LlmlogError):
     """The model provider returned an error."""
 

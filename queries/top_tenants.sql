@@ -1,5 +1,5 @@
 -- name: top_tenants
--- description: The tenants who spend most, with an outlier flag: spend on the day of
+-- description: The tenants who spend most (calls, errors, tokens, cost), with an outlier flag: spend on the day of
 -- description: `today` above the tenant's mean daily spend before it (zero days count) + 3σ.
 -- param limit: int = 20
 -- param today: timestamptz = now
@@ -17,7 +17,9 @@
 -- param grep_like: text = null
 WITH hot AS (
   SELECT tenant_id, (ts AT TIME ZONE 'UTC')::date AS day, count(*) AS calls,
-         count(*) FILTER (WHERE status = 'error') AS errors, sum(cost_usd) AS cost_usd
+         count(*) FILTER (WHERE status = 'error') AS errors,
+         coalesce(sum(input_tokens), 0) AS input_tokens,
+         coalesce(sum(output_tokens), 0) AS output_tokens, sum(cost_usd) AS cost_usd
   FROM llm_calls
   WHERE ts >= %(since)s AND ts < %(until)s AND tenant_id IS NOT NULL
   AND (%(feature)s::text IS NULL OR feature = %(feature)s)
@@ -39,6 +41,7 @@ rolled AS (  -- days already rolled up into llm_calls_daily: read there, not fro
 ),
 cold AS (
   SELECT d.tenant_id, d.day, sum(d.calls) AS calls, sum(d.errors) AS errors,
+         sum(d.input_tokens) AS input_tokens, sum(d.output_tokens) AS output_tokens,
          sum(d.cost_usd) AS cost_usd
   FROM llm_calls_daily d
   WHERE d.day >= (%(since)s::timestamptz AT TIME ZONE 'UTC')::date
@@ -61,6 +64,7 @@ days AS (
 ),
 per_tenant AS (
   SELECT tenant_id, sum(calls)::bigint AS calls, sum(errors)::bigint AS errors,
+         sum(input_tokens)::bigint AS input_tokens, sum(output_tokens)::bigint AS output_tokens,
          sum(cost_usd) AS cost_usd,
          coalesce(sum(cost_usd) FILTER (WHERE day = today.d), 0) AS today_cost_usd,
          coalesce(sum(cost_usd) FILTER (WHERE day < today.d), 0) AS before,
@@ -75,7 +79,7 @@ scored AS (
            AS sd_daily_usd
   FROM per_tenant
 )
-SELECT tenant_id, calls, errors, cost_usd, today_cost_usd, mean_daily_usd,
+SELECT tenant_id, calls, errors, input_tokens, output_tokens, cost_usd, today_cost_usd, mean_daily_usd,
        coalesce(n >= 3 AND today_cost_usd > mean_daily_usd + 3 * sd_daily_usd, false) AS outlier
 FROM scored
 ORDER BY cost_usd DESC NULLS LAST, calls DESC

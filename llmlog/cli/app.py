@@ -10,7 +10,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from llmlog.__about__ import __version__
-from llmlog.cli import capture_cmds, common, demo_cmd, report_cmds, store_cmds
+from llmlog.cli import capture_cmds, common, demo_cmd, report_cmds, startup, store_cmds
 from llmlog.cli.help import PanelGroup
 
 app = typer.Typer(
@@ -61,7 +61,8 @@ def main() -> None:
 
     try:
         _refuse_undecodable(sys.argv[1:])
-        code = app(prog_name="llmlog", standalone_mode=False)
+        with startup.only_the_command_run(app, sys.argv[1:]):
+            code = app(prog_name="llmlog", standalone_mode=False)
     except LlmlogError as exc:
         _fail(exc.message, exc.hint, exc.exit_code, exc)
     except typer.TyperException as exc:  # Click's usage errors: bad option, value, argument

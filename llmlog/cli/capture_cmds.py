@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -13,21 +11,6 @@ from llmlog.cli import common
 from llmlog.cli.help import CAPTURE, adder
 from llmlog.cli.output import Col, emit_rows, message, resolve_format
 from llmlog.errors import NotFoundError, UsageError
-
-_AGO = re.compile(r"^(\d+)(m|h|d|w)$")
-
-
-def since_time(text: str) -> datetime:
-    """``15m``/``24h``/``7d``/``2w`` ago, or an ISO date/time (UTC when it has no zone)."""
-    match = _AGO.match(text.strip())
-    if match:
-        unit = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[match.group(2)]
-        return datetime.now(UTC) - timedelta(**{unit: int(match.group(1))})
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise UsageError(f"not a time: {text!r}", hint="use 24h, 7d or 2026-11-01") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def ingest(
@@ -83,36 +66,41 @@ def ingest(
 
 
 def feedback(
-    call_id: Annotated[str, typer.Argument(help="The call's id.", show_default=False)],
+    call_id: Annotated[
+        str, typer.Argument(help="The call's id or a unique prefix of it.", show_default=False)
+    ],
     value: Annotated[str, typer.Argument(help="up, down or clear.", show_default=False)],
     note: Annotated[str | None, typer.Option("--note", help="A note to keep with it.")] = None,
 ) -> None:
     """Record a thumbs up or down (and a note) on a stored call.
 
-    Example: llmlog feedback 01934f0e-... down --note "wrong city"
+    Example: llmlog feedback 0193a1b2-3c4d-7 down --note "wrong city"
     """
-    import uuid
-
     from llmlog.capture.feedback import parse_value, set_feedback
+    from llmlog.reports.calls import find_call
 
     try:
-        parsed_id = uuid.UUID(call_id)
         score = parse_value(value)
     except ValueError as exc:
-        text = str(exc) if "feedback" in str(exc) else f"not a call id: {call_id!r}"
-        raise UsageError(text) from None
+        raise UsageError(str(exc), hint="give up, down or clear") from None
     _, conn = common.open_store()
     with conn:
-        if not set_feedback(conn, parsed_id, score, note):
+        try:
+            found = find_call(conn, call_id)
+        except NotFoundError:
+            found = None
+        if found is None or not set_feedback(conn, found["id"], score, note):
             raise NotFoundError(
                 f"no stored call has id {call_id}",
                 hint="calls spooled while the store was down appear after `llmlog ingest --spool`",
             )
-    message(f"feedback {score:+d} recorded on {call_id}")
+    message(f"feedback {score:+d} recorded on {found}")
 
 
 def recost(
-    since: Annotated[str, typer.Option("--since", help="From when: 24h, 7d or a date.")] = "30d",
+    since: Annotated[
+        str, typer.Option("--since", help="From when: 15m, 24h, 7d, 2w or a date/time (UTC).")
+    ] = "30d",
     model: Annotated[str | None, typer.Option("--model", help="Only this model.")] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would change; change nothing.")
@@ -124,10 +112,12 @@ def recost(
     Example: llmlog recost --since 7d --model ft:gpt-4o-mini:acme --dry-run
     """
     from llmlog.capture.recost import recost as run
+    from llmlog.reports.window import parse_time
 
+    start = parse_time(since)
     _, conn = common.open_store()
     with conn:
-        rows = run(conn, since=since_time(since), model=model, dry_run=dry_run)
+        rows = run(conn, since=start, model=model, dry_run=dry_run)
     emit_rows(
         rows,
         resolve_format(format),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import shlex
 import sys
 from typing import TYPE_CHECKING, Annotated
@@ -11,15 +12,23 @@ import typer
 from llmlog.cli import common
 from llmlog.cli.help import STORE, adder
 from llmlog.cli.output import err, message
+from llmlog.errors import UsageError
 
 if TYPE_CHECKING:
     from llmlog.demo.load import Loaded
 
+# Ten years of daily partitions, and ~40 GB of calls: past these a demo is a mistake.
+MAX_DAYS = 3650
+MAX_CALLS = 10_000_000
+
 
 def demo(
-    calls: Annotated[int, typer.Option("--calls", "-n", min=1, help="How many calls.")] = 5000,
+    calls: Annotated[
+        int, typer.Option("--calls", "-n", help=f"How many calls (1 to {MAX_CALLS:,}).")
+    ] = 5000,
     days: Annotated[
-        float, typer.Option("--days", min=0.01, help="Spread over this many days up to now.")
+        float,
+        typer.Option("--days", help=f"Spread over this many days up to now (0.01 to {MAX_DAYS})."),
     ] = 14,
     seed: Annotated[int, typer.Option("--seed", help="Same seed, same traffic.")] = 42,
     reset: Annotated[
@@ -32,6 +41,7 @@ def demo(
     """
     from llmlog.demo import load
 
+    check_size(calls, days)
     url, conn = load.open_store(common.state.db)
     with conn:
         if reset:
@@ -43,6 +53,14 @@ def demo(
     )
     for line in next_steps(loaded, common.state.db):
         message(f"  {line}")
+
+
+def check_size(calls: int, days: float) -> None:
+    """UsageError unless 1 ≤ calls ≤ MAX_CALLS and 0.01 ≤ days ≤ MAX_DAYS."""
+    if not 1 <= calls <= MAX_CALLS:
+        raise UsageError(f"--calls {calls} is out of range", hint=f"give 1 to {MAX_CALLS:,}")
+    if not (math.isfinite(days) and 0.01 <= days <= MAX_DAYS):
+        raise UsageError(f"--days {days:g} is out of range", hint=f"give 0.01 to {MAX_DAYS}")
 
 
 def _load(url: str, *, calls: int, days: float, seed: int) -> Loaded:

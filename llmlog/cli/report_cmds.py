@@ -86,11 +86,12 @@ def to_filters(
     )
 
 
-def _store() -> Any:
+def _store(timeout: float | None = None) -> Any:
+    """The store, in a read-only session with a statement timeout (see reports.run)."""
     from llmlog.reports.run import tune_session
 
     conn = common.open_store()[1]
-    tune_session(conn)
+    tune_session(conn, timeout)
     return conn
 
 
@@ -131,7 +132,6 @@ def tail(
 
     Example: llmlog tail -n 20 --feature support-chat --status error
     """
-    from llmlog.cli import call_views
     from llmlog.reports import calls
 
     fmt = resolve_format(fmt)
@@ -140,6 +140,8 @@ def tail(
     if not follow:
         _emit_calls(rows, fmt, empty="no calls in this window (try --since 30d)")
         return
+    from llmlog.cli import call_views
+
     _emit_calls(list(reversed(rows)), fmt, empty="waiting for calls… (Ctrl-C to stop)")
     call_views.follow(calls.follow(conn, filters, shown=rows), fmt, _with_outcome, CALL_COLUMNS)
 
@@ -301,9 +303,7 @@ def top_tenants(limit: LimitOpt = 20, fmt: FormatOpt = None, *, filters: Filters
     rows = aggregates.top_tenants(_store(), filters, limit)
     columns = [
         Col("tenant_id", "tenant"),
-        Col("calls", kind="int"),
-        Col("errors", kind="int"),
-        Col("cost_usd", "cost", "usd"),
+        *SPEND_COLUMNS,
         Col("today_cost_usd", "today", "usd"),
         Col("mean_daily_usd", "mean/day", "usd"),
         Col("outlier", kind="flag"),
@@ -388,9 +388,25 @@ def query(
         list[str] | None,
         typer.Option("--param", "-p", help="key=value, repeatable (see `llmlog queries`)."),
     ] = None,
+    write: Annotated[
+        bool,
+        typer.Option("--write", help="Let the statement change data (queries are read-only)."),
+    ] = False,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--timeout",
+            help="Stop the query after this many seconds (default: $LLMLOG_STATEMENT_TIMEOUT "
+            "or 5; 0: no limit).",
+            show_default=False,
+        ),
+    ] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Run a bundled query, one of $LLMLOG_QUERIES_DIR, or a .sql file with a header.
+
+    Queries run read-only, one statement each, with a statement timeout; `--write` is the
+    only way to run one that changes data.
 
     Example: llmlog query latency --param since=7d --param by=model
     """
@@ -405,7 +421,8 @@ def query(
         given[key.strip()] = value
     chosen = sqlfile.load(name)
     values = params.bind(chosen, given)
-    emit_rows(run.execute(_store(), chosen, values), resolve_format(fmt))
+    rows = run.execute(_store(timeout), chosen, values, write=write)
+    emit_rows(rows, resolve_format(fmt))
 
 
 def queries(fmt: FormatOpt = None) -> None:

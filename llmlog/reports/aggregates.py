@@ -26,7 +26,9 @@ def errors(conn: psycopg.Connection, filters: Filters) -> list[Row]:
 
 
 def error_calls(conn: psycopg.Connection, filters: Filters, limit: int = 50) -> list[Row]:
-    """The individual failed calls, newest first."""
+    """The individual failed calls, newest first (none when ``filters`` asks for another status)."""
+    if filters.status not in (None, "error"):
+        return []
     return run(conn, "tail", {**filters.params(), "status": "error", "limit": limit})
 
 

@@ -133,12 +133,18 @@ def trace(conn: psycopg.Connection, ref: str) -> list[Row]:
 
 
 def _trace_rows(conn: psycopg.Connection, trace_id: str, near: datetime | None) -> list[Row]:
-    bounds = {} if near is None else {"since": near - TRACE_SPAN, "until": near + TRACE_SPAN}
+    bounds = {} if near is None else {
+        "since": max(near, _EARLIEST + TRACE_SPAN) - TRACE_SPAN,
+        "until": min(near, _LATEST - TRACE_SPAN) + TRACE_SPAN,
+    }  # fmt: skip
     return run(conn, "trace", {"trace_id": trace_id, **bounds})
+
+
+_EARLIEST, _LATEST = datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)
 
 
 def _uuid_time(text: str) -> datetime | None:
     try:
         return id_time(uuid.UUID(text.strip()))
-    except ValueError:
+    except (ValueError, OverflowError):  # not a UUID, or a UUIDv7 of after year 9999
         return None

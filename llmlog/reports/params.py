@@ -41,12 +41,15 @@ TYPES: dict[str, Callable[[str], Any]] = {
 }
 
 
+BIGINT = range(-(2**63), 2**63)  # what PostgreSQL can bind an int as
+
+
 def convert(name: str, kind: str, text: str) -> Any:
     """``text`` as a value of type ``kind``; UsageError naming the parameter otherwise."""
     if text.strip().lower() == "null":
         return None
     try:
-        return TYPES[kind](text)
+        return checked(name, TYPES[kind](text))
     except UsageError as exc:
         raise UsageError(f"parameter {name}: {exc.message}", hint=exc.hint) from None
     except (ValueError, InvalidOperation) as exc:
@@ -55,14 +58,14 @@ def convert(name: str, kind: str, text: str) -> Any:
         ) from None
 
 
-def bind(query: Query, given: Mapping[str, Any], *, strict: bool = True) -> dict[str, Any]:
+def bind(query: Query, given: Mapping[str, Any]) -> dict[str, Any]:
     """Values for every parameter of ``query``: given (text is converted) or the default.
 
-    ``strict`` refuses names the query does not declare (a typo on the command line);
-    report commands pass their common filters and let each query take what it declares.
+    A name the query does not declare is refused: a typo on the command line, or a filter
+    a report passes to a query that forgot it (which would otherwise be ignored).
     """
     unknown = sorted(set(given) - query.param_names)
-    if strict and unknown:
+    if unknown:
         declared = ", ".join(p.name for p in query.params) or "none"
         raise UsageError(
             f"query {query.name} has no parameter {unknown[0]!r}", hint=f"it takes: {declared}"
@@ -78,10 +81,22 @@ def bind(query: Query, given: Mapping[str, Any], *, strict: bool = True) -> dict
                 )
             value = param.default
         values[param.name] = (
-            convert(param.name, param.type, value) if isinstance(value, str) else value
+            convert(param.name, param.type, value)
+            if isinstance(value, str)
+            else checked(param.name, value)
         )
     _count_back_from_until(query, given, values)
     return values
+
+
+def checked(name: str, value: Any) -> Any:
+    """``value``, or UsageError when it is an int PostgreSQL cannot take."""
+    if isinstance(value, int) and not isinstance(value, bool) and value not in BIGINT:
+        raise UsageError(
+            f"parameter {name}: {value} is out of range",
+            hint=f"whole numbers run from {BIGINT.start} to {BIGINT.stop - 1}",
+        )
+    return value
 
 
 def _count_back_from_until(query: Query, given: Mapping[str, Any], values: dict[str, Any]) -> None:
@@ -91,4 +106,11 @@ def _count_back_from_until(query: Query, given: Mapping[str, Any], values: dict[
     if since is None or since.default is None or "since" in given or "until" not in given:
         return
     if isinstance(until, datetime) and until < datetime.now(UTC) and is_relative(since.default):
-        values["since"] = parse_time(since.default, until)
+        try:
+            values["since"] = parse_time(since.default, until)
+        except UsageError:
+            raise UsageError(
+                f"the default window ({since.default} before until {until:%Y-%m-%d}) is out "
+                "of range",
+                hint="give since too (--since)",
+            ) from None

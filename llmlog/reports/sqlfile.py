@@ -118,6 +118,10 @@ def read(path: Path) -> Query:
         return parse(path.read_text(encoding="utf-8"), path)
     except OSError as exc:
         raise NotFoundError(f"cannot read {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"{path} is not UTF-8 text (byte {exc.start})", hint="save the file as UTF-8"
+        ) from None
 
 
 @functools.cache

@@ -43,9 +43,14 @@ def unindexed_days(conn: psycopg.Connection, first: date, last: date) -> list[da
 
 
 def index_days(conn: psycopg.Connection, days: list[date]) -> None:
-    """Build the text index of each day's partition (DDL: names are our own, not input)."""
+    """Build the text index of each day's partition (DDL: names are our own, not input).
+
+    Report sessions are read-only with a statement timeout; building an index is llmlog's
+    own upkeep, so its transaction is read-write and not time-limited."""
     for day in days:
         with conn.transaction():  # two searches at once build each index once
+            conn.execute("SET TRANSACTION READ WRITE")
+            conn.execute("SET LOCAL statement_timeout = 0")
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (TEXT_INDEX_LOCK,))
             conn.execute(
                 f"CREATE INDEX IF NOT EXISTS {index_name(day)} ON {name_for(day)} "

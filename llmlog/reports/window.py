@@ -15,6 +15,7 @@ from llmlog.errors import UsageError
 
 _RELATIVE = re.compile(r"^(\d+)\s*(s|m|min|h|d|w)$")
 _UNITS = {"s": "seconds", "m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+RANGE_HINT = "times run from year 1 to 9999; use a smaller duration or a date"
 HINT = "use a duration like 15m, 24h, 7d, 2w, or a date/time like 2026-11-01 or 2026-11-01T09:30"
 
 
@@ -33,7 +34,10 @@ def parse_time(text: str, now: datetime | None = None) -> datetime:
         return (datetime.max if value == "infinity" else datetime.min).replace(tzinfo=UTC)
     match = _RELATIVE.match(value)
     if match:
-        return now - timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+        try:
+            return now - timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+        except (OverflowError, ValueError):  # before year 1, or too many digits for an int
+            raise UsageError(f"time out of range: {text!r}", hint=RANGE_HINT) from None
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:

@@ -1,0 +1,52 @@
+"""Keeping a short command's start short: only the command being run is built.
+
+Typer turns every registered function into a click command each time the program starts
+(~8 ms of CPU for all of llmlog's, more as commands are added); running one command needs
+only that one. ``llmlog --help`` and anything this does not recognise still build them all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+
+import typer
+
+_VALUED = ("--db",)  # the main callback's options that take a value
+
+
+@contextlib.contextmanager
+def only_the_command_run(app: typer.Typer, args: Sequence[str]) -> Iterator[None]:
+    """Within: ``app`` holds only the command ``args`` (argv without the program) runs."""
+    saved = app.registered_commands, app.registered_groups
+    name = _command_name(args)
+    chosen = [info for info in app.registered_commands if _name_of(info) == name]
+    if chosen:
+        app.registered_commands, app.registered_groups = chosen, []
+    try:
+        yield
+    finally:
+        app.registered_commands, app.registered_groups = saved
+
+
+def _command_name(args: Sequence[str]) -> str | None:
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in _VALUED:
+            skip = True
+        elif arg.startswith(tuple(f"{option}=" for option in _VALUED)):
+            continue
+        elif arg.startswith("-"):
+            return None  # --help or --version before any command, or an option we do not know
+        else:
+            return arg
+    return None
+
+
+def _name_of(info: typer.models.CommandInfo) -> str | None:
+    if info.name:
+        return info.name
+    callback = info.callback
+    return callback.__name__.lower().replace("_", "-") if callback else None
