@@ -127,7 +127,7 @@ def _who(call: Row, *, full: bool) -> Text:
         ("prompt version", call.get("prompt_version")),
         ("tenant / user", f"{call.get('tenant_id') or '-'} / {call.get('user_id') or '-'}"),
         ("session", call.get("session_id")),
-        ("model", f"{call['provider']} {call.get('model')} ({call['endpoint']})"),
+        ("model", f"{call['provider']} {call.get('model') or '-'} ({call['endpoint']})"),
         ("response model", call.get("response_model")),
         ("status", _status(call)),
     ]
@@ -194,7 +194,7 @@ def _ttft(call: Row) -> str:
 
 def _replay_line(replay: Row) -> str:
     return (
-        f"{replay['id']} {replay.get('model')} {human(replay.get('latency_ms'), 'ms')} "
+        f"{replay['id']} {replay.get('model') or '-'} {human(replay.get('latency_ms'), 'ms')} "
         f"{human(replay.get('cost_usd'), 'usd')} {replay['status']}"
     )
 
@@ -329,7 +329,7 @@ def _node_label(row: Row) -> Text:
     failed = row["status"] != "ok"
     status = (row["error_type"] or "error") if failed else "ok"
     label = (
-        f"{human(row['id'], 'id')} {row.get('feature') or ''} {row.get('model')} "
+        f"{human(row['id'], 'id')} {row.get('feature') or ''} {row.get('model') or '-'} "
         f"{human(row.get('latency_ms'), 'ms')} {human(row.get('cost_usd'), 'usd')} "
     )
     return Text.assemble(printable(label), (printable(status), "red" if failed else "green"))

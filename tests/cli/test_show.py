@@ -217,3 +217,12 @@ def test_a_huge_error_message_is_cut_unless_full(
     columns(120)
     assert "err1999" not in llmlog("show", call_id, "-f", "table").out
     assert "err1999" in llmlog("show", call_id, "--full", "-f", "table").out
+
+
+def test_a_call_without_a_model_says_dash_not_none(
+    store: psycopg.Connection, llmlog: Any, columns: Any
+) -> None:
+    call_id = stored(store, call(AT, model=None, output_text="hi"))
+    columns(100)
+    shown = llmlog("show", call_id, "-f", "table").out
+    assert "model: openai - (" in shown and "None" not in shown
