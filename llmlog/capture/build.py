@@ -13,6 +13,7 @@ import json
 import logging
 import uuid
 from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -91,19 +92,7 @@ def build(exchange: Exchange, settings: Settings) -> Record:
     record["streamed"] = requested_stream(request)
     _mark_error(record, exchange, response, parsed.failure)
     if record["status"] == "ok":
-        record["cost_usd"] = pricing.cost_usd(
-            provider=exchange.provider,
-            endpoint=exchange.endpoint,
-            model=record["model"],
-            response=response,
-            tokens=pricing.Tokens(
-                input=parsed.input_tokens or 0,
-                output=parsed.output_tokens or 0,
-                cache_read=parsed.cache_read_tokens or 0,
-                cache_write=parsed.cache_write_tokens or 0,
-            ),
-            at=record["ts"],
-        )
+        record["cost_usd"] = cost_of(record, response, parsed)
     record = apply_privacy(record, settings)
     if settings.redact is None:  # a hook may change the bodies in place: re-encode then
         if request_exact:
@@ -118,6 +107,23 @@ def _keep_text(record: Record, column: str, parsed: Any, text: str) -> None:
     parsed body as it was."""
     if record[column] is parsed and type(parsed) is dict:
         record[column] = JsonText(parsed, text)
+
+
+def cost_of(record: Record, response: Any, parsed: Parsed) -> Decimal | None:
+    """The ``cost_usd`` of a successful call: its parsed usage priced at its time."""
+    return pricing.cost_usd(
+        provider=record["provider"],
+        endpoint=record["endpoint"],
+        model=record["model"],
+        response=response,
+        tokens=pricing.Tokens(
+            input=parsed.input_tokens or 0,
+            output=parsed.output_tokens or 0,
+            cache_read=parsed.cache_read_tokens or 0,
+            cache_write=parsed.cache_write_tokens or 0,
+        ),
+        at=record["ts"],
+    )
 
 
 def requested_stream(request: Any) -> bool:

@@ -21,6 +21,19 @@ from typing import Any
 log = logging.getLogger("llmlog")
 
 
+def drain_when_woken(wake: threading.Event, interval: float, drain: Callable[[], bool]) -> None:
+    """A writer thread's loop: ``drain()`` whenever ``wake`` is set or ``interval`` seconds
+    pass, until it returns False (a stop marker); whatever it raises is logged, never fatal."""
+    while True:
+        wake.wait(interval)
+        wake.clear()
+        try:
+            if not drain():
+                return
+        except Exception:  # the writer must survive anything
+            log.exception("llmlog: writer error")
+
+
 class Marker:
     """A flush: ``done`` is set once everything queued before it is stored or spooled
     (with ``stop``, the thread that reached it then ends)."""
@@ -75,14 +88,7 @@ class Spill:
                 self.running = True
 
     def _loop(self) -> None:
-        while True:
-            self._wake.wait(self._interval)
-            self._wake.clear()
-            try:
-                if not self._drain():
-                    return
-            except Exception:  # the writer must survive anything
-                log.exception("llmlog: writer error")
+        drain_when_woken(self._wake, self._interval, self._drain)
 
     def _drain(self) -> bool:
         """Spool everything taken; False once a stop marker was reached."""

@@ -40,7 +40,7 @@ from llmlog import spool as spool_mod
 from llmlog.capture import sigterm
 from llmlog.capture.build import build, fallback
 from llmlog.capture.exchange import Exchange
-from llmlog.capture.spill import Marker, Spill
+from llmlog.capture.spill import Marker, Spill, drain_when_woken
 from llmlog.settings import Settings
 from llmlog.spool import Spool
 from llmlog.store.batch import from_row, to_row
@@ -199,14 +199,7 @@ class Writer:
     # Markers (flush, stop) and feedback follow the batches in order.
 
     def _run(self) -> None:
-        while True:
-            self._wake.wait(self.settings.flush_interval)
-            self._wake.clear()
-            try:
-                if not self._drain():
-                    return
-            except Exception:  # the writer must survive anything
-                log.exception("llmlog: writer error")
+        drain_when_woken(self._wake, self.settings.flush_interval, self._drain)
 
     def _drain(self) -> bool:
         """Process everything queued; False once a stop marker was handled."""

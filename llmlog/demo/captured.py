@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from llmlog import pricing
 from llmlog.capture import error_types
+from llmlog.capture.build import cost_of
 from llmlog.capture.parsers import Parsed, module_for
 from llmlog.store.records import Record
 
@@ -25,19 +25,7 @@ def answer(record: Record, body: dict[str, Any]) -> None:
     parsed = module_for(record["endpoint"]).normalise(record["request"], body)
     _normalised(record, parsed, response=body, http_status=200)
     record["status"] = "ok"
-    record["cost_usd"] = pricing.cost_usd(
-        provider=record["provider"],
-        endpoint=record["endpoint"],
-        model=record["model"],
-        response=body,
-        tokens=pricing.Tokens(
-            input=parsed.input_tokens or 0,
-            output=parsed.output_tokens or 0,
-            cache_read=parsed.cache_read_tokens or 0,
-            cache_write=parsed.cache_write_tokens or 0,
-        ),
-        at=record["ts"],
-    )
+    record["cost_usd"] = cost_of(record, body, parsed)
 
 
 def fail(
