@@ -35,6 +35,8 @@ PROMPT_KEYS = (
 )  # fmt: skip
 TOOL_CALL_OUTLINE = ("id", "name", "run_by", "server")  # what metadata mode keeps of one
 RESPONSE_CONTENT_KEYS = ("choices", "output", "content", "output_text", "llmlog_raw")
+# The context metadata key ``llmlog.replay`` sets: stored as the ``replay_of`` column.
+REPLAY_OF = "llmlog_replay_of"
 
 
 def _json_or_raw(raw: bytes, text: str) -> tuple[Any, bool]:
@@ -137,7 +139,7 @@ def fallback(exchange: Exchange) -> Record:
         **_outline(exchange, call_id, call),
         "streamed": streamed,
         "status": "ok",
-        "metadata": {**call.metadata, "llmlog_parse_failed": True},
+        "metadata": {**_own(call.metadata), "llmlog_parse_failed": True},
     }
     _mark_error(record, exchange, None, None)
     return record
@@ -156,14 +158,20 @@ def _outline(exchange: Exchange, call_id: uuid.UUID, call: CallContext) -> Recor
         "http_status": exchange.status_code,
         "ttft_ms": exchange.ttft_ms,
         "latency_ms": exchange.latency_ms,
+        "replay_of": call.metadata.get(REPLAY_OF),
     }
+
+
+def _own(metadata: dict[str, Any]) -> dict[str, Any]:
+    """A call's metadata without the key that becomes its ``replay_of`` column."""
+    return {k: v for k, v in metadata.items() if k != REPLAY_OF}
 
 
 def _columns(
     exchange: Exchange, request: dict[str, Any], response: Any, parsed: Parsed, *, abandoned: bool
 ) -> Record:
     call_id, call = exchange.identity()
-    metadata: dict[str, Any] = dict(call.metadata)
+    metadata: dict[str, Any] = _own(call.metadata)
     if (attempt := exchange.attempt) is not None:
         metadata["attempt"] = attempt
     if idempotency_key := exchange.idempotency_key:
