@@ -1,0 +1,89 @@
+"""One replay from start to end: rebuild the request, send it (``repeat`` times, and the
+original request as often when the model is unchanged, for the noise floor), compare."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import llmlog
+from llmlog import pricing
+from llmlog.replay.diff import Diff, Noise, Side, Verdict, compare, judge, noise
+from llmlog.replay.request import Overrides, Request, original, rebuild
+from llmlog.replay.send import Outcome, client_for, send
+
+
+@dataclass(frozen=True)
+class Options:
+    repeat: int = 1
+    save: bool = True
+    base_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a dry run shows: the request, and its cost estimated from the original's tokens
+    at the target model's prices."""
+
+    request: Request
+    estimated_cost_usd: Decimal | None
+
+
+@dataclass(frozen=True)
+class Report:
+    original: dict[str, Any]
+    request: Request
+    replays: list[Outcome]
+    baseline: list[Outcome]  # the original request sent again (``repeat`` > 1, same model)
+    diff: Diff  # the first replay against the original
+    noise: Noise | None
+    verdict: Verdict
+    stored: bool  # every replay reached the store (or its spool) before returning
+
+
+def plan(call: dict[str, Any], overrides: Overrides) -> Plan:
+    request = rebuild(call, overrides)
+    same = request.provider == call["provider"]
+    tokens = pricing.Tokens(
+        input=call.get("input_tokens") or 0,
+        output=call.get("output_tokens") or 0,
+        cache_read=(call.get("cache_read_tokens") or 0) if same else 0,
+        cache_write=(call.get("cache_write_tokens") or 0) if same else 0,
+    )
+    model = request.body.get("model")
+    cost = None
+    if isinstance(model, str) and (tokens.input or tokens.output):
+        cost = pricing.estimate_usd(provider=request.provider, model=model, tokens=tokens)
+    return Plan(request, cost)
+
+
+def replay(call: dict[str, Any], overrides: Overrides, options: Options = Options()) -> Report:
+    """Send the replay of ``call`` and compare it with the stored answer."""
+    request = rebuild(call, overrides)
+    client = client_for(request.provider, base_url=options.base_url, save=options.save)
+    given = overrides.given()
+    replays = [
+        send(request, client, origin=call, save=options.save,
+             metadata={"replay": {"overrides": given, "run": n}})
+        for n in range(1, options.repeat + 1)
+    ]  # fmt: skip
+    baseline: list[Outcome] = []
+    if options.repeat > 1 and _same_model(call, request):
+        again = original(call)
+        baseline = [
+            send(again, client, origin=call, save=options.save,
+                 metadata={"replay": {"overrides": {}, "run": n, "baseline": True}})
+            for n in range(1, options.repeat + 1)
+        ]  # fmt: skip
+    stored = llmlog.flush(10) if options.save else False
+    first = Side.of(call)
+    floor = noise(first, [Side.of(b) for b in baseline]) if baseline else None
+    verdict = judge(first, [Side.of(r) for r in replays], floor)
+    diff = compare(first, Side.of(replays[0]))
+    return Report(call, request, replays, baseline, diff, floor, verdict, stored)
+
+
+def _same_model(call: dict[str, Any], request: Request) -> bool:
+    stored = call.get("request") or {}
+    return request.provider == call["provider"] and request.body.get("model") == stored.get("model")
