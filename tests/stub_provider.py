@@ -4,12 +4,13 @@ The scenario is chosen by a word in the last user message: ``tool``, ``refuse``,
 ``error429``, ``error500``, ``error401`` (echoes the API key in its message, like a real
 "incorrect API key" error), ``flaky`` (500 on the first attempt, then fine), ``slow``
 (streams with 20 ms pauses), ``stall`` (1 s pauses), ``poison`` (NUL and a lone
-surrogate in the text), ``search`` (provider-run tools — web search, file search, MCP —
-then a client tool; responses and messages); anything else gets a plain text answer.
-Streams are built from the very body the non-streaming call returns, so a correct
-reassembly gives it back. A request with header ``x-stub-reply: KEY`` gets
-``server.replies[KEY]`` instead: (HTTP status, JSON body, seconds to wait before answering).
-The model ``no-such-model`` is answered 404; ``delay`` makes every answer wait.
+surrogate in the text), ``hostile`` (markup and terminal escapes), ``search``
+(provider-run tools — web search, file search, MCP — then a client tool; responses and
+messages); anything else gets a plain text answer. Streams are built from the very body
+the non-streaming call returns, so a correct reassembly gives it back. A request with
+header ``x-stub-reply: KEY`` gets ``server.replies[KEY]`` instead: (HTTP status, JSON
+body, seconds to wait before answering). The model ``no-such-model`` is answered 404;
+``delay`` makes every answer wait.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ ESSAY = (
     "can be exchanged for store credit. "
 ) * 13
 POISON = "bad\u0000byte and \ud800 half"
+# Text that would restyle a terminal if printed as markup or raw: for displays.
+HOSTILE = "[bold red]boom[/] \x1b[2J gone\u202e [link=file:///etc/passwd]click[/link]"
 TOOL_ARGS = '{"city":"Paris","unit":"c"}'
 # A model the stub does not know: answered 404, as the providers answer an unknown model.
 UNKNOWN_MODEL = "no-such-model"
@@ -53,6 +56,7 @@ def scenario_of(body: dict[str, Any]) -> str:
         "poison",
         "essay",
         "search",
+        "hostile",
     )
     for word in words:
         if word in text:
@@ -61,7 +65,7 @@ def scenario_of(body: dict[str, Any]) -> str:
 
 
 def answer(scenario: str) -> str:
-    return {"poison": POISON, "essay": ESSAY}.get(scenario, TEXT)
+    return {"poison": POISON, "essay": ESSAY, "hostile": HOSTILE}.get(scenario, TEXT)
 
 
 # --- OpenAI chat completions -------------------------------------------------------

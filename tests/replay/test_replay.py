@@ -3,53 +3,21 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 
-import llmlog
 from llmlog.errors import ConfigError, NotFoundError, UsageError
 from llmlog.replay import Options, Overrides, load, plan, replay
 from llmlog.reports.calls import show
-from tests.capture.conftest import anthropic_client, openai_client, rows
+from tests.capture.conftest import rows
+from tests.replay.conftest import Made, sent
 from tests.stub_provider import StubServer
 
-Made = Callable[..., dict[str, Any]]
 WEATHER = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
 CHAT_TOOLS = [{"type": "function", "function": {"name": "get_weather", "parameters": WEATHER}}]
-
-
-@pytest.fixture
-def made(capture: Path, store: psycopg.Connection, provider_env: StubServer) -> Made:
-    """Make a call through a wrapped SDK (in a context) and return its stored row."""
-
-    def make(provider: str = "openai", endpoint: str = "chat", **body: Any) -> dict[str, Any]:
-        sdk = anthropic_client if provider == "anthropic" else openai_client
-        client = llmlog.wrap(sdk(provider_env), feature="support")
-        with llmlog.context(tenant_id="acme", user_id="u-7", trace_id="trace-1"):
-            if endpoint == "responses":
-                result = client.responses.create(**body)
-            elif provider == "anthropic":
-                result = client.messages.create(**body)
-            else:
-                result = client.chat.completions.create(**body)
-            if body.get("stream"):
-                list(result)
-            call_id = llmlog.last_call_id()
-        (row,) = rows(store, "id = %s", call_id)
-        provider_env.requests.clear()
-        return row
-
-    return make
-
-
-def sent(stub: StubServer) -> tuple[str, dict[str, Any]]:
-    (request,) = stub.requests
-    return request[0], request[2]
 
 
 FULL_CHAT = {

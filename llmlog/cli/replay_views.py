@@ -1,0 +1,252 @@
+"""How a replay looks: the two answers side by side with word changes marked, the tool-call
+changes, the numbers with deltas, the verdict; or all of it as JSON.
+
+Stored and generated text is untrusted: it goes into Rich ``Text`` objects (never parsed
+as markup) with control characters shown escaped; JSON keeps it exact.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import unicodedata
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+
+from llmlog.cli.output import dumps, err, human, jsonable, out
+from llmlog.replay.diff import WORD, Side, TextDiff
+
+if TYPE_CHECKING:
+    from llmlog.replay import Plan, Report
+    from llmlog.replay.send import Outcome
+
+KEPT_CONTROLS = "\n\t"
+
+
+def literal(text: str) -> str:
+    """``text`` with control and format characters (ESC, NUL, bidi overrides) escaped."""
+    if text.isprintable() or all(c.isprintable() or c in KEPT_CONTROLS for c in text):
+        return text
+    return "".join(
+        c
+        if c in KEPT_CONTROLS or unicodedata.category(c) not in ("Cc", "Cf", "Cs")
+        else (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
+        for c in text
+    )
+
+
+def warn(text: str) -> None:
+    err.print(Text(f"llmlog: warning: {literal(text)}"))
+
+
+def plan(planned: Plan, as_json: bool) -> None:
+    """A dry run: the request body on stdout (JSON), what it would cost on stderr."""
+    request = planned.request
+    if as_json:
+        print(
+            dumps(
+                {
+                    "dry_run": True,
+                    "provider": request.provider,
+                    "endpoint": request.endpoint,
+                    "request": request.body,
+                    "warnings": list(request.warnings),
+                    "estimated_cost_usd": planned.estimated_cost_usd,
+                },
+                indent=2,
+            )
+        )
+        return
+    for note in request.warnings:
+        warn(note)
+    sys.stdout.write(dumps(request.body, indent=2) + "\n")
+    cost = human(planned.estimated_cost_usd, "usd") or "unknown (no price for the model)"
+    model = literal(str(request.body.get("model")))
+    err.print(
+        Text(
+            f"dry run, nothing sent: {request.provider} {request.endpoint}, model {model}; "
+            f"estimated cost {cost} (the original's tokens at this model's prices)"
+        )
+    )
+
+
+def report(result: Report, as_json: bool) -> None:
+    if as_json:
+        print(dumps(as_data(result), indent=2))
+        return
+    for note in result.request.warnings:
+        warn(note)
+    _render(result)
+
+
+def as_data(result: Report) -> dict[str, Any]:
+    """The replay and its diff as data (the ``--format json`` document)."""
+    diff, verdict, noise = result.diff, result.verdict, result.noise
+    return {
+        "original_id": result.original["id"],
+        "replay_ids": [r.call_id for r in result.replays if r.call_id],
+        "saved": any(r.call_id for r in result.replays),
+        "provider": result.request.provider,
+        "endpoint": result.request.endpoint,
+        "warnings": list(result.request.warnings),
+        "original": _side(Side.of(result.original)),
+        "replay": _side(Side.of(result.replays[0])),
+        "diff": {
+            "identical": diff.identical,
+            "text": diff.text.as_dict(),
+            "tool_calls": diff.tool_calls,
+            "finish_reason": dict(zip(("original", "replay"), diff.finish_reason, strict=True)),
+            "metrics": [{k: v for k, v in m.items() if k != "kind"} for m in diff.metrics],
+        },
+        "verdict": {
+            "changed": verdict.changed,
+            "reasons": verdict.reasons,
+            "text_changed": round(verdict.text_changed, 4),
+            "metrics_beyond_noise": verdict.beyond_noise,
+        },
+        "noise": None
+        if noise is None
+        else {
+            "runs": noise.runs,
+            "text_floor": round(noise.text_floor, 4),
+            "ranges": {k: list(v) for k, v in noise.ranges.items()},
+        },
+        "runs": [_run(r) for r in result.replays],
+        "baseline_runs": [_run(r) for r in result.baseline],
+    }
+
+
+def _side(side: Side) -> dict[str, Any]:
+    return jsonable(vars(side))  # type: ignore[no-any-return]
+
+
+def _run(outcome: Outcome) -> dict[str, Any]:
+    return {"id": outcome.call_id, **_side(Side.of(outcome))}
+
+
+def _render(result: Report) -> None:
+    from rich.table import Table
+
+    diff = result.diff
+    first = result.replays[0]
+    title = Text("replay ")
+    title.append(str(first.call_id) if first.call_id else "(not saved)", style="bold")
+    title.append(f" of {result.original['id']}")
+    out.print(title)
+    original, replay = Side.of(result.original), Side.of(first)
+    sides = Table(show_lines=True, expand=True)
+    sides.add_column(Text(f"original · {literal(str(original.model))}"), ratio=1)
+    sides.add_column(Text(f"replay · {literal(str(replay.model))}"), ratio=1)
+    sides.add_row(_marked(diff.text, before=True), _marked(diff.text, before=False))
+    sides.add_row(_calls(original.tool_calls), _calls(replay.tool_calls))
+    sides.add_row(_finish(original.finish_reason), _finish(replay.finish_reason))
+    out.print(sides)
+    if diff.tool_calls:
+        out.print(_tool_changes(diff.tool_calls))
+    out.print(_numbers(diff.metrics))
+    out.print(_verdict(result))
+
+
+def _marked(diff: TextDiff, *, before: bool) -> Text:
+    """One side's text with its deleted (or inserted) words marked: coloured on a colour
+    terminal, ``[-word-]`` / ``{+word+}`` otherwise."""
+    text, changed = (diff.original, diff.deleted) if before else (diff.replay, diff.inserted)
+    plain = out.color_system is None
+    style = "red strike" if before else "bold green"
+    opening, closing = ("[-", "-]") if before else ("{+", "+}")
+    shown = Text()
+    at, run = 0, False  # run: inside a stretch of changed words
+    for index, match in enumerate(WORD.finditer(text)):
+        gap, word = literal(text[at : match.start()]), literal(match.group())
+        if index in changed:
+            shown.append(gap, style=style if run else None)
+            shown.append(opening if plain and not run else "", style=style)
+            shown.append(word, style=style)
+        else:
+            shown.append(closing if plain and run else "", style=style)
+            shown.append(gap + word)
+        run = index in changed
+        at = match.end()
+    shown.append(closing if plain and run else "", style=style)
+    shown.append(literal(text[at:]))
+    return shown if text else Text("(no text)", style="dim")
+
+
+def _calls(calls: list[dict[str, Any]] | None) -> Text:
+    if not calls:
+        return Text("(no tool calls)", style="dim")
+    return Text("\n".join(literal(f"{c.get('name')}({_short(c.get('arguments'))})") for c in calls))
+
+
+def _short(arguments: Any) -> str:
+    return arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False)
+
+
+def _finish(reason: str | None) -> Text:
+    return Text(f"finish: {literal(str(reason))}")
+
+
+def _tool_changes(changes: list[dict[str, Any]]) -> Any:
+    from rich.table import Table
+
+    table = Table(title="tool calls changed", title_justify="left")
+    for header in ("path", "change", "original", "replay"):
+        table.add_column(header)
+    for change in changes:
+        table.add_row(
+            *(Text(literal(_cell(change[k]))) for k in ("path", "change", "original", "replay"))
+        )
+    return table
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None else value if isinstance(value, str) else dumps(value)
+
+
+def _numbers(metrics: list[dict[str, Any]]) -> Any:
+    from rich.table import Table
+
+    table = Table()
+    table.add_column("")
+    for header in ("original", "replay", "delta", "delta %"):
+        table.add_column(header, justify="right")
+    for row in metrics:
+        kind = row["kind"]
+        pct = "" if row["delta_pct"] is None else f"{row['delta_pct']:+.1f}%"
+        table.add_row(
+            row["metric"],
+            human(row["original"], kind),
+            human(row["replay"], kind),
+            _signed(row["delta"], kind),
+            pct,
+        )
+    return table
+
+
+def _signed(delta: Any, kind: str) -> str:
+    if delta is None:
+        return ""
+    sign = "+" if delta > 0 else "-" if delta < 0 else ""
+    return sign + human(abs(delta), kind)
+
+
+def _verdict(result: Report) -> Text:
+    verdict, noise = result.verdict, result.noise
+    runs = len(result.replays)
+    line = Text()
+    if verdict.changed:
+        line.append("changed", style="bold yellow")
+        line.append(": " + literal("; ".join(verdict.reasons)))
+    else:
+        line.append("unchanged", style="bold green")
+        line.append(" beyond the noise floor" if noise else " (same words, tool calls, finish)")
+    if runs > 1:
+        line.append(f" — {runs} replay runs")
+        if noise:
+            line.append(f" against {noise.runs} runs of the original request")
+    if verdict.beyond_noise:
+        line.append(f"; outside the original's range: {', '.join(verdict.beyond_noise)}")
+    if not result.stored and result.replays[0].call_id:
+        line.append(" (the store did not confirm every replay yet: see `llmlog status`)")
+    return line
