@@ -6,12 +6,27 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from llmlog.cli import common
-from llmlog.errors import UsageError
+from llmlog.cli.common import (
+    FeatureOpt,
+    GrepOpt,
+    PromptVersionOpt,
+    SinceOpt,
+    StatusOpt,
+    TenantOpt,
+    TraceOpt,
+    UntilOpt,
+    UserOpt,
+)
+from llmlog.errors import EXIT_INTERRUPTED, EXIT_NOT_FOUND, EXIT_OK, NotFoundError, UsageError
+
+if TYPE_CHECKING:
+    from llmlog.replay import Options, Overrides
+    from llmlog.reports.filters import Filters
 
 
 class ReplayFormat(StrEnum):
@@ -29,7 +44,14 @@ def _opt(*names: str, help_text: str, **extra: Any) -> Any:
 
 
 def replay(
-    call_id: Annotated[str, typer.Argument(metavar="ID", help="A call id or a unique prefix.")],
+    call_id: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[ID|-]",
+            help="A call id or unique prefix; - reads ids (or JSON lines with an id) from stdin.",
+            show_default=False,
+        ),
+    ] = None,
     model: Annotated[str | None, _opt("--model", help_text="Send to this model.")] = None,
     provider: Annotated[
         Provider | None,
@@ -74,14 +96,44 @@ def replay(
             case_sensitive=False,
         ),
     ] = None,
+    concurrency: Annotated[
+        int, _opt("--concurrency", help_text="Replays in flight at once (many calls).", min=1)
+    ] = 4,
+    yes: Annotated[
+        bool,
+        typer.Option("--yes", help="Send many replays without asking (needed off a terminal)."),
+    ] = False,
+    fail_on_change: Annotated[
+        float | None,
+        _opt(
+            "--fail-on-change",
+            help_text="Exit 1 when more than PCT % of replays changed.",
+            metavar="PCT",
+            min=0,
+        ),
+    ] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, help="How many calls at most (filters).")
+    ] = 100,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    feature: FeatureOpt = None,
+    tenant: TenantOpt = None,
+    user: UserOpt = None,
+    trace: TraceOpt = None,
+    prompt_version: PromptVersionOpt = None,
+    status: StatusOpt = None,
+    grep: GrepOpt = None,
 ) -> None:
     """Replay a stored call, perhaps with another model, provider or prompt, and diff the answers.
 
+    Many calls: filters (--feature, --since, …; --model and --provider are the replay's
+    target, not filters) or ids on stdin (ID = -), with --concurrency, --yes and
+    --fail-on-change.
+
     Example: llmlog replay 0193a1b2-3c4d --model gpt-4.1 --repeat 3
     """
-    import llmlog
     from llmlog import replay as replays
-    from llmlog.cli import replay_views
 
     overrides = replays.Overrides(
         model=model,
@@ -92,17 +144,138 @@ def replay(
         max_tokens=max_tokens,
         params=_params(param or []),
     )
+    options = replays.Options(repeat=repeat, save=not no_save, base_url=base_url)
     as_json = (fmt or _default_format()) is ReplayFormat.json
+    picked = {
+        "since": since,
+        "until": until,
+        "feature": feature,
+        "tenant": tenant,
+        "user": user,
+        "trace": trace,
+        "prompt_version": prompt_version,
+        "status": status,
+        "grep": grep,
+    }
+    filtered = any(v is not None for v in picked.values())
+    if call_id not in (None, "-") and not filtered:
+        _single(call_id, overrides, options, dry_run=dry_run, as_json=as_json)
+        return
+    if (call_id is None) == (not filtered) or (call_id == "-" and filtered):
+        raise UsageError(
+            "give one ID, - to read ids from stdin, or filters such as --feature (not both)",
+            hint="e.g. llmlog replay --feature support --since 7d --model gpt-4.1",
+        )
+    from llmlog.cli.report_cmds import to_filters
+
+    batch = Batch(overrides, options, concurrency, yes=yes, dry_run=dry_run, as_json=as_json)
+    if call_id == "-":
+        batch.ids(_stdin_ids())
+    else:
+        batch.filters(to_filters(model=None, provider=None, **picked), limit)
+    if fail_on_change is not None and batch.changed_pct > fail_on_change:
+        raise typer.Exit(EXIT_NOT_FOUND)
+    if batch.interrupted:
+        raise typer.Exit(EXIT_INTERRUPTED)
+
+
+def _single(
+    call_id: str, overrides: Overrides, options: Options, *, dry_run: bool, as_json: bool
+) -> None:
+    import llmlog
+    from llmlog import replay as replays
+    from llmlog.cli import replay_views
+
     url, conn = common.open_store()
     with conn:
         call = replays.load(conn, call_id)
     if dry_run:
         replay_views.plan(replays.plan(call, overrides), as_json)
         return
-    if not no_save:
+    if options.save:
         llmlog.configure(database_url=url)
-    options = replays.Options(repeat=repeat, save=not no_save, base_url=base_url)
     replay_views.report(replays.replay(call, overrides, options), as_json)
+
+
+class Batch:
+    """Many replays: load, estimate, ask, send with a progress bar, summarise."""
+
+    def __init__(
+        self,
+        overrides: Overrides,
+        options: Options,
+        concurrency: int,
+        *,
+        yes: bool,
+        dry_run: bool,
+        as_json: bool,
+    ) -> None:
+        self.overrides, self.options, self.concurrency = overrides, options, concurrency
+        self.yes, self.dry_run, self.as_json = yes, dry_run, as_json
+        self.changed_pct = 0.0
+        self.interrupted = False
+
+    def ids(self, ids: list[str]) -> None:
+        from llmlog.replay import batch
+
+        url, conn = common.open_store()
+        with conn:
+            self._run(url, batch.load_many(conn, ids))
+
+    def filters(self, filters: Filters, limit: int) -> None:
+        from llmlog.replay import batch
+
+        url, conn = common.open_store()
+        with conn:
+            self._run(url, batch.load_many(conn, batch.select(conn, filters, limit)))
+
+    def _run(self, url: str, calls: list[dict[str, Any]]) -> None:
+        import llmlog
+        from llmlog.cli import replay_views
+        from llmlog.replay import batch
+
+        if not calls:
+            raise NotFoundError("no calls to replay", hint="widen the filters (e.g. --since 30d)")
+        total, unknown = batch.estimate(calls, self.overrides)
+        replay_views.estimate(len(calls) * self.options.repeat, total, unknown)
+        if self.dry_run:
+            return
+        self._confirm(len(calls))
+        if self.options.save:
+            llmlog.configure(database_url=url)
+        with replay_views.progress(len(calls)) as advance:
+            summary = batch.run(
+                calls, self.overrides, self.options, concurrency=self.concurrency, done=advance
+            )
+        replay_views.summary(summary, self.as_json)
+        self.changed_pct, self.interrupted = summary.changed_pct(), summary.interrupted
+
+    def _confirm(self, count: int) -> None:
+        if self.yes:
+            return
+        if not (sys.stdin.isatty() and sys.stderr.isatty()):
+            raise UsageError(
+                f"not sending {count} replays without --yes (not on a terminal)",
+                hint="add --yes once the estimate above looks right",
+            )
+        if not typer.confirm(f"Send {count} replays?", err=True):
+            raise typer.Exit(EXIT_OK)
+
+
+def _stdin_ids() -> list[str]:
+    """Ids from stdin: one a line, or JSON lines with an ``id`` (``llmlog tail -f jsonl``)."""
+    ids = []
+    for n, line in enumerate(sys.stdin, 1):
+        text = line.strip()
+        if not text:
+            continue
+        if text.startswith("{"):
+            try:
+                text = str(json.loads(text)["id"])
+            except (ValueError, KeyError, TypeError):
+                raise UsageError(f"stdin line {n} is JSON without an id") from None
+        ids.append(text)
+    return ids
 
 
 def _default_format() -> ReplayFormat:

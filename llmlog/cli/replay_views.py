@@ -10,6 +10,9 @@ from __future__ import annotations
 import json
 import sys
 import unicodedata
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -19,9 +22,11 @@ from llmlog.replay.diff import WORD, Side, TextDiff
 
 if TYPE_CHECKING:
     from llmlog.replay import Plan, Report
+    from llmlog.replay.batch import Item, Summary
     from llmlog.replay.send import Outcome
 
 KEPT_CONTROLS = "\n\t"
+MOST_FAILURES = 10  # failures listed in a batch's summary table (JSON lists all)
 
 
 def literal(text: str) -> str:
@@ -250,3 +255,55 @@ def _verdict(result: Report) -> Text:
     if not result.stored and result.replays[0].call_id:
         line.append(" (the store did not confirm every replay yet: see `llmlog status`)")
     return line
+
+
+def estimate(count: int, total: Decimal, unknown: int) -> None:
+    """The cost of many replays, before any is sent (stderr)."""
+    without = f" ({unknown} without a price or not replayable)" if unknown else ""
+    err.print(Text(f"{count} replays to send; estimated cost {human(total, 'usd')}{without}"))
+
+
+@contextmanager
+def progress(total: int) -> Iterator[Callable[[Item], None]]:
+    """A progress bar on stderr when it is a terminal; the callback advances it."""
+    if not err.is_terminal:
+        yield lambda item: None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=err, transient=True) as bar:
+        task = bar.add_task("replaying", total=total)
+        yield lambda item: bar.advance(task)
+
+
+def summary(result: Summary, as_json: bool) -> None:
+    data = result.as_dict()
+    if as_json:
+        print(dumps(data, indent=2))
+        return
+    from rich.table import Table
+
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold")
+    table.add_column()
+    finished = f"{data['finished']} of {data['planned']}"
+    rows = [
+        ("replays", finished + (" (interrupted)" if data["interrupted"] else "")),
+        ("identical", human(data["identical"], "int")),
+        ("changed", f"{data['changed']:,} ({data['changed_pct']:.1f}%)"),
+        ("failed", human(data["failed"], "int")),
+        (
+            "cost delta",
+            f"{_signed(data['total_cost_delta_usd'], 'usd')} total, "
+            f"{_signed(data['mean_cost_delta_usd'], 'usd')} mean",
+        ),
+        ("latency delta", _signed(data["mean_latency_delta_ms"], "ms") + " mean"),
+        ("output tokens delta", _signed(data["mean_output_tokens_delta"], "num") + " mean"),
+    ]
+    for label, value in rows:
+        table.add_row(label, value)
+    for item in data["most_changed"]:
+        table.add_row("most changed", f"{item['id']} ({item['text_changed']:.1%} of words)")
+    for failure in data["failures"][:MOST_FAILURES]:
+        table.add_row("failed", Text(literal(f"{failure['id']}: {failure['error']}")))
+    out.print(table)

@@ -3,7 +3,7 @@ original request as often when the model is unchanged, for the noise floor), com
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -62,6 +62,16 @@ def replay(call: dict[str, Any], overrides: Overrides, options: Options = Option
     """Send the replay of ``call`` and compare it with the stored answer."""
     request = rebuild(call, overrides)
     client = client_for(request.provider, base_url=options.base_url, save=options.save)
+    report = replay_with(client, call, overrides, options)
+    return replace(report, stored=llmlog.flush(10) if options.save else False)
+
+
+def replay_with(
+    client: Any, call: dict[str, Any], overrides: Overrides, options: Options
+) -> Report:
+    """``replay`` with a client of the target provider made once for many calls; the
+    replays are queued for the store, not waited for (``stored`` is False)."""
+    request = rebuild(call, overrides)
     given = overrides.given()
     replays = [
         send(request, client, origin=call, save=options.save,
@@ -76,12 +86,11 @@ def replay(call: dict[str, Any], overrides: Overrides, options: Options = Option
                  metadata={"replay": {"overrides": {}, "run": n, "baseline": True}})
             for n in range(1, options.repeat + 1)
         ]  # fmt: skip
-    stored = llmlog.flush(10) if options.save else False
     first = Side.of(call)
     floor = noise(first, [Side.of(b) for b in baseline]) if baseline else None
     verdict = judge(first, [Side.of(r) for r in replays], floor)
     diff = compare(first, Side.of(replays[0]))
-    return Report(call, request, replays, baseline, diff, floor, verdict, stored)
+    return Report(call, request, replays, baseline, diff, floor, verdict, stored=False)
 
 
 def _same_model(call: dict[str, Any], request: Request) -> bool:

@@ -33,9 +33,11 @@ def provider_env(monkeypatch: pytest.MonkeyPatch, stub: StubServer) -> StubServe
 def made(capture: Path, store: psycopg.Connection, provider_env: StubServer) -> Made:
     """Make a call through a wrapped SDK (in a context) and return its stored row."""
 
-    def make(provider: str = "openai", endpoint: str = "chat", **body: Any) -> dict[str, Any]:
+    def make(
+        provider: str = "openai", endpoint: str = "chat", feature: str = "support", **body: Any
+    ) -> dict[str, Any]:
         sdk = anthropic_client if provider == "anthropic" else openai_client
-        client = llmlog.wrap(sdk(provider_env), feature="support")
+        client = llmlog.wrap(sdk(provider_env), feature=feature)
         with llmlog.context(tenant_id="acme", user_id="u-7", trace_id="trace-1"):
             if endpoint == "responses":
                 result = client.responses.create(**body)
