@@ -242,24 +242,3 @@ def _warn_once(key: str, message: str, *args: object) -> None:
             return
         _warned.add(key)
     log.warning(message, *args)
-
-
-def estimate_usd(*, provider: str, model: str, tokens: Tokens) -> Decimal | None:
-    """What ``tokens`` would cost at ``model``'s current prices (the overrides file first);
-    None when no price is known. For estimates (a replay's ``--dry-run``), not for records."""
-    override = load_overrides().get(model)
-    if override is not None:
-        return override.cost(tokens)
-    import genai_prices
-    from genai_prices.types import Usage
-
-    usage = Usage(
-        input_tokens=tokens.input,
-        cache_read_tokens=tokens.cache_read,
-        cache_write_tokens=tokens.cache_write,
-        output_tokens=tokens.output,
-    )
-    try:
-        return Decimal(genai_prices.calc_price(usage, model, provider_id=provider).total_price)
-    except (LookupError, ValueError, TypeError, KeyError):
-        return None

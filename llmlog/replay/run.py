@@ -4,14 +4,16 @@ original request as often when the model is unchanged, for the noise floor), com
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import llmlog
-from llmlog import pricing
 from llmlog.replay.diff import Diff, Noise, Side, Verdict, compare, judge, noise
 from llmlog.replay.request import Overrides, Request, original, rebuild
-from llmlog.replay.send import Outcome, client_for, send
+
+if TYPE_CHECKING:
+    from llmlog.replay.send import Outcome
 
 
 @dataclass(frozen=True)
@@ -45,21 +47,48 @@ class Report:
 def plan(call: dict[str, Any], overrides: Overrides) -> Plan:
     request = rebuild(call, overrides)
     same = request.provider == call["provider"]
-    tokens = pricing.Tokens(
-        input=call.get("input_tokens") or 0,
-        output=call.get("output_tokens") or 0,
-        cache_read=(call.get("cache_read_tokens") or 0) if same else 0,
-        cache_write=(call.get("cache_write_tokens") or 0) if same else 0,
-    )
+    tokens = {
+        "input_tokens": call.get("input_tokens") or 0,
+        "output_tokens": call.get("output_tokens") or 0,
+        "cache_read_tokens": (call.get("cache_read_tokens") or 0) if same else 0,
+        "cache_write_tokens": (call.get("cache_write_tokens") or 0) if same else 0,
+    }
+    return Plan(request, _estimate(request, tokens))
+
+
+# Each endpoint's usage shape: a model's tokens are priced the way ``show`` prices a call
+# (``reports.costs.breakdown``: the overrides file, else genai-prices' per-token rates,
+# kept in the cache ``show`` keeps, so a dry run seldom imports genai-prices).
+_USAGE = {
+    "chat.completions": {"prompt_tokens": 0, "completion_tokens": 0},
+    "responses": {"input_tokens": 0, "output_tokens": 0},
+    "messages": {"input_tokens": 0, "output_tokens": 0},
+}
+
+
+def _estimate(request: Request, tokens: dict[str, int]) -> Decimal | None:
+    from llmlog.reports.costs import PARTS, breakdown
+
     model = request.body.get("model")
-    cost = None
-    if isinstance(model, str) and (tokens.input or tokens.output):
-        cost = pricing.estimate_usd(provider=request.provider, model=model, tokens=tokens)
-    return Plan(request, cost)
+    if not isinstance(model, str) or not (tokens["input_tokens"] or tokens["output_tokens"]):
+        return None
+    hypothetical = {
+        "provider": request.provider,
+        "endpoint": request.endpoint,
+        "model": model,
+        "ts": datetime.now(UTC),
+        **tokens,
+        "response": {"model": model, "usage": _USAGE[request.endpoint]},
+        "cost_usd": Decimal(0),  # (breakdown prices only calls capture could price)
+    }
+    parts = breakdown(hypothetical)
+    return None if parts is None else sum((parts[p]["cost_usd"] for p in PARTS), Decimal(0))
 
 
 def replay(call: dict[str, Any], overrides: Overrides, options: Options = Options()) -> Report:
     """Send the replay of ``call`` and compare it with the stored answer."""
+    from llmlog.replay.send import client_for
+
     request = rebuild(call, overrides)
     client = client_for(request.provider, base_url=options.base_url, save=options.save)
     report = replay_with(client, call, overrides, options)
@@ -71,6 +100,8 @@ def replay_with(
 ) -> Report:
     """``replay`` with a client of the target provider made once for many calls; the
     replays are queued for the store, not waited for (``stored`` is False)."""
+    from llmlog.replay.send import send
+
     request = rebuild(call, overrides)
     given = overrides.given()
     replays = [
