@@ -236,8 +236,7 @@ class Batch:
 
         if not calls:
             raise NotFoundError("no calls to replay", hint="widen the filters (e.g. --since 30d)")
-        total, unknown = batch.estimate(calls, self.overrides)
-        replay_views.estimate(len(calls) * self.options.repeat, total, unknown)
+        replay_views.estimate(*batch.estimate(calls, self.overrides, self.options.repeat))
         if self.dry_run:
             return
         self._confirm(len(calls))

@@ -108,9 +108,14 @@ def load_many(conn: psycopg.Connection, ids: Iterable[str]) -> list[dict[str, An
     return [load(conn, str(call_id)) for call_id in ids]
 
 
-def estimate(calls: Sequence[dict[str, Any]], overrides: Overrides) -> tuple[Decimal, int]:
-    """The estimated total cost (the originals' tokens at the target prices), and how many
-    calls have no estimate (no price, no tokens, or not replayable)."""
+def estimate(
+    calls: Sequence[dict[str, Any]], overrides: Overrides, repeat: int = 1
+) -> tuple[int, Decimal, int]:
+    """How many requests the batch sends (``repeat`` each, twice that when the original is
+    sent again for the noise floor), their estimated cost (the originals' tokens at the
+    target prices), and how many calls have no estimate (no price, or not replayable)."""
+    baseline = repeat > 1 and overrides.model is None and overrides.provider is None
+    sends = repeat * (2 if baseline else 1)
     total, unknown = Decimal(0), 0
     for call in calls:
         try:
@@ -121,7 +126,7 @@ def estimate(calls: Sequence[dict[str, Any]], overrides: Overrides) -> tuple[Dec
             unknown += 1
         else:
             total += cost
-    return total, unknown
+    return len(calls) * sends, total * sends, unknown
 
 
 def run(
