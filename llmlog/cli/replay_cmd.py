@@ -159,7 +159,9 @@ def replay(
     }
     filtered = any(v is not None for v in picked.values())
     if call_id not in (None, "-") and not filtered:
-        _single(call_id, overrides, options, dry_run=dry_run, as_json=as_json)
+        changed = _single(call_id, overrides, options, dry_run=dry_run, as_json=as_json)
+        if changed and fail_on_change is not None and fail_on_change < 100:
+            raise typer.Exit(EXIT_NOT_FOUND)
         return
     if (call_id is None) == (not filtered) or (call_id == "-" and filtered):
         raise UsageError(
@@ -181,7 +183,8 @@ def replay(
 
 def _single(
     call_id: str, overrides: Overrides, options: Options, *, dry_run: bool, as_json: bool
-) -> None:
+) -> bool:
+    """Replay one call (or plan it); True when its answer changed."""
     import llmlog
     from llmlog import replay as replays
     from llmlog.cli import replay_views
@@ -191,10 +194,12 @@ def _single(
         call = replays.load(conn, call_id)
     if dry_run:
         replay_views.plan(replays.plan(call, overrides), as_json)
-        return
+        return False
     if options.save:
         llmlog.configure(database_url=url)
-    replay_views.report(replays.replay(call, overrides, options), as_json)
+    report = replays.replay(call, overrides, options)
+    replay_views.report(report, as_json)
+    return report.verdict.changed
 
 
 class Batch:

@@ -32,27 +32,24 @@ def test_the_table_shows_both_answers_with_changed_words_marked_and_the_numbers(
     made: Made, store_url: str, tmp_path: Path
 ) -> None:
     original = made(**HI)
-    code, out, err = replay(
-        store_url,
-        str(original["id"]),
-        "--prompt-file",
-        prompt(tmp_path, "write an essay"),
-        "--format",
-        "table",
-    )
+    essay = prompt(tmp_path, "write an essay")
+    args = [str(original["id"]), "--prompt-file", essay, "--format", "table"]
+    code, out, err = replay(store_url, *args, "--fail-on-change", "100")
     assert code == 0, err
     assert "[-Hello from the stub. It is sunny.-]" in out
     assert "{+Our refund policy covers" in out
     for metric in ("input_tokens", "output_tokens", "cost_usd", "latency_ms"):
         assert metric in out
     assert "changed: text: 100.0% of words changed" in out
+    failing = replay(store_url, *args, "--no-save", "--fail-on-change", "50")
+    assert failing[0] == 1, failing[2]
 
 
 def test_an_identical_answer_says_so_and_marks_nothing(
     made: Made, store_url: str, tmp_path: Path
 ) -> None:
     original = made(**HI)
-    code, out, err = replay(store_url, str(original["id"]), "--format", "table")
+    code, out, err = replay(store_url, str(original["id"]), "-f", "table", "--fail-on-change", "0")
     assert code == 0, err
     assert "[-" not in out and "{+" not in out
     assert "unchanged (same words, tool calls, finish)" in out
@@ -115,22 +112,16 @@ def test_repeat_reports_the_noise_floor(made: Made, store_url: str) -> None:
 
 
 def test_dry_run_prints_the_body_and_the_estimate_and_sends_nothing(
-    made: Made, store_url: str, provider_env: StubServer
+    made: Made, store_url: str, provider_env: StubServer, tmp_path: Path
 ) -> None:
     original = made(**HI)
-    code, out, err = replay(
-        store_url,
-        str(original["id"])[:18],
-        "--dry-run",
-        "--temperature",
-        "0.2",
-        "--param",
-        "seed=5",
-        "--format",
-        "table",
-    )
+    system = tmp_path / "system.txt"
+    system.write_text("Answer in French.")
+    args = ["--temperature", "0.2", "--param", "seed=5", "--system", f"@{system}"]
+    code, out, err = replay(store_url, str(original["id"])[:18], "--dry-run", *args, "-f", "table")
     assert code == 0, err
-    assert json.loads(out) == {**HI, "temperature": 0.2, "seed": 5}
+    messages = [{"role": "system", "content": "Answer in French."}, *HI["messages"]]
+    assert json.loads(out) == {**HI, "messages": messages, "temperature": 0.2, "seed": 5}
     assert "dry run, nothing sent" in err and "estimated cost $0.0" in err
     assert provider_env.requests == []
 
