@@ -61,7 +61,7 @@ def load(conn: psycopg.Connection, id_or_prefix: str) -> dict[str, Any]:
     from llmlog.reports.calls import find_call
     from llmlog.reports.run import run
 
-    return run(conn, "call", {"id": find_call(conn, id_or_prefix)})[0]
+    return run(conn, "call", find_call(conn, id_or_prefix))[0]
 
 
 def original(call: dict[str, Any]) -> Request:

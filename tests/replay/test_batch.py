@@ -99,9 +99,9 @@ def test_filters_and_an_id_together_are_a_usage_error(made: Made, store_url: str
 def test_ctrl_c_stops_sending_and_summarises_what_finished(
     made: Made, store_url: str, store: psycopg.Connection, provider_env: StubServer
 ) -> None:
-    for _ in range(12):
+    for _ in range(20):
         made(**HI)
-    provider_env.delay = 0.4
+    provider_env.delay = 0.5
     try:
         with ctrl_c_not_ignored():
             proc = subprocess.Popen(
@@ -125,13 +125,15 @@ def test_ctrl_c_stops_sending_and_summarises_what_finished(
                 stdin=subprocess.DEVNULL,
                 text=True,
             )
-            time.sleep(3)
+            deadline = time.monotonic() + 30
+            while len(provider_env.requests) < 4 and time.monotonic() < deadline:
+                time.sleep(0.05)  # (Ctrl-C once replays are under way)
             code = stopped_by_ctrl_c(proc)
         out, err = proc.communicate(timeout=10)
     finally:
         provider_env.delay = 0.0
     assert code == 130, err
     summary = json.loads(out)
-    assert summary["interrupted"] and 0 < summary["finished"] < 12
+    assert summary["interrupted"] and 0 < summary["finished"] < 20
     stored = rows(store, "replay_of IS NOT NULL AND status = 'ok'")
     assert len(stored) == summary["identical"] + summary["changed"] == summary["finished"]
