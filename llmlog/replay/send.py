@@ -133,7 +133,15 @@ def _outcome(
 ) -> Outcome:
     parser = module_for(request.endpoint)
     text = raw.decode("utf-8", "replace")
-    response = parser.reassemble(text) if streamed else json.loads(text)
+    try:
+        response = parser.reassemble(text) if streamed else json.loads(text)
+    except ValueError:
+        response = None
+    if not isinstance(response, dict):
+        raise ProviderError(
+            f"{request.provider} answered with a body that is not a JSON object: {text[:80]!r}",
+            hint="is the base URL an OpenAI-compatible (or Anthropic) API?",
+        )
     parsed = parser.normalise(request.body, response)
     cost = pricing.cost_usd(
         provider=request.provider,

@@ -9,10 +9,11 @@ from typing import Any
 import psycopg
 import pytest
 
-from llmlog.errors import ConfigError, NotFoundError, UsageError
-from llmlog.replay import Options, Overrides, load, plan, replay
+from llmlog.errors import ConfigError, NotFoundError, ProviderError, UsageError
+from llmlog.replay import Options, Overrides, Request, load, plan, replay
+from llmlog.replay.send import send
 from llmlog.reports.calls import show
-from tests.capture.conftest import rows
+from tests.capture.conftest import openai_client, rows
 from tests.replay.conftest import Made, sent
 from tests.stub_provider import StubServer
 
@@ -20,6 +21,7 @@ WEATHER = {"type": "object", "properties": {"city": {"type": "string"}}, "requir
 CHAT_TOOLS = [{"type": "function", "function": {"name": "get_weather", "parameters": WEATHER}}]
 
 
+HI_CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
 FULL_CHAT = {
     "model": "gpt-4o-mini",
     "messages": [{"role": "system", "content": "Be brief."},
@@ -350,3 +352,14 @@ def test_cross_provider_without_a_model_is_a_usage_error(made: Made) -> None:
     original = made(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
     with pytest.raises(UsageError, match="needs the model"):
         plan(original, Overrides(provider="anthropic"))
+
+
+def test_an_answer_that_is_not_a_json_object_is_a_provider_error(
+    made: Made, provider_env: StubServer
+) -> None:
+    call = made(**HI_CHAT)
+    provider_env.replies["odd"] = (200, "<html>not an API</html>", 0.0)
+    client = openai_client(provider_env, default_headers={"x-stub-reply": "odd"})
+    request = Request("openai", "chat.completions", call["request"])
+    with pytest.raises(ProviderError, match="not a JSON object"):
+        send(request, client, origin=call, metadata={}, save=False)
