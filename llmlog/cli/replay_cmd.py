@@ -22,6 +22,7 @@ from llmlog.cli.common import (
     UntilOpt,
     UserOpt,
 )
+from llmlog.cli.help import ACT, adder
 from llmlog.errors import EXIT_INTERRUPTED, EXIT_NOT_FOUND, EXIT_OK, NotFoundError, UsageError
 
 if TYPE_CHECKING:
@@ -97,7 +98,10 @@ def replay(
         ),
     ] = None,
     concurrency: Annotated[
-        int, _opt("--concurrency", help_text="Replays in flight at once (many calls).", min=1)
+        int,
+        _opt(
+            "--concurrency", help_text="Replays in flight at once (many calls; default 4).", min=1
+        ),
     ] = 4,
     yes: Annotated[
         bool,
@@ -316,4 +320,4 @@ def _params(pairs: list[str]) -> dict[str, Any]:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("replay")(replay)
+    adder(app, ACT)("replay")(replay)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import sys
-import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
-from llmlog.cli.output import dumps, err, human, jsonable, out
+from llmlog.cli.output import dumps, err, human, jsonable, message, out, printable
 from llmlog.replay.diff import WORD, Side, TextDiff
 
 if TYPE_CHECKING:
@@ -25,24 +24,11 @@ if TYPE_CHECKING:
     from llmlog.replay.batch import Item, Summary
     from llmlog.replay.send import Outcome
 
-KEPT_CONTROLS = "\n\t"
 MOST_FAILURES = 10  # failures listed in a batch's summary table (JSON lists all)
 
 
-def literal(text: str) -> str:
-    """``text`` with control and format characters (ESC, NUL, bidi overrides) escaped."""
-    if text.isprintable() or all(c.isprintable() or c in KEPT_CONTROLS for c in text):
-        return text
-    return "".join(
-        c
-        if c in KEPT_CONTROLS or unicodedata.category(c) not in ("Cc", "Cf", "Cs")
-        else (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
-        for c in text
-    )
-
-
 def warn(text: str) -> None:
-    err.print(Text(f"llmlog: warning: {literal(text)}"))
+    message(f"llmlog: warning: {text}")
 
 
 def plan(planned: Plan, as_json: bool) -> None:
@@ -67,7 +53,7 @@ def plan(planned: Plan, as_json: bool) -> None:
         warn(note)
     sys.stdout.write(dumps(request.body, indent=2) + "\n")
     cost = human(planned.estimated_cost_usd, "usd") or "unknown (no price for the model)"
-    model = literal(str(request.body.get("model")))
+    model = printable(str(request.body.get("model")))
     err.print(
         Text(
             f"dry run, nothing sent: {request.provider} {request.endpoint}, model {model}; "
@@ -141,8 +127,8 @@ def _render(result: Report) -> None:
     out.print(title)
     original, replay = Side.of(result.original), Side.of(first)
     sides = Table(show_lines=True, expand=True)
-    sides.add_column(Text(f"original · {literal(str(original.model))}"), ratio=1)
-    sides.add_column(Text(f"replay · {literal(str(replay.model))}"), ratio=1)
+    sides.add_column(Text(f"original · {printable(str(original.model))}"), ratio=1)
+    sides.add_column(Text(f"replay · {printable(str(replay.model))}"), ratio=1)
     sides.add_row(_marked(diff.text, before=True), _marked(diff.text, before=False))
     sides.add_row(_calls(original.tool_calls), _calls(replay.tool_calls))
     sides.add_row(_finish(original.finish_reason), _finish(replay.finish_reason))
@@ -163,7 +149,7 @@ def _marked(diff: TextDiff, *, before: bool) -> Text:
     shown = Text()
     at, run = 0, False  # run: inside a stretch of changed words
     for index, match in enumerate(WORD.finditer(text)):
-        gap, word = literal(text[at : match.start()]), literal(match.group())
+        gap, word = printable(text[at : match.start()]), printable(match.group())
         if index in changed:
             shown.append(gap, style=style if run else None)
             shown.append(opening if plain and not run else "", style=style)
@@ -174,14 +160,16 @@ def _marked(diff: TextDiff, *, before: bool) -> Text:
         run = index in changed
         at = match.end()
     shown.append(closing if plain and run else "", style=style)
-    shown.append(literal(text[at:]))
+    shown.append(printable(text[at:]))
     return shown if text else Text("(no text)", style="dim")
 
 
 def _calls(calls: list[dict[str, Any]] | None) -> Text:
     if not calls:
         return Text("(no tool calls)", style="dim")
-    return Text("\n".join(literal(f"{c.get('name')}({_short(c.get('arguments'))})") for c in calls))
+    return Text(
+        "\n".join(printable(f"{c.get('name')}({_short(c.get('arguments'))})") for c in calls)
+    )
 
 
 def _short(arguments: Any) -> str:
@@ -189,7 +177,7 @@ def _short(arguments: Any) -> str:
 
 
 def _finish(reason: str | None) -> Text:
-    return Text(f"finish: {literal(str(reason))}")
+    return Text(f"finish: {printable(str(reason))}")
 
 
 def _tool_changes(changes: list[dict[str, Any]]) -> Any:
@@ -200,7 +188,7 @@ def _tool_changes(changes: list[dict[str, Any]]) -> Any:
         table.add_column(header)
     for change in changes:
         table.add_row(
-            *(Text(literal(_cell(change[k]))) for k in ("path", "change", "original", "replay"))
+            *(Text(printable(_cell(change[k]))) for k in ("path", "change", "original", "replay"))
         )
     return table
 
@@ -242,7 +230,7 @@ def _verdict(result: Report) -> Text:
     line = Text()
     if verdict.changed:
         line.append("changed", style="bold yellow")
-        line.append(": " + literal("; ".join(verdict.reasons)))
+        line.append(": " + printable("; ".join(verdict.reasons)))
     else:
         line.append("unchanged", style="bold green")
         line.append(" beyond the noise floor" if noise else " (same words, tool calls, finish)")
@@ -305,5 +293,5 @@ def summary(result: Summary, as_json: bool) -> None:
     for item in data["most_changed"]:
         table.add_row("most changed", f"{item['id']} ({item['text_changed']:.1%} of words)")
     for failure in data["failures"][:MOST_FAILURES]:
-        table.add_row("failed", Text(literal(f"{failure['id']}: {failure['error']}")))
+        table.add_row("failed", Text(printable(f"{failure['id']}: {failure['error']}")))
     out.print(table)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from llmlog.cli.replay_views import _marked, literal
+from llmlog.cli.replay_views import _marked
 from llmlog.replay.diff import text_diff
 
 
@@ -12,6 +12,7 @@ def test_changed_words_are_marked_in_runs_on_each_side() -> None:
     assert _marked(diff, before=False).plain == "the {+big dog+} sat on {+a+} mat {+today+}"
 
 
-def test_control_and_bidi_characters_are_escaped_newlines_and_tabs_kept() -> None:
-    assert literal("a\x1b[2J\x00b\u202ec\n\td") == "a\\x1b[2J\\x00b\\u202ec\n\td"
-    assert literal("[bold]plain[/bold] é") == "[bold]plain[/bold] é"
+def test_each_side_is_shown_literally_with_control_characters_escaped() -> None:
+    diff = text_diff("[bold]x[/bold] \x1b[2J ok", "[bold]x[/bold] \u202e ok\nnext")
+    assert _marked(diff, before=True).plain == "[bold]x[/bold] [-\\x1b[2J-] ok"
+    assert _marked(diff, before=False).plain == "[bold]x[/bold] {+\\u202e+} ok\n{+next+}"
