@@ -59,10 +59,16 @@ def chat_to_messages(body: Body, notes: Notes) -> Body:
         role = message.get("role")
         if role in ("system", "developer"):
             system.append(_plain(message.get("content")))
-        elif role == "user":
-            _append(messages, "user", _user_blocks(message.get("content"), notes, n))
-        elif role == "assistant":
-            _append(messages, "assistant", _assistant_blocks(message, notes, n))
+        elif role in ("user", "assistant"):
+            blocks = (
+                _user_blocks(message.get("content"), notes, n)
+                if role == "user"
+                else _assistant_blocks(message, notes, n)
+            )
+            if blocks:
+                _append(messages, role, blocks)
+            else:
+                notes.changed(f"message {n}: empty (Anthropic refuses empty turns), left out")
         elif role == "tool":
             result = {
                 "type": "tool_result",
@@ -157,12 +163,13 @@ def _plain(content: Any) -> str:
 
 def _user_blocks(content: Any, notes: Notes, n: int) -> list[dict[str, Any]]:
     if isinstance(content, str):
-        return [{"type": "text", "text": content}]
+        return [{"type": "text", "text": content}] if content else []
     blocks = []
     for part in content or []:
         kind = part.get("type")
         if kind == "text":
-            blocks.append({"type": "text", "text": part.get("text", "")})
+            if part.get("text"):
+                blocks.append({"type": "text", "text": part["text"]})
         elif kind == "image_url":
             image = part.get("image_url") or {}
             url = image.get("url", "") if isinstance(image, dict) else str(image)
