@@ -179,10 +179,10 @@ def replay(
         batch.ids(_stdin_ids())
     else:
         batch.filters(to_filters(model=None, provider=None, **picked), limit)
-    if fail_on_change is not None and batch.changed_pct > fail_on_change:
-        raise typer.Exit(EXIT_NOT_FOUND)
     if batch.interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
+    if fail_on_change is not None and batch.changed_pct > fail_on_change:
+        raise typer.Exit(EXIT_NOT_FOUND)
 
 
 def _single(
