@@ -223,7 +223,8 @@ def hash_user_id(user_id: str, key: str) -> str:
 
 
 def apply_privacy(record: Record, settings: Settings) -> Record:
-    if settings.user_id_key and record.get("user_id"):
+    # A replay's user_id is the stored call's, already as capture stores it: never rehashed.
+    if settings.user_id_key and record.get("user_id") and not record.get("replay_of"):
         record["user_id"] = hash_user_id(str(record["user_id"]), settings.user_id_key)
     if settings.content_mode_for(record.get("feature")) == "metadata":
         strip_content(record)

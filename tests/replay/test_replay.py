@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 
+import llmlog
 from llmlog.errors import ConfigError, NotFoundError, ProviderError, UsageError
 from llmlog.replay import Options, Overrides, Request, load, plan, replay
 from llmlog.replay.send import send
@@ -363,3 +365,14 @@ def test_an_answer_that_is_not_a_json_object_is_a_provider_error(
     request = Request("openai", "chat.completions", call["request"])
     with pytest.raises(ProviderError, match="not a JSON object"):
         send(request, client, origin=call, metadata={}, save=False)
+
+
+def test_a_replay_keeps_the_stored_user_id_when_capture_hashes_user_ids(
+    made: Made, store: psycopg.Connection, store_url: str, tmp_path: Path
+) -> None:
+    llmlog.configure(database_url=store_url, spool_dir=tmp_path / "spool", user_id_key="k" * 16)
+    original = made(**HI_CHAT)
+    assert original["user_id"] not in (None, "u-7")  # stored hashed
+    report = replay(original, Overrides())
+    (row,) = rows(store, "id = %s", report.replays[0].call_id)
+    assert row["user_id"] == original["user_id"]
