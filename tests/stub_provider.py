@@ -4,11 +4,13 @@ The scenario is chosen by a word in the last user message: ``tool``, ``refuse``,
 ``error429``, ``error500``, ``error401`` (echoes the API key in its message, like a real
 "incorrect API key" error), ``flaky`` (500 on the first attempt, then fine), ``slow``
 (streams with 20 ms pauses), ``stall`` (1 s pauses), ``poison`` (NUL and a lone
-surrogate in the text), ``search`` (provider-run tools — web search, file search, MCP —
-then a client tool; responses and messages); anything else gets a plain text answer.
-Streams are built from the very body the non-streaming call returns, so a correct
-reassembly gives it back. A request with header ``x-stub-reply: KEY`` gets
-``server.replies[KEY]`` instead: (HTTP status, JSON body, seconds to wait before answering).
+surrogate in the text), ``hostile`` (markup and terminal escapes), ``search``
+(provider-run tools — web search, file search, MCP — then a client tool; responses and
+messages); anything else gets a plain text answer. Streams are built from the very body
+the non-streaming call returns, so a correct reassembly gives it back. A request with
+header ``x-stub-reply: KEY`` gets ``server.replies[KEY]`` instead: (HTTP status, JSON
+body, seconds to wait before answering). The model ``no-such-model`` is answered 404;
+``delay`` makes every answer wait.
 """
 
 from __future__ import annotations
@@ -27,7 +29,11 @@ ESSAY = (
     "can be exchanged for store credit. "
 ) * 13
 POISON = "bad\u0000byte and \ud800 half"
+# Text that would restyle a terminal if printed as markup or raw: for displays.
+HOSTILE = "[bold red]boom[/] \x1b[2J gone\u202e [link=file:///etc/passwd]click[/link]"
 TOOL_ARGS = '{"city":"Paris","unit":"c"}'
+# A model the stub does not know: answered 404, as the providers answer an unknown model.
+UNKNOWN_MODEL = "no-such-model"
 # Where Langfuse exports its spans (the benchmark measures its drop-in beside ours): taken
 # and thrown away.
 TELEMETRY = "/api/public/"
@@ -50,6 +56,7 @@ def scenario_of(body: dict[str, Any]) -> str:
         "poison",
         "essay",
         "search",
+        "hostile",
     )
     for word in words:
         if word in text:
@@ -58,7 +65,7 @@ def scenario_of(body: dict[str, Any]) -> str:
 
 
 def answer(scenario: str) -> str:
-    return {"poison": POISON, "essay": ESSAY}.get(scenario, TEXT)
+    return {"poison": POISON, "essay": ESSAY, "hostile": HOSTILE}.get(scenario, TEXT)
 
 
 # --- OpenAI chat completions -------------------------------------------------------
@@ -284,7 +291,8 @@ def _pieces(text: str, size: int = 7) -> list[str]:
 
 
 def error_body(provider: str, status: int, message: str) -> dict[str, Any]:
-    kind = {401: "authentication_error", 429: "rate_limit_error", 500: "server_error"}[status]
+    kind = {401: "authentication_error", 404: "not_found_error", 429: "rate_limit_error",
+            500: "server_error"}[status]  # fmt: skip
     if provider == "anthropic":
         return {"type": "error", "error": {"type": kind, "message": message}}
     return {"error": {"message": message, "type": kind, "param": None, "code": kind}}
@@ -320,11 +328,18 @@ class Handler(BaseHTTPRequestHandler):
         status = {"error429": 429, "error500": 500, "error401": 401}.get(scenario)
         if scenario == "flaky" and self.headers.get("x-stainless-retry-count", "0") == "0":
             status = 500
+        if body.get("model") == UNKNOWN_MODEL:
+            status = 404
+        if self.server.delay:
+            time.sleep(self.server.delay)
         if status:
             key = self.headers.get("authorization", "").removeprefix("Bearer ") or self.headers.get(
                 "x-api-key", ""
             )
-            text = f"Incorrect API key provided: {key}" if status == 401 else f"stub {status}"
+            text = {
+                401: f"Incorrect API key provided: {key}",
+                404: f"The model `{UNKNOWN_MODEL}` does not exist",
+            }.get(status, f"stub {status}")
             self._json(status, error_body(provider, status, text), {"retry-after": "0"})
             return
         model = body.get("model", "gpt-4o-mini")
@@ -393,6 +408,7 @@ class StubServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), Handler)
         self.requests: list[tuple[str, dict[str, str], dict[str, Any]]] = []
         self.replies: dict[str, tuple[int, Any, float]] = {}
+        self.delay = 0.0  # seconds before each answer (a provider's thinking time)
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
 
     def handle_error(self, request: object, client_address: object) -> None:

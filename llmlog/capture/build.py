@@ -36,6 +36,8 @@ PROMPT_KEYS = (
 )  # fmt: skip
 TOOL_CALL_OUTLINE = ("id", "name", "run_by", "server")  # what metadata mode keeps of one
 RESPONSE_CONTENT_KEYS = ("choices", "output", "content", "output_text", "llmlog_raw")
+# The context metadata key ``llmlog.replay`` sets: stored as the ``replay_of`` column.
+REPLAY_OF = "llmlog_replay_of"
 
 
 def _json_or_raw(raw: bytes, text: str) -> tuple[Any, bool]:
@@ -143,7 +145,7 @@ def fallback(exchange: Exchange) -> Record:
         **_outline(exchange, call_id, call),
         "streamed": streamed,
         "status": "ok",
-        "metadata": {**call.metadata, "llmlog_parse_failed": True},
+        "metadata": {**_own(call.metadata), "llmlog_parse_failed": True},
     }
     _mark_error(record, exchange, None, None)
     return record
@@ -162,14 +164,20 @@ def _outline(exchange: Exchange, call_id: uuid.UUID, call: CallContext) -> Recor
         "http_status": exchange.status_code,
         "ttft_ms": exchange.ttft_ms,
         "latency_ms": exchange.latency_ms,
+        "replay_of": call.metadata.get(REPLAY_OF),
     }
+
+
+def _own(metadata: dict[str, Any]) -> dict[str, Any]:
+    """A call's metadata without the key that becomes its ``replay_of`` column."""
+    return {k: v for k, v in metadata.items() if k != REPLAY_OF}
 
 
 def _columns(
     exchange: Exchange, request: dict[str, Any], response: Any, parsed: Parsed, *, abandoned: bool
 ) -> Record:
     call_id, call = exchange.identity()
-    metadata: dict[str, Any] = dict(call.metadata)
+    metadata: dict[str, Any] = _own(call.metadata)
     if (attempt := exchange.attempt) is not None:
         metadata["attempt"] = attempt
     if idempotency_key := exchange.idempotency_key:
@@ -221,7 +229,8 @@ def hash_user_id(user_id: str, key: str) -> str:
 
 
 def apply_privacy(record: Record, settings: Settings) -> Record:
-    if settings.user_id_key and record.get("user_id"):
+    # A replay's user_id is the stored call's, already as capture stores it: never rehashed.
+    if settings.user_id_key and record.get("user_id") and not record.get("replay_of"):
         record["user_id"] = hash_user_id(str(record["user_id"]), settings.user_id_key)
     if settings.content_mode_for(record.get("feature")) == "metadata":
         strip_content(record)
