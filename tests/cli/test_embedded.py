@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,9 +19,15 @@ from tests.cli.run import assert_one_line_error, llmlog
 
 
 @pytest.fixture
-def embedded_home(isolated_env: Path) -> Iterator[Path]:
-    yield isolated_env
+def embedded_home(monkeypatch: pytest.MonkeyPatch, isolated_env: Path) -> Iterator[Path]:
+    """A fresh LLMLOG_HOME outside pytest's own temporary root, which every pytest session
+    starting on the machine resets to mode 0700 — shutting out the unprivileged user the
+    embedded server runs as when the tests run as root."""
+    home = Path(tempfile.mkdtemp(prefix="llmlog-home-"))
+    monkeypatch.setenv("LLMLOG_HOME", str(home))
+    yield home
     llmlog("server", "stop")
+    shutil.rmtree(home, ignore_errors=True)
 
 
 def test_init_status_stop_restart(embedded_home: Path) -> None:
@@ -60,7 +68,8 @@ def test_crashed_server_stale_pid_file_is_recovered(embedded_home: Path) -> None
     assert pid_file.exists()  # a crash leaves its pid file behind
 
     status = llmlog("status", "--format", "json")
-    assert status.code == 0, status.stderr
+    log = embedded_home / "pgdata" / "log"
+    assert status.code == 0, status.stderr + (log.read_text()[-2000:] if log.exists() else "")
     after = embedded.running()
     assert after is not None and after.pid != info.pid
 
