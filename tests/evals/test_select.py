@@ -29,9 +29,9 @@ PROBLEMS = {
     "phrase": ["refusal"],
     "error": ["error"],
     "slow_error": ["slow", "error"],
-    "dup_first": ["thumbs_down"],
     **NOISY,
 }
+DUPLICATES = {"dup_first", "dup_second"}  # one is kept, which one depends on the draw
 
 
 @pytest.fixture
@@ -52,7 +52,10 @@ def chosen(
 def test_every_reason_finds_its_calls_and_each_call_carries_all_it_matched(
     session: psycopg.Connection, evals: dict[str, Record]
 ) -> None:
-    assert chosen(session, evals) == PROBLEMS
+    found = chosen(session, evals)
+    kept = DUPLICATES & set(found)
+    assert len(kept) == 1 and found.pop(kept.pop()) == ["thumbs_down"]
+    assert found == PROBLEMS
 
 
 def test_a_refusal_phrase_counts_only_near_the_start_of_the_output(
@@ -113,9 +116,8 @@ def test_near_duplicates_collapse_to_the_first_taken(
     session: psycopg.Connection, evals: dict[str, Record]
 ) -> None:
     result = select(session, Filters(), Options(why=("thumbs_down",)))
-    assert set(names(evals, result.calls)) == {"thumbs_down", "dup_first"} or set(
-        names(evals, result.calls)
-    ) == {"thumbs_down", "dup_second"}
+    found = set(names(evals, result.calls))
+    assert "thumbs_down" in found and len(found & DUPLICATES) == 1 and len(found) == 2
     assert result.duplicates == 1
 
 
