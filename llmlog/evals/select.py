@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from llmlog.errors import UsageError
+from llmlog.errors import ConfigError, UsageError
 from llmlog.reports.filters import Filters
 from llmlog.reports.run import Row, run
 
@@ -69,6 +69,28 @@ class Options:
             raise UsageError("--limit and --per-feature take a whole number of at least 1")
         if self.slow_ms < 0 or self.expensive_usd < 0:
             raise UsageError("--slow-ms and --expensive-usd take a number of at least 0")
+
+
+def new_seed() -> int:
+    """A fresh seed for a run that was given none (printed, so the run can be repeated)."""
+    import secrets
+
+    return secrets.randbelow(1_000_000)
+
+
+def configured_phrases() -> tuple[str, ...]:
+    """``refusal_phrases`` of config.toml (a list of strings), else REFUSAL_PHRASES."""
+    from llmlog import config
+
+    value = config.file_settings().get("refusal_phrases")
+    if value is None:
+        return REFUSAL_PHRASES
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(
+            f"refusal_phrases in {config.config_file()} must be a list of strings",
+            hint='e.g. refusal_phrases = ["I can\'t help with", "I\'m unable to"]',
+        )
+    return tuple(value)
 
 
 @dataclass

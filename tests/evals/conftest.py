@@ -11,7 +11,9 @@ import pytest
 
 from llmlog.store.batch import BatchWriter
 from llmlog.store.records import Record
-from tests.reports.conftest import NOW, call
+from tests.reports.conftest import NOW, call, llmlog
+
+__all__ = ["llmlog"]  # the CLI runner fixture, shared with the report tests
 
 MINUTE = timedelta(minutes=1)
 LATE_REFUSAL = "Sure. " + "Here is the long answer. " * 20 + "I'm unable to say more."

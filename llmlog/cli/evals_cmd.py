@@ -1,0 +1,154 @@
+"""``llmlog sample-evals``: the calls worth an eval, as JSONL for an eval tool."""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from llmlog.cli import common
+from llmlog.cli.help import ACT, adder
+from llmlog.cli.output import message
+from llmlog.cli.report_cmds import with_filters
+from llmlog.reports.filters import Filters
+
+
+class EvalFormat(StrEnum):
+    llmlog = "llmlog"
+    openai_chat = "openai-chat"
+    inspect = "inspect"
+    langfuse = "langfuse"
+    braintrust = "braintrust"
+    promptfoo = "promptfoo"
+
+
+def _opt(*names: str, help_text: str, **more: Any) -> Any:
+    return typer.Option(*names, help=help_text, **more)
+
+
+def sample_evals(
+    why: Annotated[
+        str,
+        _opt(
+            "--why",
+            help_text="Reasons, comma-separated: thumbs_down, slow, expensive, refusal, error, "
+            "random (a representative baseline slice).",
+        ),
+    ] = "thumbs_down,slow,expensive,refusal,error",
+    limit: Annotated[int, _opt("--limit", "-n", min=1, help_text="How many calls at most.")] = 50,
+    slow_ms: Annotated[float, _opt("--slow-ms", min=0, help_text="Slow from this latency.")] = 5000,
+    expensive_usd: Annotated[
+        float, _opt("--expensive-usd", min=0, help_text="Expensive from this cost per call.")
+    ] = 0.10,
+    per_feature: Annotated[
+        int | None,
+        _opt("--per-feature", min=1, help_text="At most K calls per feature.", show_default=False),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        _opt(
+            "--seed",
+            help_text="Seed of the draw: the same seed over the same data gives the same file "
+            "(default: a new one, printed).",
+            show_default=False,
+        ),
+    ] = None,
+    refusal_phrase: Annotated[
+        list[str] | None,
+        _opt(
+            "--refusal-phrase",
+            help_text="A phrase that marks a refusal near the start of an output; repeatable "
+            "(default: refusal_phrases in config.toml, else llmlog's list).",
+            show_default=False,
+        ),
+    ] = None,
+    fmt: Annotated[
+        EvalFormat,
+        _opt(
+            "--format",
+            "-f",
+            case_sensitive=False,
+            help_text="llmlog, openai-chat, inspect, langfuse, braintrust or promptfoo.",
+        ),
+    ] = EvalFormat.llmlog,
+    output: Annotated[
+        Path | None,
+        _opt("--output", "-o", help_text="Write to FILE (default: stdout).", show_default=False),
+    ] = None,
+    redact: Annotated[
+        bool, _opt("--redact", help_text="Redact PII in the exported text (llmlog's patterns).")
+    ] = False,
+    *,
+    filters: Filters,
+) -> None:
+    """Export the calls worth an eval (thumbs-down, slow, expensive, refused, failed) as JSONL.
+
+    Each line carries every reason its call matched; near-duplicates are dropped, and
+    features and reasons take turns. A summary goes to stderr. Default window 7d.
+
+    Example: llmlog sample-evals --since 7d --limit 50 --per-feature 10 > evals.jsonl
+    """
+    from llmlog import settings
+    from llmlog.evals import formats, select
+
+    options = select.Options(
+        why=tuple(part.strip() for part in why.split(",") if part.strip()),
+        limit=limit,
+        slow_ms=slow_ms,
+        expensive_usd=Decimal(str(expensive_usd)),
+        per_feature=per_feature,
+        seed=select.new_seed() if seed is None else seed,
+        refusal_phrases=tuple(refusal_phrase) if refusal_phrase else select.configured_phrases(),
+    )
+    options.check()
+    chosen = select.select(_store(), filters, options)
+    if not chosen.calls:
+        message("no calls matched in this window (try --since 30d, or --why with more reasons)")
+        return
+    redact = redact or settings.current().redact_pii
+    _write(formats.lines(chosen.calls, fmt.value, redact=redact), output)
+    _summarise(chosen, options)
+
+
+def _store() -> Any:
+    """The store, in a report session (read-only, statement timeout: reports.run)."""
+    from llmlog.reports.run import tune_session
+
+    conn = common.open_store()[1]
+    tune_session(conn)
+    return conn
+
+
+def _write(lines: list[str], output: Path | None) -> None:
+    import sys
+
+    if output is None:
+        sys.stdout.writelines(lines)
+        sys.stdout.flush()
+        return
+    from llmlog.evals.files import write_whole
+
+    write_whole(output, "".join(lines))
+
+
+def _summarise(chosen: Any, options: Any) -> None:
+    reasons = Counter(reason for call in chosen.calls for reason in call["reasons"])
+    features = Counter(call["feature"] or "-" for call in chosen.calls)
+    message(
+        f"{len(chosen.calls)} calls of {chosen.candidates} candidates (seed {options.seed}); "
+        + ", ".join(f"{reason} {reasons[reason]}" for reason in options.why if reasons[reason])
+    )
+    message("by feature: " + ", ".join(f"{name} {n}" for name, n in features.most_common()))
+    if chosen.duplicates or chosen.capped:
+        message(
+            f"left out: {chosen.duplicates} near-duplicate(s), {chosen.capped} over --per-feature"
+        )
+
+
+def register(app: typer.Typer) -> None:
+    add = adder(app, ACT)
+    add("sample-evals")(with_filters(sample_evals))

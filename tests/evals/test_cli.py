@@ -1,0 +1,92 @@
+"""`llmlog sample-evals`: JSONL out, a summary on stderr, friendly empty results, exit 2 on
+bad options, the same file for the same seed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from llmlog.store.records import Record
+from tests.evals.conftest import names
+
+
+def rows(out: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def test_writes_jsonl_and_a_summary_per_reason_and_feature(
+    evals: dict[str, Record], llmlog: Any
+) -> None:
+    result = llmlog("sample-evals", "--why", "error", "--seed", "3")
+    assert result.code == 0, result.err
+    found = names(evals, rows(result.out))
+    assert set(found) == {"error", "slow_error", *(f"noisy{n}" for n in range(1, 6))}
+    assert found["slow_error"] == ["error"]  # reasons among those asked for
+    assert "7 calls of 7 candidates (seed 3); error 7" in result.err
+    assert "by feature: noisy 5, chat 2" in result.err
+
+
+def test_the_same_seed_gives_the_same_file_byte_for_byte(
+    evals: dict[str, Record], llmlog: Any, tmp_path: Path
+) -> None:
+    args = ("sample-evals", "--why", "thumbs_down,error,random", "-n", "9", "--seed", "11")
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    assert llmlog(*args, "-o", str(first)).code == 0
+    assert llmlog(*args, "-o", str(second)).code == 0
+    assert first.read_bytes() == second.read_bytes() and first.read_bytes()
+    assert llmlog(*args).out.encode() == first.read_bytes()
+
+
+def test_without_a_seed_the_summary_names_the_one_used(
+    evals: dict[str, Record], llmlog: Any
+) -> None:
+    result = llmlog("sample-evals", "--why", "random", "-n", "3")
+    seed = result.err.split("(seed ")[1].split(")")[0]
+    again = llmlog("sample-evals", "--why", "random", "-n", "3", "--seed", seed)
+    assert again.out == result.out
+
+
+def test_an_empty_result_is_a_friendly_line_and_exit_0(
+    evals: dict[str, Record], llmlog: Any, tmp_path: Path
+) -> None:
+    target = tmp_path / "none.jsonl"
+    result = llmlog("sample-evals", "--feature", "nope", "-o", str(target))
+    assert (result.code, result.out) == (0, "")
+    assert result.err.startswith("no calls matched") and not target.exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--why", "often"],
+        ["--limit", "0"],
+        ["--per-feature", "0"],
+        ["--slow-ms", "-5"],
+        ["--format", "yaml"],
+        ["--since", "yesterday-ish"],
+        ["--seed", "many"],
+    ],
+)
+def test_bad_options_exit_2_with_one_line(
+    evals: dict[str, Record], llmlog: Any, args: list[str]
+) -> None:
+    result = llmlog("sample-evals", *args)
+    assert result.code == 2 and result.out == ""
+    assert result.err.startswith("llmlog: ") and result.err.count("\n") == 1
+
+
+def test_an_unwritable_output_is_exit_2_and_leaves_nothing(
+    evals: dict[str, Record], llmlog: Any, tmp_path: Path
+) -> None:
+    result = llmlog("sample-evals", "-o", str(tmp_path / "missing" / "x.jsonl"))
+    assert result.code == 2 and "cannot write" in result.err
+    assert not (tmp_path / "missing").exists()
+
+
+def test_stored_text_is_exported_exactly(evals: dict[str, Record], llmlog: Any) -> None:
+    result = llmlog("sample-evals", "--why", "refusal", "--seed", "1")
+    texts = {row["output"]["text"] for row in rows(result.out)}
+    assert "I’m unable to share that." in texts
