@@ -24,6 +24,7 @@ class EvalFormat(StrEnum):
     langfuse = "langfuse"
     braintrust = "braintrust"
     promptfoo = "promptfoo"
+    openai_preference = "openai-preference"
 
 
 def _opt(*names: str, help_text: str, **more: Any) -> Any:
@@ -72,7 +73,8 @@ def sample_evals(
             "--format",
             "-f",
             case_sensitive=False,
-            help_text="llmlog, openai-chat, inspect, langfuse, braintrust or promptfoo.",
+            help_text="llmlog, openai-chat, inspect, langfuse, braintrust, promptfoo or "
+            "openai-preference (pairs of a call and its replay that feedback ranks).",
         ),
     ] = EvalFormat.llmlog,
     output: Annotated[
@@ -105,12 +107,25 @@ def sample_evals(
         refusal_phrases=tuple(refusal_phrase) if refusal_phrase else select.configured_phrases(),
     )
     options.check()
-    chosen = select.select(_store(), filters, options)
+    conn = _store()
+    chosen = select.select(conn, filters, options)
     if not chosen.calls:
         message("no calls matched in this window (try --since 30d, or --why with more reasons)")
         return
     redact = redact or settings.current().redact_pii
-    _write(formats.lines(chosen.calls, fmt.value, redact=redact), output)
+    if fmt is EvalFormat.openai_preference:
+        from llmlog.evals.pairs import preference_pairs
+
+        lines = formats.preference_lines(preference_pairs(conn, chosen.calls), redact=redact)
+        if not lines:
+            message(
+                f"none of the {len(chosen.calls)} chosen calls has a replay (or original) that "
+                "feedback ranks differently: no preference pairs, nothing written"
+            )
+            return
+    else:
+        lines = formats.lines(chosen.calls, fmt.value, redact=redact)
+    _write(lines, output)
     _summarise(chosen, options)
 
 

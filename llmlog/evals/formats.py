@@ -192,6 +192,21 @@ def to_promptfoo(call: Record) -> Record:
     }
 
 
+def to_openai_preference(original: Record, better: Record, worse: Record) -> Record:
+    """A preference fine-tuning line: the original request, the preferred answer and the
+    other one."""
+    line = to_openai_chat(original)
+    request: Record = {"messages": line["messages"][:-1]}
+    for key in ("tools", "parallel_tool_calls"):
+        if key in line:
+            request[key] = line[key]
+    return {
+        "input": request,
+        "preferred_output": [chat.assistant(better)],
+        "non_preferred_output": [chat.assistant(worse)],
+    }
+
+
 FORMATS: dict[str, Callable[[Record], Record]] = {
     "llmlog": to_llmlog,
     "openai-chat": to_openai_chat,
@@ -218,6 +233,14 @@ def lines(calls: list[Record], fmt: str, *, redact: bool = False) -> list[str]:
     """The JSONL lines of ``calls`` in format ``fmt``, each ending in a newline."""
     convert = FORMATS[fmt]
     return [dumps(convert(redacted(call) if redact else call)) + "\n" for call in calls]
+
+
+def preference_lines(
+    pairs: list[tuple[Record, Record, Record]], *, redact: bool = False
+) -> list[str]:
+    """The openai-preference lines of (original, preferred, non-preferred) pairs."""
+    clean = (lambda call: redacted(call)) if redact else (lambda call: call)
+    return [dumps(to_openai_preference(*(clean(c) for c in pair))) + "\n" for pair in pairs]
 
 
 def dumps(record: Record) -> str:

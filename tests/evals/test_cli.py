@@ -90,3 +90,20 @@ def test_stored_text_is_exported_exactly(evals: dict[str, Record], llmlog: Any) 
     result = llmlog("sample-evals", "--why", "refusal", "--seed", "1")
     texts = {row["output"]["text"] for row in rows(result.out)}
     assert "I’m unable to share that." in texts
+
+
+@pytest.mark.parametrize(
+    "fmt", ["llmlog", "openai-chat", "inspect", "langfuse", "braintrust", "promptfoo"]
+)
+def test_every_format_writes_one_json_object_per_chosen_call(
+    evals: dict[str, Record], llmlog: Any, fmt: str
+) -> None:
+    result = llmlog("sample-evals", "--why", "error", "--seed", "1", "-f", fmt)
+    assert result.code == 0, result.err
+    assert len(rows(result.out)) == 7
+
+
+def test_preference_without_pairs_is_a_friendly_line(evals: dict[str, Record], llmlog: Any) -> None:
+    result = llmlog("sample-evals", "-f", "openai-preference")
+    assert (result.code, result.out) == (0, "")
+    assert "no preference pairs" in result.err
