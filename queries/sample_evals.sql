@@ -3,6 +3,7 @@
 -- description: with the reasons it matched (thumbs_down, slow, expensive, refusal, error)
 -- description: and a seeded draw, plus the random_limit calls of lowest draw (a random
 -- description: slice). Reads no content but the head of each output (refusal phrases).
+-- description: new_only leaves out calls an earlier export wrote (llm_eval_exported).
 -- param since: timestamptz = 7d
 -- param until: timestamptz = infinity
 -- param feature: text = null
@@ -21,6 +22,7 @@
 -- param refusal_like: text[] = null
 -- param seed: int = 0
 -- param random_limit: int = 0
+-- param new_only: bool = false
 WITH scored AS MATERIALIZED (
   SELECT id, ts, feature, hashtextextended(id::text, %(seed)s) AS draw,
          array_remove(ARRAY[
@@ -47,6 +49,7 @@ WITH scored AS MATERIALIZED (
        tool_calls::text) ILIKE %(grep_like)s)
   AND (%(grep)s::text IS NULL OR llmlog_text(system_prompt, output_text, request, tool_calls)
        @@ websearch_to_tsquery('simple', %(grep)s))
+  AND NOT (%(new_only)s AND EXISTS (SELECT 1 FROM llm_eval_exported e WHERE e.call_id = llm_calls.id))
 )
 SELECT id, ts, feature, draw, reasons, false AS drawn
 FROM scored

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -12,7 +11,7 @@ import typer
 
 from llmlog.cli import common
 from llmlog.cli.help import ACT, adder
-from llmlog.cli.output import message
+from llmlog.cli.output import emit_rows, message, resolve_format
 from llmlog.cli.report_cmds import with_filters
 from llmlog.reports.filters import Filters
 
@@ -84,19 +83,29 @@ def sample_evals(
     redact: Annotated[
         bool, _opt("--redact", help_text="Redact PII in the exported text (llmlog's patterns).")
     ] = False,
+    new_only: Annotated[
+        bool, _opt("--new-only", help_text="Leave out calls that an earlier export wrote.")
+    ] = False,
+    list_history: Annotated[
+        bool, _opt("--history", help_text="List past exports (when, format, calls, options).")
+    ] = False,
     *,
     filters: Filters,
 ) -> None:
     """Export the calls worth an eval (thumbs-down, slow, expensive, refused, failed) as JSONL.
 
     Each line carries every reason its call matched; near-duplicates are dropped, and
-    features and reasons take turns. A summary goes to stderr. Default window 7d.
+    features and reasons take turns. A summary goes to stderr; each export is recorded
+    (--new-only, --history). Default window 7d.
 
     Example: llmlog sample-evals --since 7d --limit 50 --per-feature 10 > evals.jsonl
     """
     from llmlog import settings
-    from llmlog.evals import formats, select
+    from llmlog.evals import export, history, select
 
+    if list_history:
+        emit_rows(history.past(_store(), limit), resolve_format(None), empty="no exports yet")
+        return
     options = select.Options(
         why=tuple(part.strip() for part in why.split(",") if part.strip()),
         limit=limit,
@@ -105,28 +114,22 @@ def sample_evals(
         per_feature=per_feature,
         seed=select.new_seed() if seed is None else seed,
         refusal_phrases=tuple(refusal_phrase) if refusal_phrase else select.configured_phrases(),
+        new_only=new_only,
     )
     options.check()
     conn = _store()
-    chosen = select.select(conn, filters, options)
-    if not chosen.calls:
-        message("no calls matched in this window (try --since 30d, or --why with more reasons)")
+    result = export.export(
+        conn, filters, options, fmt.value, redact=redact or settings.current().redact_pii
+    )
+    if not result.lines:
+        message(result.empty)
         return
-    redact = redact or settings.current().redact_pii
-    if fmt is EvalFormat.openai_preference:
-        from llmlog.evals.pairs import preference_pairs
-
-        lines = formats.preference_lines(preference_pairs(conn, chosen.calls), redact=redact)
-        if not lines:
-            message(
-                f"none of the {len(chosen.calls)} chosen calls has a replay (or original) that "
-                "feedback ranks differently: no preference pairs, nothing written"
-            )
-            return
-    else:
-        lines = formats.lines(chosen.calls, fmt.value, redact=redact)
-    _write(lines, output)
-    _summarise(chosen, options)
+    _write(result.lines, output)
+    described = history.describe(filters, options)
+    target = str(output.resolve()) if output else None
+    history.record(conn, result.selection.calls, fmt=fmt.value, options=described, output=target)
+    for line in export.summary(result, options):
+        message(line)
 
 
 def _store() -> Any:
@@ -148,20 +151,6 @@ def _write(lines: list[str], output: Path | None) -> None:
     from llmlog.evals.files import write_whole
 
     write_whole(output, "".join(lines))
-
-
-def _summarise(chosen: Any, options: Any) -> None:
-    reasons = Counter(reason for call in chosen.calls for reason in call["reasons"])
-    features = Counter(call["feature"] or "-" for call in chosen.calls)
-    message(
-        f"{len(chosen.calls)} calls of {chosen.candidates} candidates (seed {options.seed}); "
-        + ", ".join(f"{reason} {reasons[reason]}" for reason in options.why if reasons[reason])
-    )
-    message("by feature: " + ", ".join(f"{name} {n}" for name, n in features.most_common()))
-    if chosen.duplicates or chosen.capped:
-        message(
-            f"left out: {chosen.duplicates} near-duplicate(s), {chosen.capped} over --per-feature"
-        )
 
 
 def register(app: typer.Typer) -> None:

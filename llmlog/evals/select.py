@@ -57,6 +57,7 @@ class Options:
     per_feature: int | None = None
     seed: int = 0
     refusal_phrases: tuple[str, ...] = REFUSAL_PHRASES
+    new_only: bool = False  # leave out calls an earlier export wrote
 
     def check(self) -> None:
         unknown = [reason for reason in self.why if reason not in REASONS]
@@ -134,6 +135,7 @@ def candidates(conn: psycopg.Connection, filters: Filters, options: Options) -> 
             "refusal_like": like_patterns(options.refusal_phrases),
             "seed": options.seed,
             "random_limit": options.limit * RANDOM_DEPTH if "random" in options.why else 0,
+            "new_only": options.new_only,
         },
     )
     found: dict[Any, Candidate] = {}

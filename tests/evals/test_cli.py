@@ -21,7 +21,7 @@ def test_writes_jsonl_and_a_summary_per_reason_and_feature(
     evals: dict[str, Record], llmlog: Any
 ) -> None:
     result = llmlog("sample-evals", "--why", "error", "--seed", "3")
-    assert result.code == 0, result.err
+    assert result.code == 0 and result.out, result.err
     found = names(evals, rows(result.out))
     assert set(found) == {"error", "slow_error", *(f"noisy{n}" for n in range(1, 6))}
     assert found["slow_error"] == ["error"]  # reasons among those asked for
