@@ -107,3 +107,40 @@ def test_preference_without_pairs_is_a_friendly_line(evals: dict[str, Record], l
     result = llmlog("sample-evals", "-f", "openai-preference")
     assert (result.code, result.out) == (0, "")
     assert "no preference pairs" in result.err
+
+
+def test_redact_and_capture_s_redaction_setting_redact_the_export(
+    store: Any, llmlog: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from llmlog.store.batch import BatchWriter
+    from tests.reports.conftest import NOW, call
+
+    text = "Write to ann@example.com"
+    BatchWriter(store).write([call(NOW, question=text, output_text=text, feedback=-1)])
+    plain = rows(llmlog("sample-evals", "--seed", "1").out)[0]
+    assert plain["output"]["text"] == text
+    redacted = rows(llmlog("sample-evals", "--seed", "1", "--redact").out)[0]
+    assert redacted["output"]["text"] == "Write to [EMAIL]"
+    assert redacted["input"]["messages"][1]["content"] == "Write to [EMAIL]"
+    from llmlog import settings
+
+    monkeypatch.setenv("LLMLOG_REDACT_PII", "1")
+    settings.reset()  # read once per process, as a capturing application does
+    try:
+        exported = rows(llmlog("sample-evals", "--seed", "1").out)[0]
+    finally:
+        monkeypatch.delenv("LLMLOG_REDACT_PII")
+        settings.reset()
+    assert exported["output"]["text"] == "Write to [EMAIL]"
+
+
+def test_refusal_phrases_come_from_config_toml(
+    evals: dict[str, Record], llmlog: Any, isolated_env: Path
+) -> None:
+    config = isolated_env / "config.toml"
+    config.write_text('refusal_phrases = ["here is the long"]\n')
+    found = names(evals, rows(llmlog("sample-evals", "--why", "refusal", "--seed", "1").out))
+    assert set(found) == {"refused", "late_phrase"}
+    config.write_text('refusal_phrases = "nope"\n')
+    result = llmlog("sample-evals", "--why", "refusal")
+    assert result.code == 2 and "refusal_phrases" in result.err
