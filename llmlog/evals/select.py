@@ -111,6 +111,7 @@ class Selection:
     candidates: int
     duplicates: int
     capped: int
+    read: int  # calls whose content was read
 
 
 def like_patterns(phrases: Sequence[str]) -> list[str] | None:
@@ -183,7 +184,7 @@ def select(conn: psycopg.Connection, filters: Filters, options: Options) -> Sele
         row["reasons"] = list(one.reasons)
         calls.append(row)
     calls.sort(key=lambda row: (row["ts"], str(row["id"])))
-    return Selection(calls, len(found), picker.duplicates, picker.capped)
+    return Selection(calls, len(found), picker.duplicates, picker.capped, len(picker.content))
 
 
 class _Picker:
@@ -250,7 +251,7 @@ class _Picker:
     def _read(self, first: Candidate) -> None:
         """Read ``first`` and the next candidates of every queue (one query a batch)."""
         batch = {first.id: first}
-        room = max(self.options.limit, 20)
+        room = max(2 * self.options.limit, 10)
         for one in self._upcoming():
             if len(batch) >= room:
                 break

@@ -162,3 +162,11 @@ def test_random_adds_a_baseline_slice_and_the_seed_fixes_it(
 def test_bad_options_are_usage_errors(session: psycopg.Connection, options: dict[str, Any]) -> None:
     with pytest.raises(UsageError):
         select(session, Filters(), Options(**options))
+
+
+def test_only_the_calls_considered_are_read_in_full(
+    session: psycopg.Connection, evals: dict[str, Record]
+) -> None:
+    result = select(session, Filters(), Options(why=("random",), limit=1, seed=3))
+    assert len(result.calls) == 1 and result.candidates == 20  # RANDOM_DEPTH per call asked
+    assert result.read <= 10
