@@ -115,10 +115,11 @@ class Selection:
 
 
 def like_patterns(phrases: Sequence[str]) -> list[str] | None:
-    """ILIKE patterns finding each phrase anywhere (``%`` and ``_`` in it taken literally)."""
+    """Lowercase LIKE patterns finding each phrase anywhere in lowercased text (``%`` and
+    ``_`` in it taken literally)."""
     patterns = []
     for phrase in phrases:
-        escaped = phrase.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        escaped = phrase.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         patterns.append("%" + re.sub(r"['’]", "_", escaped) + "%")
     return patterns or None
 
