@@ -39,7 +39,7 @@ FROM llm_calls
 WHERE ts >= %s AND ts < 'infinity'
   AND (feedback < 0 OR latency_ms >= 5000 OR cost_usd >= 0.10 OR status = 'error'
        OR finish_reason IN ('refusal', 'content_filter')
-       OR (status = 'ok' AND left(output_text, 300) ILIKE ANY (%s)))
+       OR (status = 'ok' AND lower(left(output_text, 300)) LIKE ANY (%s)))
 ORDER BY hashtextextended(id::text, 1)
 LIMIT 50
 """

@@ -11,9 +11,18 @@ import typer
 
 from llmlog.cli import common
 from llmlog.cli.help import ACT, adder
-from llmlog.cli.output import emit_rows, message, resolve_format
+from llmlog.cli.output import Col, Format, dumps, emit_rows, message, resolve_format
 from llmlog.cli.report_cmds import with_filters
 from llmlog.reports.filters import Filters
+
+HISTORY_COLUMNS = [
+    Col("created_at", "when", "time"),
+    Col("id", "export", "id"),
+    Col("format"),
+    Col("calls", kind="int"),
+    Col("output", "file", max_width=30, optional=True),
+    Col("options", max_width=60, optional=True),
+]
 
 
 class EvalFormat(StrEnum):
@@ -104,7 +113,10 @@ def sample_evals(
     from llmlog.evals import export, history, select
 
     if list_history:
-        emit_rows(history.past(_store(), limit), resolve_format(None), empty="no exports yet")
+        rows, shown = history.past(_store(), limit), resolve_format(None)
+        if shown is Format.table:  # options as JSON text, as they are stored
+            rows = [{**row, "options": dumps(row["options"])} for row in rows]
+        emit_rows(rows, shown, HISTORY_COLUMNS, empty="no exports yet")
         return
     options = select.Options(
         why=tuple(part.strip() for part in why.split(",") if part.strip()),
