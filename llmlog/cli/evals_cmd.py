@@ -13,6 +13,7 @@ from llmlog.cli import common
 from llmlog.cli.help import ACT, adder
 from llmlog.cli.output import Col, Format, dumps, emit_rows, message, resolve_format
 from llmlog.cli.report_cmds import with_filters
+from llmlog.errors import UsageError
 from llmlog.reports.filters import Filters
 
 HISTORY_COLUMNS = [
@@ -157,8 +158,15 @@ def _write(lines: list[str], output: Path | None) -> None:
     import sys
 
     if output is None:
-        sys.stdout.writelines(lines)
-        sys.stdout.flush()
+        try:
+            sys.stdout.writelines(lines)
+            sys.stdout.flush()
+        except BrokenPipeError:  # the reader left (`| head`), as for every command
+            raise
+        except OSError as exc:
+            raise UsageError(
+                f"cannot write the export to stdout: {exc.strerror}", hint="use -o FILE"
+            ) from None
         return
     from llmlog.evals.files import write_whole
 

@@ -144,3 +144,19 @@ def test_refusal_phrases_come_from_config_toml(
     config.write_text('refusal_phrases = "nope"\n')
     result = llmlog("sample-evals", "--why", "refusal")
     assert result.code == 2 and "refusal_phrases" in result.err
+
+
+def test_a_stdout_that_cannot_take_the_export_is_one_line_and_records_nothing(
+    evals: dict[str, Record], store_url: str, store: Any
+) -> None:
+    import subprocess
+    import sys
+
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(
+            [sys.executable, "-m", "llmlog", "--db", store_url, "sample-evals", "--seed", "1"],
+            stdout=full, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("llmlog: cannot write the export to stdout")
+    assert store.execute("SELECT count(*) FROM llm_eval_exports").fetchone() == (0,)
