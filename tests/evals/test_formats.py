@@ -224,7 +224,13 @@ def test_langfuse_items_are_valid_dataset_item_requests(
 
 
 BRAINTRUST_FIELDS = {"id", "input", "expected", "metadata", "tags"}  # Dataset.insert()
-PROMPTFOO_FIELDS = {"description", "vars", "assert", "options", "threshold", "metadata"}
+# promptfoo 0.123.1's TestCaseSchema (dist/src/tables-*.js): its fields, and VarsSchema's
+# rule that every var is a string, number, boolean or object, never null. (promptfoo itself
+# needs Node 22; this machine has Node 20.)
+PROMPTFOO_FIELDS = {
+    "description", "vars", "provider", "providers", "prompts", "providerOutput", "assert",
+    "assertScoringFunction", "options", "threshold", "metadata",
+}  # fmt: skip
 
 
 def test_braintrust_records_have_the_published_fields(
@@ -240,8 +246,12 @@ def test_braintrust_records_have_the_published_fields(
 
 def test_promptfoo_tests_have_the_published_fields(stored: dict[str, dict[str, Any]]) -> None:
     for line in parsed("promptfoo", list(stored.values())):
-        assert set(line) <= PROMPTFOO_FIELDS
-        assert isinstance(line["vars"], dict) and isinstance(line["assert"], list)
+        assert set(line) <= PROMPTFOO_FIELDS and isinstance(line["description"], str)
+        assert all(
+            isinstance(v, str | int | float | bool | dict | list) for v in line["vars"].values()
+        )
+        assert all(isinstance(a.get("type"), str) for a in line["assert"])
+        assert isinstance(line["metadata"], dict)
     [approved] = parsed("promptfoo", [stored["anthropic"]])
     assert approved["assert"] == [{"type": "equals", "value": "It is 18C."}]
     assert approved["vars"]["input"] == "Weather in Paris?"
