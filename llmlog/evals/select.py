@@ -2,11 +2,12 @@
 
 Candidates come from one scan of the window that reads no content but the head of each
 output (``queries/sample_evals.sql``): the reasons each call matched and a draw seeded by
-``seed``. They are taken in turns across the reasons asked for; within a reason the
-features take turns too (stratified, so one noisy feature cannot fill the set), in draw
-order; the random slice is drawn in draw order alone (representative of the traffic). Only
-the calls considered are read in full, to drop near-duplicates (same system prompt and
-messages once whitespace, case and numbers are normalised) — the first taken stays.
+``seed``; the random slice is the calls of lowest draw (a second, top-N scan). They are
+taken in turns across the reasons asked for; within a reason the features take turns too
+(stratified, so one noisy feature cannot fill the set), in draw order; the random slice is
+taken in draw order alone (representative of the traffic). Only the calls considered are
+read in full, to drop near-duplicates (same system prompt and messages once whitespace,
+case and numbers are normalised) — the first taken stays.
 """
 
 from __future__ import annotations
