@@ -10,7 +10,16 @@ from typing import Annotated, NoReturn
 import typer
 
 from llmlog.__about__ import __version__
-from llmlog.cli import capture_cmds, common, demo_cmd, replay_cmd, report_cmds, startup, store_cmds
+from llmlog.cli import (
+    capture_cmds,
+    common,
+    demo_cmd,
+    evals_cmd,
+    replay_cmd,
+    report_cmds,
+    startup,
+    store_cmds,
+)
 from llmlog.cli.help import PanelGroup
 
 app = typer.Typer(
@@ -54,6 +63,7 @@ demo_cmd.register(app)
 report_cmds.register(app)
 capture_cmds.register(app)
 replay_cmd.register(app)
+evals_cmd.register(app)
 
 
 def main() -> None:

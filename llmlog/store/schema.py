@@ -12,6 +12,7 @@ from sqlalchemy import (
     Column,
     Date,
     Double,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
@@ -126,4 +127,33 @@ llm_calls_daily = Table(
     Column("feedback_down", BigInteger, nullable=False, server_default=text("0")),
     Column("rolled_at", TZ, nullable=False, server_default=text("now()")),
     Index("ix_llm_calls_daily_key", *DAILY_KEY, unique=True, postgresql_nulls_not_distinct=True),
+)
+
+# What each `llmlog sample-evals` run exported (llmlog.evals.history): --new-only skips
+# the calls listed here, --history lists the runs.
+llm_eval_exports = Table(
+    "llm_eval_exports",
+    metadata,
+    Column("id", Uuid, nullable=False, comment="client-made UUIDv7"),
+    Column("created_at", TZ, nullable=False, server_default=text("now()")),
+    Column("format", Text, nullable=False),
+    Column("options", JSONB, nullable=False, comment="reasons, filters, seed"),
+    Column("output", Text, comment="the file written; NULL for stdout"),
+    Column("calls", Integer, nullable=False),
+    PrimaryKeyConstraint("id", name="llm_eval_exports_pkey"),
+)
+
+llm_eval_exported = Table(
+    "llm_eval_exported",
+    metadata,
+    Column(
+        "export_id",
+        Uuid,
+        ForeignKey("llm_eval_exports.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("call_id", Uuid, nullable=False),
+    Column("call_ts", TZ, nullable=False),
+    PrimaryKeyConstraint("export_id", "call_id", name="llm_eval_exported_pkey"),
+    Index("ix_llm_eval_exported_call", "call_id"),
 )

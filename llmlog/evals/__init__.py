@@ -1,0 +1,1 @@
+"""Turning logged calls into eval sets: selection (``select``) and formats (``formats``)."""

@@ -1,0 +1,77 @@
+-- name: sample_evals
+-- description: Candidates for eval sets (`llmlog sample-evals`): every call of the window
+-- description: that matched a reason (thumbs_down, slow, expensive, refusal, error), with
+-- description: them and a seeded draw, plus the random_limit calls of lowest draw (a random
+-- description: slice). Reads no content but the head of each output (refusal phrases,
+-- description: given lowercased in refusal_like).
+-- description: new_only leaves out calls an earlier export wrote (llm_eval_exported).
+-- param since: timestamptz = 7d
+-- param until: timestamptz = infinity
+-- param feature: text = null
+-- param model: text = null
+-- param provider: text = null
+-- param tenant_id: text = null
+-- param user_id: text = null
+-- param trace_id: text = null
+-- param prompt_version: text = null
+-- param status: text = null
+-- param grep: text = null
+-- param grep_like: text = null
+-- param why: text[] = thumbs_down,slow,expensive,refusal,error
+-- param slow_ms: float = 5000
+-- param expensive_usd: numeric = 0.10
+-- param refusal_like: text[] = null
+-- param seed: int = 0
+-- param random_limit: int = 0
+-- param new_only: bool = false
+SELECT id, ts, feature, hashtextextended(id::text, %(seed)s) AS draw, reasons, false AS drawn
+FROM (
+  SELECT id, ts, feature,
+         array_remove(ARRAY[
+           CASE WHEN feedback < 0 THEN 'thumbs_down' END,
+           CASE WHEN latency_ms >= %(slow_ms)s THEN 'slow' END,
+           CASE WHEN cost_usd >= %(expensive_usd)s THEN 'expensive' END,
+           CASE WHEN finish_reason IN ('refusal', 'content_filter')
+                  OR (status = 'ok' AND 'refusal' = ANY (%(why)s::text[])
+                      AND lower(left(output_text, 300)) LIKE ANY (%(refusal_like)s::text[]))
+                THEN 'refusal' END,
+           CASE WHEN status = 'error' THEN 'error' END
+         ], NULL) AS reasons
+  FROM llm_calls
+  WHERE ts >= %(since)s AND ts < %(until)s
+  AND (%(feature)s::text IS NULL OR feature = %(feature)s)
+  AND (%(model)s::text IS NULL OR model = %(model)s)
+  AND (%(provider)s::text IS NULL OR provider = %(provider)s)
+  AND (%(tenant_id)s::text IS NULL OR tenant_id = %(tenant_id)s)
+  AND (%(user_id)s::text IS NULL OR user_id = %(user_id)s)
+  AND (%(trace_id)s::text IS NULL OR trace_id = %(trace_id)s)
+  AND (%(prompt_version)s::text IS NULL OR prompt_version = %(prompt_version)s)
+  AND (%(status)s::text IS NULL OR status = %(status)s)
+  AND (%(grep_like)s::text IS NULL OR concat_ws(' ', system_prompt, output_text, request::text,
+       tool_calls::text) ILIKE %(grep_like)s)
+  AND (%(grep)s::text IS NULL OR llmlog_text(system_prompt, output_text, request, tool_calls)
+       @@ websearch_to_tsquery('simple', %(grep)s))
+  AND NOT (%(new_only)s AND EXISTS (SELECT 1 FROM llm_eval_exported e
+                                    WHERE e.call_id = llm_calls.id))
+) AS scored
+WHERE reasons && %(why)s::text[]
+UNION ALL
+(SELECT id, ts, feature, hashtextextended(id::text, %(seed)s) AS draw, '{}'::text[], true
+ FROM llm_calls
+ WHERE %(random_limit)s > 0 AND ts >= %(since)s AND ts < %(until)s
+  AND (%(feature)s::text IS NULL OR feature = %(feature)s)
+  AND (%(model)s::text IS NULL OR model = %(model)s)
+  AND (%(provider)s::text IS NULL OR provider = %(provider)s)
+  AND (%(tenant_id)s::text IS NULL OR tenant_id = %(tenant_id)s)
+  AND (%(user_id)s::text IS NULL OR user_id = %(user_id)s)
+  AND (%(trace_id)s::text IS NULL OR trace_id = %(trace_id)s)
+  AND (%(prompt_version)s::text IS NULL OR prompt_version = %(prompt_version)s)
+  AND (%(status)s::text IS NULL OR status = %(status)s)
+  AND (%(grep_like)s::text IS NULL OR concat_ws(' ', system_prompt, output_text, request::text,
+       tool_calls::text) ILIKE %(grep_like)s)
+  AND (%(grep)s::text IS NULL OR llmlog_text(system_prompt, output_text, request, tool_calls)
+       @@ websearch_to_tsquery('simple', %(grep)s))
+  AND NOT (%(new_only)s AND EXISTS (SELECT 1 FROM llm_eval_exported e
+                                    WHERE e.call_id = llm_calls.id))
+ ORDER BY 4, 1
+ LIMIT %(random_limit)s)
