@@ -112,7 +112,8 @@ def _keep_text(record: Record, column: str, parsed: Any, text: str) -> None:
 
 
 def cost_of(record: Record, response: Any, parsed: Parsed) -> Decimal | None:
-    """The ``cost_usd`` of a successful call: its parsed usage priced at its time."""
+    """The ``cost_usd`` of a successful call (``record``'s provider, endpoint, model and
+    ``ts`` set): its parsed usage priced at its time."""
     return pricing.cost_usd(
         provider=record["provider"],
         endpoint=record["endpoint"],

@@ -21,8 +21,8 @@ from decimal import Decimal
 from typing import Any
 
 import llmlog
-from llmlog import pricing, redact
-from llmlog.capture.build import REPLAY_OF
+from llmlog import redact
+from llmlog.capture.build import REPLAY_OF, cost_of
 from llmlog.capture.exchange import scan
 from llmlog.capture.parsers import module_for
 from llmlog.errors import ConfigError, ProviderError
@@ -143,19 +143,9 @@ def _outcome(
             hint="is the base URL an OpenAI-compatible (or Anthropic) API?",
         )
     parsed = parser.normalise(request.body, response)
-    cost = pricing.cost_usd(
-        provider=request.provider,
-        endpoint=request.endpoint,
-        model=request.body.get("model"),
-        response=response,
-        tokens=pricing.Tokens(
-            input=parsed.input_tokens or 0,
-            output=parsed.output_tokens or 0,
-            cache_read=parsed.cache_read_tokens or 0,
-            cache_write=parsed.cache_write_tokens or 0,
-        ),
-        at=datetime.now(UTC),
-    )
+    priced = {"provider": request.provider, "endpoint": request.endpoint,
+              "model": request.body.get("model"), "ts": datetime.now(UTC)}  # fmt: skip
+    cost = cost_of(priced, response, parsed)
     return Outcome(
         call_id=call_id,
         model=parsed.response_model or request.body.get("model"),
