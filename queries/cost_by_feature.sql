@@ -14,14 +14,18 @@
 -- param status: text = null
 -- param grep: text = null
 -- param grep_like: text = null
-WITH hot_from AS (  -- the first day of the window not rolled up: hot rows before it are skipped
-  SELECT min(d)::date::timestamp AT TIME ZONE 'UTC' AS ts
-  FROM generate_series(
+WITH rolled AS (  -- days read from llm_calls_daily, not from rows (their rows gone, or not needed)
+  SELECT llmlog_rolled_days(%(since)s, %(until)s,
+    %(user_id)s::text IS NOT NULL OR %(trace_id)s::text IS NOT NULL
+    OR %(status)s::text IS NOT NULL OR %(grep)s::text IS NOT NULL) AS days
+),
+hot_from AS (  -- the first day of the window not read from llm_calls_daily: hot rows
+  SELECT min(d)::date::timestamp AT TIME ZONE 'UTC' AS ts  -- before it are skipped
+  FROM rolled, generate_series(
     (%(since)s::timestamptz AT TIME ZONE 'UTC')::date,
-    greatest((%(since)s::timestamptz AT TIME ZONE 'UTC')::date,
-             (SELECT max(day) FROM llm_calls_daily) + 1),
+    (%(since)s::timestamptz AT TIME ZONE 'UTC')::date + cardinality(rolled.days),
     interval '1 day') AS d
-  WHERE NOT EXISTS (SELECT 1 FROM llm_calls_daily WHERE day = d::date)
+  WHERE NOT (d::date = ANY (rolled.days))
 ),
 hot AS (
   SELECT (ts AT TIME ZONE 'UTC')::date AS day, feature, count(*) AS calls,
@@ -43,15 +47,13 @@ hot AS (
        @@ websearch_to_tsquery('simple', %(grep)s))
   GROUP BY day, feature
 ),
-rolled AS (  -- days already rolled up into llm_calls_daily: read there, not from hot rows
-  SELECT llmlog_rolled_days(%(since)s, %(until)s) AS days
-),
 cold AS (
   SELECT d.day, d.feature, sum(d.calls) AS calls, sum(d.errors) AS errors,
          sum(d.cost_usd) AS cost_usd, sum(d.input_tokens) AS input_tokens,
          sum(d.output_tokens) AS output_tokens
   FROM llm_calls_daily d
-  WHERE d.day >= (%(since)s::timestamptz AT TIME ZONE 'UTC')::date
+  WHERE d.day = ANY ((SELECT days FROM rolled)::date[])
+    AND d.day >= (%(since)s::timestamptz AT TIME ZONE 'UTC')::date
     AND (d.day::timestamp AT TIME ZONE 'UTC') < %(until)s
     AND (%(feature)s::text IS NULL OR d.feature = %(feature)s)
     AND (%(model)s::text IS NULL OR d.model = %(model)s)

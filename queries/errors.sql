@@ -13,8 +13,10 @@
 -- param status: text = null
 -- param grep: text = null
 -- param grep_like: text = null
-WITH rolled AS (  -- days already rolled up into llm_calls_daily: read there, not from hot rows
-  SELECT llmlog_rolled_days(%(since)s, %(until)s) AS days
+WITH rolled AS (  -- days read from llm_calls_daily, not from rows (their rows gone, or not needed)
+  SELECT llmlog_rolled_days(%(since)s, %(until)s,
+    %(user_id)s::text IS NOT NULL OR %(trace_id)s::text IS NOT NULL
+    OR %(status)s::text IS NOT NULL OR %(grep)s::text IS NOT NULL) AS days
 ),
 hot AS (
   SELECT error_type, model, feature, count(*) AS errors, min(ts) AS first_seen,
@@ -41,7 +43,8 @@ cold AS (
          min(d.day)::timestamp AT TIME ZONE 'UTC' AS first_seen,
          (max(d.day) + 1)::timestamp AT TIME ZONE 'UTC' AS last_seen, NULL::uuid AS example_id
   FROM llm_calls_daily d
-  WHERE d.day >= (%(since)s::timestamptz AT TIME ZONE 'UTC')::date
+  WHERE d.day = ANY ((SELECT days FROM rolled)::date[])
+    AND d.day >= (%(since)s::timestamptz AT TIME ZONE 'UTC')::date
     AND (d.day::timestamp AT TIME ZONE 'UTC') < %(until)s
     AND (%(feature)s::text IS NULL OR d.feature = %(feature)s)
     AND (%(model)s::text IS NULL OR d.model = %(model)s)

@@ -36,15 +36,18 @@ WITH hot AS (
        @@ websearch_to_tsquery('simple', %(grep)s))
   GROUP BY tenant_id, day
 ),
-rolled AS (  -- days already rolled up into llm_calls_daily: read there, not from hot rows
-  SELECT llmlog_rolled_days(%(since)s, %(until)s) AS days
+rolled AS (  -- days read from llm_calls_daily, not from rows (their rows gone, or not needed)
+  SELECT llmlog_rolled_days(%(since)s, %(until)s,
+    %(user_id)s::text IS NOT NULL OR %(trace_id)s::text IS NOT NULL
+    OR %(status)s::text IS NOT NULL OR %(grep)s::text IS NOT NULL) AS days
 ),
 cold AS (
   SELECT d.tenant_id, d.day, sum(d.calls) AS calls, sum(d.errors) AS errors,
          sum(d.input_tokens) AS input_tokens, sum(d.output_tokens) AS output_tokens,
          sum(d.cost_usd) AS cost_usd
   FROM llm_calls_daily d
-  WHERE d.day >= (%(since)s::timestamptz AT TIME ZONE 'UTC')::date
+  WHERE d.day = ANY ((SELECT days FROM rolled)::date[])
+    AND d.day >= (%(since)s::timestamptz AT TIME ZONE 'UTC')::date
     AND (d.day::timestamp AT TIME ZONE 'UTC') < %(until)s
     AND (%(feature)s::text IS NULL OR d.feature = %(feature)s)
     AND (%(model)s::text IS NULL OR d.model = %(model)s)

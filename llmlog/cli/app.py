@@ -10,7 +10,15 @@ from typing import Annotated, NoReturn
 import typer
 
 from llmlog.__about__ import __version__
-from llmlog.cli import capture_cmds, common, demo_cmd, report_cmds, startup, store_cmds
+from llmlog.cli import (
+    capture_cmds,
+    common,
+    demo_cmd,
+    report_cmds,
+    retention_cmd,
+    startup,
+    store_cmds,
+)
 from llmlog.cli.help import PanelGroup
 
 app = typer.Typer(
@@ -53,6 +61,7 @@ store_cmds.register(app)
 demo_cmd.register(app)
 report_cmds.register(app)
 capture_cmds.register(app)
+retention_cmd.register(app)
 
 
 def main() -> None:

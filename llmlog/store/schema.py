@@ -127,3 +127,21 @@ llm_calls_daily = Table(
     Column("rolled_at", TZ, nullable=False, server_default=text("now()")),
     Index("ix_llm_calls_daily_key", *DAILY_KEY, unique=True, postgresql_nulls_not_distinct=True),
 )
+
+llm_calls_days = Table(
+    "llm_calls_days",
+    metadata,
+    Column("day", Date, nullable=False),
+    Column(
+        "changes",
+        BigInteger,
+        nullable=False,
+        server_default=text("0"),
+        comment="bumped by every write to the day after it closed",
+    ),
+    Column("rolled_changes", BigInteger, comment="changes when last rolled up"),
+    Column("rolled_at", TZ),
+    Column("stripped_at", TZ, comment="content removed (the metadata stays)"),
+    Column("dropped_at", TZ, comment="partition dropped: only the rollup is left"),
+    PrimaryKeyConstraint("day", name="llm_calls_days_pkey"),
+)

@@ -69,10 +69,20 @@ def daily_row(day: str, **values: Any) -> dict[str, Any]:
 
 
 def roll_up(store: psycopg.Connection, *rows: dict[str, Any]) -> None:
+    """Daily rows as retention would leave them: current, and marked dropped on days
+    without rows in llm_calls (reports then read those days only from the rollup)."""
     for row in rows:
         names = ", ".join(row)
         marks = ", ".join(f"%({k})s" for k in row)
         store.execute(f"INSERT INTO llm_calls_daily ({names}) VALUES ({marks})", row)
+        store.execute(
+            "INSERT INTO llm_calls_days AS s (day, rolled_changes, rolled_at, dropped_at) "
+            "SELECT %(day)s, 0, now(), CASE WHEN NOT EXISTS (SELECT 1 FROM llm_calls "
+            "WHERE (ts AT TIME ZONE 'UTC')::date = %(day)s::date) THEN now() END "
+            "ON CONFLICT (day) DO UPDATE SET rolled_changes = s.changes, "
+            "dropped_at = excluded.dropped_at",
+            row,
+        )
 
 
 @pytest.fixture
@@ -119,7 +129,7 @@ def test_rolled_up_days_come_from_the_daily_table(
     march: None, llmlog: Any, store: psycopg.Connection
 ) -> None:
     # 3 Mar is rolled up (its aggregate says 2.5$, not the hot row's 2$); 4 Mar exists only
-    # in llm_calls_daily. A user filter cannot apply to rolled-up days.
+    # in llm_calls_daily. A user filter reads rows: none for 4 Mar, whose rows are gone.
     roll_up(
         store,
         daily_row("2026-03-03", cost_usd=Decimal("2.5")),

@@ -1,0 +1,87 @@
+"""Retention: per-day state (rolled, stripped, dropped), change marks, and rollup reading
+
+``llm_calls_days`` holds one row per day retention has seen. Every write to a closed day
+(a late spool ingest, feedback, recost) bumps ``changes`` through ``llmlog_days_changed``;
+a day is rolled again when ``changes`` moved past ``rolled_changes``.
+
+``llmlog_rolled_days(since, until, need_rows)`` replaces 0002's two-argument function: the
+days a report reads from ``llm_calls_daily``. A day's rollup serves when its rows are gone,
+or when the report needs no rows (``need_rows`` false: no user, trace, status or text
+filter, no exact percentile) and the rollup is current. A rollup with no state row (made
+by hand) serves always.
+
+Revision ID: 0004
+Revises: 0003
+"""
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+TZ = postgresql.TIMESTAMP(timezone=True)
+
+ROLLED_DAYS_0002 = (
+    "CREATE FUNCTION llmlog_rolled_days(since timestamptz, until timestamptz) "
+    "RETURNS date[] LANGUAGE sql STABLE PARALLEL SAFE RETURN ("
+    "SELECT coalesce(array_agg(d::date), '{}'::date[]) FROM generate_series("
+    "greatest((since AT TIME ZONE 'UTC')::date, (SELECT min(day) FROM llm_calls_daily)), "
+    "least((until AT TIME ZONE 'UTC')::date, "
+    "coalesce((SELECT max(day) FROM llm_calls_daily), '-infinity'::date)), "
+    "interval '1 day') AS d "
+    "WHERE EXISTS (SELECT 1 FROM llm_calls_daily WHERE day = d::date))"
+)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "llm_calls_days",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column(
+            "changes",
+            sa.BigInteger(),
+            nullable=False,
+            server_default=sa.text("0"),
+            comment="bumped by every write to the day after it closed",
+        ),
+        sa.Column("rolled_changes", sa.BigInteger(), comment="changes when last rolled up"),
+        sa.Column("rolled_at", TZ),
+        sa.Column("stripped_at", TZ, comment="content removed (the metadata stays)"),
+        sa.Column("dropped_at", TZ, comment="partition dropped: only the rollup is left"),
+        sa.PrimaryKeyConstraint("day", name="llm_calls_days_pkey"),
+    )
+    # Called by whatever writes to stored days (the writer, ingest, feedback, recost), and by
+    # hand after changing old rows with SQL: days before today (UTC) are marked changed.
+    # Sorted, so two writers marking the same days lock them in the same order.
+    op.execute(
+        "CREATE FUNCTION llmlog_days_changed(days date[]) RETURNS void LANGUAGE sql AS $$ "
+        "INSERT INTO llm_calls_days AS s (day, changes) "
+        "SELECT DISTINCT d, 1 FROM unnest(days) AS d "
+        "WHERE d < (now() AT TIME ZONE 'UTC')::date ORDER BY d "
+        "ON CONFLICT (day) DO UPDATE SET changes = s.changes + 1 $$"
+    )
+    op.execute("DROP FUNCTION llmlog_rolled_days(timestamptz, timestamptz)")
+    op.execute(
+        "CREATE FUNCTION llmlog_rolled_days(since timestamptz, until timestamptz, "
+        "need_rows boolean) RETURNS date[] LANGUAGE sql STABLE PARALLEL SAFE RETURN ("
+        "SELECT coalesce(array_agg(d::date), '{}'::date[]) FROM generate_series("
+        "greatest((since AT TIME ZONE 'UTC')::date, (SELECT min(day) FROM llm_calls_daily)), "
+        "least((until AT TIME ZONE 'UTC')::date, "
+        "coalesce((SELECT max(day) FROM llm_calls_daily), '-infinity'::date)), "
+        "interval '1 day') AS d "
+        "WHERE EXISTS (SELECT 1 FROM llm_calls_daily WHERE day = d::date) "
+        "AND NOT EXISTS (SELECT 1 FROM llm_calls_days s WHERE s.day = d::date "
+        "AND s.dropped_at IS NULL "
+        "AND (need_rows OR s.rolled_changes IS DISTINCT FROM s.changes)))"
+    )
+
+
+def downgrade() -> None:
+    op.execute("DROP FUNCTION llmlog_rolled_days(timestamptz, timestamptz, boolean)")
+    op.execute(ROLLED_DAYS_0002)
+    op.execute("DROP FUNCTION llmlog_days_changed(date[])")
+    op.drop_table("llm_calls_days")

@@ -1,0 +1,284 @@
+"""Retention from cron: roll closed days into ``llm_calls_daily``, strip content past the hot
+window, drop partitions past the keep window, and keep partitions a week ahead.
+
+Each step on a day is one transaction, so a run killed at any point leaves every day
+either done or not, and the next run finishes the rest (nothing counted twice). Runs take
+a session advisory lock: one at a time. What a day has been through is in
+``llm_calls_days``; writes to a closed day bump its ``changes`` (``llmlog_days_changed``),
+and a day whose ``changes`` moved past ``rolled_changes`` is rolled again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from llmlog.errors import LlmlogError, UsageError
+from llmlog.reports import textindex
+from llmlog.store import partitions
+from llmlog.store.partitions import name_for
+
+if TYPE_CHECKING:
+    import psycopg
+
+RETENTION_LOCK = 7_460_005
+# A day is rolled once it has been over this long: writes begun before midnight commit first.
+GRACE = timedelta(minutes=10)
+EXIT_BUSY = 75  # sysexits' EX_TEMPFAIL: cron wrappers read it as "try again later"
+# What stripping removes (with its type); the other columns (the metadata) stay.
+CONTENT = {"request": "jsonb", "response": "jsonb", "system_prompt": "text", "output_text": "text"}
+
+
+class BusyError(LlmlogError):
+    """Another retention-roll is running on this store."""
+
+    exit_code = EXIT_BUSY
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How long content and rows are kept, and the moment the run takes as now."""
+
+    hot_days: int = 30
+    keep_days: int = 365
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def __post_init__(self) -> None:
+        if self.hot_days < 1 or self.keep_days < 1:
+            raise UsageError("--hot-days and --keep-days must be at least 1")
+        if self.keep_days < self.hot_days:
+            raise UsageError(
+                f"--keep-days {self.keep_days} is shorter than --hot-days {self.hot_days}",
+                hint="rows are kept at least as long as their content",
+            )
+
+    @property
+    def last_closed(self) -> date:
+        return (self.now - GRACE).date() - timedelta(days=1)
+
+    @property
+    def strip_before(self) -> date:
+        return self.now.date() - timedelta(days=self.hot_days)
+
+    @property
+    def drop_before(self) -> date:
+        return self.now.date() - timedelta(days=self.keep_days)
+
+
+@dataclass
+class Plan:
+    """The days each step will touch (a day may be in several)."""
+
+    roll: list[date] = field(default_factory=list)
+    index: list[date] = field(default_factory=list)
+    strip: list[date] = field(default_factory=list)
+    drop: list[date] = field(default_factory=list)
+    ahead: list[date] = field(default_factory=list)
+
+    def rows(self) -> list[dict[str, object]]:
+        steps = ("roll", "index", "strip", "drop", "ahead")
+        return [{"step": s, "day": d} for s in steps for d in getattr(self, s)]
+
+
+@dataclass
+class Result:
+    plan: Plan
+    bytes_before: int = 0
+    bytes_after: int = 0
+
+    @property
+    def bytes_freed(self) -> int:
+        return self.bytes_before - self.bytes_after
+
+    def summary(self) -> str:
+        p = self.plan
+        return (
+            f"rolled {_days(p.roll)}, text-indexed {_days(p.index)}, "
+            f"stripped {_days(p.strip)}, dropped {_days(p.drop)}, "
+            f"{_size(self.bytes_freed)} freed, {len(p.ahead)} partitions created ahead"
+        )
+
+
+def _days(days: list[date]) -> str:
+    return f"{len(days)} day" + ("" if len(days) == 1 else "s")
+
+
+def _size(n: int) -> str:
+    for unit in ("bytes", "kB", "MB", "GB"):
+        if abs(n) < 1024 or unit == "GB":
+            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    raise AssertionError  # pragma: no cover
+
+
+def plan(conn: psycopg.Connection, policy: Policy) -> Plan:
+    """What a run at ``policy.now`` would do."""
+    state = {
+        row[0]: row[1:]
+        for row in conn.execute(
+            "SELECT day, changes, rolled_changes, stripped_at, dropped_at FROM llm_calls_days"
+        )
+    }
+    with_rows = partitions.existing_days(conn) | {d for d, s in state.items() if s[3] is None}
+    closed = sorted(d for d in with_rows if d <= policy.last_closed)
+
+    def stale(day: date) -> bool:
+        changes, rolled, *_ = state.get(day, (0, None, None, None))
+        return rolled is None or rolled != changes
+
+    stripped = {d for d, s in state.items() if s[2] is not None}
+    existing = partitions.existing_days(conn)
+    return Plan(
+        roll=[d for d in closed if stale(d)],
+        index=textindex.unindexed_days(conn, policy.strip_before, policy.last_closed),
+        strip=[
+            d for d in sorted(existing)
+            if policy.drop_before <= d < policy.strip_before and d not in stripped
+        ],
+        drop=[d for d in sorted(existing) if d < policy.drop_before],
+        ahead=[
+            policy.now.date() + timedelta(days=n)
+            for n in range(partitions.AHEAD_DAYS + 1)
+            if policy.now.date() + timedelta(days=n) not in existing
+        ],
+    )  # fmt: skip
+
+
+def run(conn: psycopg.Connection, policy: Policy, *, dry_run: bool = False) -> Result:
+    """Roll, index, strip, drop and create ahead, under the retention lock."""
+    got = conn.execute("SELECT pg_try_advisory_lock(%s)", (RETENTION_LOCK,)).fetchone()
+    if not (got and got[0]):
+        raise BusyError(hint="wait for it to finish (cron: exit 75 means try again later)")
+    try:
+        todo = plan(conn, policy)
+        result = Result(todo)
+        if dry_run:
+            return result
+        for day in todo.roll:
+            with conn.transaction():
+                roll_day(conn, day)
+        textindex.index_days(conn, todo.index)
+        for day in todo.strip:
+            before, after = strip_day(conn, day)
+            result.bytes_before += before
+            result.bytes_after += after
+        for day in todo.drop:
+            result.bytes_before += drop_day(conn, day)
+        partitions.ensure_days(conn, todo.ahead)
+        return result
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(%s)", (RETENTION_LOCK,))
+
+
+def _bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return start, start + timedelta(days=1)
+
+
+def _buckets(column: str) -> str:
+    """The 60-bucket log histogram of bucket numbers ``column`` as an array expression
+    (``llmlog_latency_bucket`` puts NULL in bucket 1, so NULL latencies get no bucket)."""
+    counts = ", ".join(
+        f"count(*) FILTER (WHERE {column} = {k})" for k in range(1, LATENCY_BUCKETS + 1)
+    )
+    return f"ARRAY[{counts}]::integer[]"
+
+
+LATENCY_BUCKETS = 60
+KEY = "tenant_id, feature, provider, model, prompt_version"
+ROLL = (
+    "INSERT INTO llm_calls_daily (day, tenant_id, feature, provider, model, prompt_version, "
+    "calls, errors, refusals, input_tokens, output_tokens, cache_read_tokens, "
+    "cache_write_tokens, reasoning_tokens, cost_usd, latency_ms_sum, latency_ms_max, "
+    "latency_hist, ttft_calls, ttft_ms_sum, ttft_hist, feedback_up, feedback_down) "
+    f"SELECT %(day)s, {KEY}, count(*), count(*) FILTER (WHERE status = 'error'), "
+    "count(*) FILTER (WHERE finish_reason IN ('refusal', 'content_filter')), "
+    "coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0), "
+    "coalesce(sum(cache_read_tokens), 0), coalesce(sum(cache_write_tokens), 0), "
+    "coalesce(sum(reasoning_tokens), 0), coalesce(sum(cost_usd), 0), "
+    f"coalesce(sum(latency_ms), 0), max(latency_ms), {_buckets('lb')}, count(ttft_ms), "
+    f"coalesce(sum(ttft_ms), 0), {_buckets('tb')}, count(*) FILTER (WHERE feedback = 1), "
+    "count(*) FILTER (WHERE feedback = -1) "
+    f"FROM (SELECT {KEY}, status, finish_reason, input_tokens, output_tokens, "
+    "cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_usd, latency_ms, ttft_ms, "
+    "feedback, CASE WHEN latency_ms IS NOT NULL THEN llmlog_latency_bucket(latency_ms) END "
+    "AS lb, CASE WHEN ttft_ms IS NOT NULL THEN llmlog_latency_bucket(ttft_ms) END AS tb "
+    "FROM llm_calls WHERE ts >= %(lo)s AND ts < %(hi)s) AS r "
+    f"GROUP BY {KEY}"
+)
+
+
+def roll_day(conn: psycopg.Connection, day: date) -> None:
+    """Replace ``day``'s rollup with one computed from its rows, inside the caller's
+    transaction. The day's state row is locked first: a write to the day that commits
+    while this runs bumps ``changes`` after it, so the day is rolled again next time."""
+    conn.execute("INSERT INTO llm_calls_days (day) VALUES (%s) ON CONFLICT DO NOTHING", (day,))
+    changes = conn.execute(
+        "SELECT changes FROM llm_calls_days WHERE day = %s FOR UPDATE", (day,)
+    ).fetchone()[0]  # type: ignore[index]
+    conn.execute("DELETE FROM llm_calls_daily WHERE day = %s", (day,))
+    lo, hi = _bounds(day)
+    conn.execute(ROLL, {"day": day, "lo": lo, "hi": hi})
+    conn.execute(
+        "UPDATE llm_calls_days SET rolled_changes = %s, rolled_at = now() WHERE day = %s",
+        (changes, day),
+    )
+
+
+def _partition_size(conn: psycopg.Connection, name: str) -> int:
+    row = conn.execute("SELECT pg_total_relation_size(%s::regclass)", (name,)).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _stripped_columns() -> str:
+    from llmlog.store.records import COLUMNS
+
+    kept = {
+        "tool_calls": "CASE WHEN jsonb_typeof(tool_calls) = 'array' THEN (SELECT jsonb_agg("
+        "CASE WHEN jsonb_typeof(t) = 'object' THEN t - 'arguments' ELSE t END) "
+        "FROM jsonb_array_elements(tool_calls) AS t) END AS tool_calls",
+    }
+    return ", ".join(
+        f"NULL::{CONTENT[c]} AS {c}" if c in CONTENT else kept.get(c, c) for c in COLUMNS
+    )
+
+
+def strip_day(conn: psycopg.Connection, day: date) -> tuple[int, int]:
+    """Rewrite ``day``'s partition without its content (tool calls keep their ids and
+    names): copied aside, truncated, copied back, in one transaction. No row is updated,
+    so no dead tuples are left; returns the partition's size before and after."""
+    name = name_for(day)
+    before = _partition_size(conn, name)
+    with conn.transaction():
+        conn.execute(f"LOCK TABLE {name} IN SHARE MODE")  # late writes wait, reads go on
+        conn.execute(f"DROP INDEX IF EXISTS {textindex.index_name(day)}")
+        conn.execute(
+            f"CREATE TEMP TABLE llmlog_stripped ON COMMIT DROP AS "
+            f"SELECT {_stripped_columns()} FROM {name}"
+        )
+        conn.execute(f"TRUNCATE {name}")
+        conn.execute(f"INSERT INTO {name} SELECT * FROM llmlog_stripped")
+        conn.execute(
+            "INSERT INTO llm_calls_days (day, stripped_at) VALUES (%s, now()) "
+            "ON CONFLICT (day) DO UPDATE SET stripped_at = now()",
+            (day,),
+        )
+    return before, _partition_size(conn, name)
+
+
+def drop_day(conn: psycopg.Connection, day: date) -> int:
+    """Drop ``day``'s partition, rolling it first if its rollup is not current (the lock
+    taken first lets writes to it finish and keeps new ones out); returns its size."""
+    name = name_for(day)
+    with conn.transaction():
+        conn.execute(f"LOCK TABLE {name} IN ACCESS EXCLUSIVE MODE")
+        size = _partition_size(conn, name)
+        current = conn.execute(
+            "SELECT rolled_changes = changes FROM llm_calls_days WHERE day = %s", (day,)
+        ).fetchone()
+        if not (current and current[0]):
+            roll_day(conn, day)
+        conn.execute(f"DROP TABLE {name}")
+        conn.execute("UPDATE llm_calls_days SET dropped_at = now() WHERE day = %s", (day,))
+    return size
