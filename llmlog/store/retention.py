@@ -149,7 +149,10 @@ def run(conn: psycopg.Connection, policy: Policy, *, dry_run: bool = False) -> R
     """Roll, index, strip, drop and create ahead, under the retention lock."""
     got = conn.execute("SELECT pg_try_advisory_lock(%s)", (RETENTION_LOCK,)).fetchone()
     if not (got and got[0]):
-        raise BusyError(hint="wait for it to finish (cron: exit 75 means try again later)")
+        raise BusyError(
+            "another retention-roll is running on this store",
+            hint="wait for it to finish (exit 75: try again later)",
+        )
     try:
         todo = plan(conn, policy)
         result = Result(todo)
