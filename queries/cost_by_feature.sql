@@ -30,7 +30,8 @@ hot_from AS (  -- the first day of the window not read from llm_calls_daily: hot
 hot AS (
   SELECT (ts AT TIME ZONE 'UTC')::date AS day, feature, count(*) AS calls,
          count(*) FILTER (WHERE status = 'error') AS errors, sum(cost_usd) AS cost_usd,
-         sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens
+         coalesce(sum(input_tokens), 0) AS input_tokens,
+         coalesce(sum(output_tokens), 0) AS output_tokens
   FROM llm_calls
   WHERE ts >= %(since)s AND ts < %(until)s AND ts >= (SELECT ts FROM hot_from)
   AND (%(feature)s::text IS NULL OR feature = %(feature)s)

@@ -7,8 +7,8 @@ a day is rolled again when ``changes`` moved past ``rolled_changes``.
 ``llmlog_rolled_days(since, until, need_rows)`` replaces 0002's two-argument function: the
 days a report reads from ``llm_calls_daily``. A day's rollup serves when its rows are gone,
 or when the report needs no rows (``need_rows`` false: no user, trace, status or text
-filter, no exact percentile) and the rollup is current. A rollup with no state row (made
-by hand) serves always.
+filter, no exact percentile), the rollup is current and the window holds the whole day.
+A rollup with no state row (made by hand) serves always.
 
 Revision ID: 0004
 Revises: 0003
@@ -64,6 +64,13 @@ def upgrade() -> None:
         "WHERE d < (now() AT TIME ZONE 'UTC')::date ORDER BY d "
         "ON CONFLICT (day) DO UPDATE SET changes = s.changes + 1 $$"
     )
+    # Like a report over rows, a rollup of calls none of which had a price has no cost.
+    op.alter_column(
+        "llm_calls_daily",
+        "cost_usd",
+        nullable=True,
+        comment="NULL when no call of the group had a price",
+    )
     op.execute("DROP FUNCTION llmlog_rolled_days(timestamptz, timestamptz)")
     op.execute(
         "CREATE FUNCTION llmlog_rolled_days(since timestamptz, until timestamptz, "
@@ -76,7 +83,9 @@ def upgrade() -> None:
         "WHERE EXISTS (SELECT 1 FROM llm_calls_daily WHERE day = d::date) "
         "AND NOT EXISTS (SELECT 1 FROM llm_calls_days s WHERE s.day = d::date "
         "AND s.dropped_at IS NULL "
-        "AND (need_rows OR s.rolled_changes IS DISTINCT FROM s.changes)))"
+        "AND (need_rows OR s.rolled_changes IS DISTINCT FROM s.changes "
+        "OR (d::date::timestamp AT TIME ZONE 'UTC') < since "
+        "OR ((d::date + 1)::timestamp AT TIME ZONE 'UTC') > until)))"
     )
 
 
@@ -84,4 +93,6 @@ def downgrade() -> None:
     op.execute("DROP FUNCTION llmlog_rolled_days(timestamptz, timestamptz, boolean)")
     op.execute(ROLLED_DAYS_0002)
     op.execute("DROP FUNCTION llmlog_days_changed(date[])")
+    op.execute("UPDATE llm_calls_daily SET cost_usd = 0 WHERE cost_usd IS NULL")
+    op.alter_column("llm_calls_daily", "cost_usd", nullable=False, comment=None)
     op.drop_table("llm_calls_days")

@@ -199,7 +199,7 @@ ROLL = (
     "count(*) FILTER (WHERE finish_reason IN ('refusal', 'content_filter')), "
     "coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0), "
     "coalesce(sum(cache_read_tokens), 0), coalesce(sum(cache_write_tokens), 0), "
-    "coalesce(sum(reasoning_tokens), 0), coalesce(sum(cost_usd), 0), "
+    "coalesce(sum(reasoning_tokens), 0), sum(cost_usd), "  # NULL: no call had a price
     f"coalesce(sum(latency_ms), 0), max(latency_ms), {_buckets('lb')}, count(ttft_ms), "
     f"coalesce(sum(ttft_ms), 0), {_buckets('tb')}, count(*) FILTER (WHERE feedback = 1), "
     "count(*) FILTER (WHERE feedback = -1) "

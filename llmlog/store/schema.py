@@ -115,7 +115,7 @@ llm_calls_daily = Table(
     Column("cache_read_tokens", BigInteger, nullable=False),
     Column("cache_write_tokens", BigInteger, nullable=False),
     Column("reasoning_tokens", BigInteger, nullable=False),
-    Column("cost_usd", COST, nullable=False),
+    Column("cost_usd", COST, comment="NULL when no call of the group had a price"),
     Column("latency_ms_sum", Double, nullable=False),
     Column("latency_ms_max", Double),
     Column("latency_hist", ARRAY(Integer), nullable=False),

@@ -149,8 +149,8 @@ def test_rolled_up_days_come_from_the_daily_table(
 def test_window_starting_on_rolled_up_days_counts_them_once(
     march: None, llmlog: Any, store: psycopg.Connection
 ) -> None:
-    # 2 and 3 Mar are rolled up while their hot rows are still there (content not yet
-    # dropped): the hot scan starts after them, and they count once, from the daily table.
+    # 2 and 3 Mar are rolled up while their rows are still there: 3 Mar counts once, from
+    # the daily table; 2 Mar, only half in the window, from its rows (the call at 12:00).
     roll_up(
         store,
         daily_row("2026-03-02", cost_usd=Decimal("1.5")),
@@ -159,7 +159,7 @@ def test_window_starting_on_rolled_up_days_counts_them_once(
     window = ("--since", "2026-03-02T12:00", "--until", "2026-05-01", "-f", "json")
     got = rows(llmlog("cost-by-feature", "--by", "day", *window))
     assert [(r["day"], r["calls"], r["cost_usd"]) for r in got] == [
-        ("2026-03-02", 1, 1.5),
+        ("2026-03-02", 1, 1.0),
         ("2026-03-03", 1, 2.5),
         ("2026-03-09", 1, 4.0),
         ("2026-04-01", 1, 8.0),
