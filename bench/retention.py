@@ -1,7 +1,7 @@
 """Benchmarks for retention-roll: `python bench/retention.py build|report|day [ROWS]`.
 
 build   ROWS (default 1,000,000) `llmlog demo` calls over 60 days, all within the hot window,
-        into the embedded store of $LLMLOG_HOME (default /tmp/llmlog-rbench-ROWS), nothing
+        into the embedded store of $LLMLOG_HOME (default /tmp/llmlog-retention-bench-ROWS), nothing
         rolled up. Run once; later runs reuse it.
 report  `cost-by-feature --since 30d`, its SQL (median ms, report session) and the whole
         command (median wall ms, against the bare imports in the same rounds), with every
@@ -22,7 +22,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.queries import median_ms, wall_ms
 from llmlog.reports import sqlfile
 from llmlog.reports.filters import Filters
 from llmlog.reports.params import bind
@@ -31,7 +30,9 @@ from llmlog.store import retention
 
 ROWS = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
 DAYS = 60
-HOME = os.environ.setdefault("LLMLOG_HOME", f"/tmp/llmlog-rbench-{ROWS}")
+HOME = os.environ.setdefault("LLMLOG_HOME", f"/tmp/llmlog-retention-bench-{ROWS}")
+
+from bench.queries import median_ms, wall_ms  # noqa: E402  (after LLMLOG_HOME: it sets its own)
 
 
 def store():  # type: ignore[no-untyped-def]

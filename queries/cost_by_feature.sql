@@ -19,21 +19,16 @@ WITH rolled AS (  -- days read from llm_calls_daily, not from rows (their rows g
     %(user_id)s::text IS NOT NULL OR %(trace_id)s::text IS NOT NULL
     OR %(status)s::text IS NOT NULL OR %(grep)s::text IS NOT NULL) AS days
 ),
-hot_from AS (  -- the first day of the window not read from llm_calls_daily: hot rows
-  SELECT min(d)::date::timestamp AT TIME ZONE 'UTC' AS ts  -- before it are skipped
-  FROM rolled, generate_series(
-    (%(since)s::timestamptz AT TIME ZONE 'UTC')::date,
-    (%(since)s::timestamptz AT TIME ZONE 'UTC')::date + cardinality(rolled.days),
-    interval '1 day') AS d
-  WHERE NOT (d::date = ANY (rolled.days))
-),
-hot AS (
+hot AS (  -- the rows of the other days, range by range (each scan prunes its partitions)
   SELECT (ts AT TIME ZONE 'UTC')::date AS day, feature, count(*) AS calls,
          count(*) FILTER (WHERE status = 'error') AS errors, sum(cost_usd) AS cost_usd,
          coalesce(sum(input_tokens), 0) AS input_tokens,
          coalesce(sum(output_tokens), 0) AS output_tokens
+  FROM llmlog_hot_ranges(%(since)s, %(until)s, (SELECT days FROM rolled)) AS r,
+  LATERAL (
+  SELECT ts, feature, status, cost_usd, input_tokens, output_tokens
   FROM llm_calls
-  WHERE ts >= %(since)s AND ts < %(until)s AND ts >= (SELECT ts FROM hot_from)
+  WHERE ts >= r.lo AND ts < r.hi
   AND (%(feature)s::text IS NULL OR feature = %(feature)s)
   AND (%(model)s::text IS NULL OR model = %(model)s)
   AND (%(provider)s::text IS NULL OR provider = %(provider)s)
@@ -46,6 +41,8 @@ hot AS (
        tool_calls::text) ILIKE %(grep_like)s)
   AND (%(grep)s::text IS NULL OR llmlog_text(system_prompt, output_text, request, tool_calls)
        @@ websearch_to_tsquery('simple', %(grep)s))
+  OFFSET 0  -- kept a subquery: one parameterised scan per range
+  ) AS c
   GROUP BY day, feature
 ),
 cold AS (
@@ -67,7 +64,7 @@ cold AS (
   GROUP BY d.day, d.feature
 ),
 both_tiers AS (
-  SELECT * FROM hot WHERE NOT (day = ANY ((SELECT days FROM rolled)::date[]))
+  SELECT * FROM hot
   UNION ALL
   SELECT * FROM cold
 )

@@ -21,9 +21,11 @@ WITH rolled AS (  -- days read from llm_calls_daily, not from rows (their rows g
 hot AS (
   SELECT provider, model, count(*) AS calls, sum(cost_usd) AS cost_usd,
          percentile_cont(0.95) WITHIN GROUP (ORDER BY cost_usd::float8) AS p95_cost_usd
+  FROM llmlog_hot_ranges(%(since)s, %(until)s, (SELECT days FROM rolled)) AS r,
+  LATERAL (
+  SELECT provider, model, cost_usd
   FROM llm_calls
-  WHERE ts >= %(since)s AND ts < %(until)s
-    AND NOT ((ts AT TIME ZONE 'UTC')::date = ANY ((SELECT days FROM rolled)::date[]))
+  WHERE ts >= r.lo AND ts < r.hi
   AND (%(feature)s::text IS NULL OR feature = %(feature)s)
   AND (%(model)s::text IS NULL OR model = %(model)s)
   AND (%(provider)s::text IS NULL OR provider = %(provider)s)
@@ -36,6 +38,8 @@ hot AS (
        tool_calls::text) ILIKE %(grep_like)s)
   AND (%(grep)s::text IS NULL OR llmlog_text(system_prompt, output_text, request, tool_calls)
        @@ websearch_to_tsquery('simple', %(grep)s))
+  OFFSET 0  -- kept a subquery: one parameterised scan per range
+  ) AS c
   GROUP BY provider, model
 ),
 cold AS (

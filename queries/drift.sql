@@ -29,9 +29,11 @@ kept AS (  -- one pass over hot rows not rolled up: per group and latency bucket
          count(latency_ms) AS timed, sum(output_tokens) AS output_tokens,
          count(*) FILTER (WHERE finish_reason IN ('refusal', 'content_filter')) AS refusals,
          count(*) FILTER (WHERE status = 'error') AS errors, sum(cost_usd) AS cost_usd
+  FROM llmlog_hot_ranges(%(since)s, %(until)s, (SELECT days FROM rolled)) AS r,
+  LATERAL (
+  SELECT prompt_version, model, latency_ms, output_tokens, finish_reason, status, cost_usd
   FROM llm_calls
-  WHERE ts >= %(since)s AND ts < %(until)s
-    AND NOT ((ts AT TIME ZONE 'UTC')::date = ANY ((SELECT days FROM rolled)::date[]))
+  WHERE ts >= r.lo AND ts < r.hi
   AND (%(feature)s::text IS NULL OR feature = %(feature)s)
   AND (%(model)s::text IS NULL OR model = %(model)s)
   AND (%(provider)s::text IS NULL OR provider = %(provider)s)
@@ -44,6 +46,8 @@ kept AS (  -- one pass over hot rows not rolled up: per group and latency bucket
        tool_calls::text) ILIKE %(grep_like)s)
   AND (%(grep)s::text IS NULL OR llmlog_text(system_prompt, output_text, request, tool_calls)
        @@ websearch_to_tsquery('simple', %(grep)s))
+  OFFSET 0  -- kept a subquery: one parameterised scan per range
+  ) AS c
   GROUP BY 1, 2, k
 ),
 cold AS (

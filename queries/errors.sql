@@ -21,9 +21,11 @@ WITH rolled AS (  -- days read from llm_calls_daily, not from rows (their rows g
 hot AS (
   SELECT error_type, model, feature, count(*) AS errors, min(ts) AS first_seen,
          max(ts) AS last_seen, (array_agg(id ORDER BY ts DESC))[1] AS example_id
+  FROM llmlog_hot_ranges(%(since)s, %(until)s, (SELECT days FROM rolled)) AS r,
+  LATERAL (
+  SELECT id, ts, error_type, model, feature
   FROM llm_calls
-  WHERE status = 'error' AND ts >= %(since)s AND ts < %(until)s
-    AND NOT ((ts AT TIME ZONE 'UTC')::date = ANY ((SELECT days FROM rolled)::date[]))
+  WHERE status = 'error' AND ts >= r.lo AND ts < r.hi
   AND (%(feature)s::text IS NULL OR feature = %(feature)s)
   AND (%(model)s::text IS NULL OR model = %(model)s)
   AND (%(provider)s::text IS NULL OR provider = %(provider)s)
@@ -36,6 +38,8 @@ hot AS (
        tool_calls::text) ILIKE %(grep_like)s)
   AND (%(grep)s::text IS NULL OR llmlog_text(system_prompt, output_text, request, tool_calls)
        @@ websearch_to_tsquery('simple', %(grep)s))
+  OFFSET 0  -- kept a subquery: one parameterised scan per range
+  ) AS c
   GROUP BY error_type, model, feature
 ),
 cold AS (

@@ -29,9 +29,11 @@ hot AS NOT MATERIALIZED (  -- read by exact, and by hot_buckets only when days a
            AS prompt_version,
          CASE WHEN 'tenant_id' = ANY(%(by)s::text[]) THEN tenant_id END AS tenant_id,
          CASE WHEN %(metric)s = 'ttft' THEN ttft_ms ELSE latency_ms END AS ms
+  FROM llmlog_hot_ranges(%(since)s, %(until)s, (SELECT days FROM rolled)) AS r,
+  LATERAL (
+  SELECT feature, model, provider, prompt_version, tenant_id, ttft_ms, latency_ms
   FROM llm_calls
-  WHERE ts >= %(since)s AND ts < %(until)s
-    AND NOT ((ts AT TIME ZONE 'UTC')::date = ANY ((SELECT days FROM rolled)::date[]))
+  WHERE ts >= r.lo AND ts < r.hi
   AND (%(feature)s::text IS NULL OR feature = %(feature)s)
   AND (%(model)s::text IS NULL OR model = %(model)s)
   AND (%(provider)s::text IS NULL OR provider = %(provider)s)
@@ -44,6 +46,8 @@ hot AS NOT MATERIALIZED (  -- read by exact, and by hot_buckets only when days a
        tool_calls::text) ILIKE %(grep_like)s)
   AND (%(grep)s::text IS NULL OR llmlog_text(system_prompt, output_text, request, tool_calls)
        @@ websearch_to_tsquery('simple', %(grep)s))
+  OFFSET 0  -- kept a subquery: one parameterised scan per range
+  ) AS c
 ),
 cold AS (
   SELECT

@@ -88,8 +88,36 @@ def upgrade() -> None:
         "OR ((d::date + 1)::timestamp AT TIME ZONE 'UTC') > until)))"
     )
 
+    # The window less the days read from llm_calls_daily, as ranges of ts: a report scans
+    # them one at a time (LATERAL), so each scan prunes to its own partitions at run time
+    # and a 30-day report over rolled-up days reads only the rows of the days not rolled.
+    op.execute(
+        "CREATE FUNCTION llmlog_hot_ranges(since timestamptz, until timestamptz, rolled date[]) "
+        "RETURNS TABLE (lo timestamptz, hi timestamptz) LANGUAGE sql STABLE PARALLEL SAFE "
+        "ROWS 2 AS $$ "
+        "WITH days AS ("
+        "  SELECT d::date AS d FROM generate_series("
+        "    (SELECT min(r) - 1 FROM unnest(rolled) AS r), (SELECT max(r) + 1 FROM unnest(rolled) AS r), "
+        "    interval '1 day') AS d"
+        "  WHERE NOT (d::date = ANY (rolled))"
+        "), islands AS ("
+        "  SELECT min(d) AS first, max(d) AS last"
+        "  FROM (SELECT d, d - (row_number() OVER (ORDER BY d))::integer AS k FROM days) AS s"
+        "  GROUP BY k"
+        "), ranges AS ("
+        "  SELECT CASE WHEN first = min(first) OVER () THEN since"
+        "              ELSE first::timestamp AT TIME ZONE 'UTC' END AS lo,"
+        "         CASE WHEN last = max(last) OVER () THEN until"
+        "              ELSE (last + 1)::timestamp AT TIME ZONE 'UTC' END AS hi"
+        "  FROM islands"
+        ") "
+        "SELECT since, until WHERE cardinality(rolled) = 0 "
+        "UNION ALL SELECT lo, hi FROM ranges WHERE lo < hi $$"
+    )
+
 
 def downgrade() -> None:
+    op.execute("DROP FUNCTION llmlog_hot_ranges(timestamptz, timestamptz, date[])")
     op.execute("DROP FUNCTION llmlog_rolled_days(timestamptz, timestamptz, boolean)")
     op.execute(ROLLED_DAYS_0002)
     op.execute("DROP FUNCTION llmlog_days_changed(date[])")
