@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -18,6 +19,15 @@ def retention_roll(
     keep_days: Annotated[
         int, typer.Option("--keep-days", help="Keep rows (metadata) this many days.")
     ] = 365,
+    archive: Annotated[
+        str | None,
+        typer.Option(
+            "--archive",
+            help="Before stripping, write each day's full rows to Parquet in this directory "
+            "or fsspec URL (needs llmlog[archive]).",
+            show_default=False,
+        ),
+    ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the plan (step, day); change nothing.")
     ] = False,
@@ -37,7 +47,9 @@ def retention_roll(
     from llmlog.reports.window import parse_time
     from llmlog.store import retention
 
-    policy = retention.Policy(hot_days, keep_days, *([parse_time(now)] if now else []))
+    policy = retention.Policy(
+        hot_days, keep_days, parse_time(now) if now else datetime.now(UTC), archive
+    )
     conn = common.open_store()[1]
     with conn:
         result = retention.run(conn, policy, dry_run=dry_run)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from llmlog.errors import LlmlogError, UsageError
 from llmlog.reports import textindex
-from llmlog.store import partitions
+from llmlog.store import archive, partitions
 from llmlog.store.partitions import name_for
 
 if TYPE_CHECKING:
@@ -43,6 +43,7 @@ class Policy:
     hot_days: int = 30
     keep_days: int = 365
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    archive: str | None = None  # a directory or fsspec URL for Parquet, before stripping
 
     def __post_init__(self) -> None:
         if self.hot_days < 1 or self.keep_days < 1:
@@ -72,12 +73,13 @@ class Plan:
 
     roll: list[date] = field(default_factory=list)
     index: list[date] = field(default_factory=list)
+    archive: list[date] = field(default_factory=list)
     strip: list[date] = field(default_factory=list)
     drop: list[date] = field(default_factory=list)
     ahead: list[date] = field(default_factory=list)
 
     def rows(self) -> list[dict[str, object]]:
-        steps = ("roll", "index", "strip", "drop", "ahead")
+        steps = ("roll", "index", "archive", "strip", "drop", "ahead")
         return [{"step": s, "day": d} for s in steps for d in getattr(self, s)]
 
 
@@ -95,6 +97,7 @@ class Result:
         p = self.plan
         return (
             f"rolled {_days(p.roll)}, text-indexed {_days(p.index)}, "
+            f"archived {_days(p.archive)}, "
             f"stripped {_days(p.strip)}, dropped {_days(p.drop)}, "
             f"{_size(self.bytes_freed)} freed, {len(p.ahead)} partitions created ahead"
         )
@@ -117,21 +120,25 @@ def plan(conn: psycopg.Connection, policy: Policy) -> Plan:
     state = {
         row[0]: row[1:]
         for row in conn.execute(
-            "SELECT day, changes, rolled_changes, stripped_at, dropped_at FROM llm_calls_days"
+            "SELECT day, changes, rolled_changes, stripped_at, dropped_at, archived_at "
+            "FROM llm_calls_days"
         )
     }
     with_rows = partitions.existing_days(conn) | {d for d, s in state.items() if s[3] is None}
     closed = sorted(d for d in with_rows if d <= policy.last_closed)
 
     def stale(day: date) -> bool:
-        changes, rolled, *_ = state.get(day, (0, None, None, None))
+        changes, rolled, *_ = state.get(day, (0, None))
         return rolled is None or rolled != changes
 
     stripped = {d for d, s in state.items() if s[2] is not None}
+    archived = {d for d, s in state.items() if s[4] is not None}
     existing = partitions.existing_days(conn)
+    leaving = [d for d in sorted(existing) if d < policy.strip_before and d not in stripped]
     return Plan(
         roll=[d for d in closed if stale(d)],
         index=textindex.unindexed_days(conn, policy.strip_before, policy.last_closed),
+        archive=[d for d in leaving if d not in archived] if policy.archive else [],
         strip=[
             d for d in sorted(existing)
             if policy.drop_before <= d < policy.strip_before and d not in stripped
@@ -154,6 +161,8 @@ def run(conn: psycopg.Connection, policy: Policy, *, dry_run: bool = False) -> R
             hint="wait for it to finish (exit 75: try again later)",
         )
     try:
+        if policy.archive:
+            archive.require()
         todo = plan(conn, policy)
         result = Result(todo)
         if dry_run:
@@ -162,6 +171,13 @@ def run(conn: psycopg.Connection, policy: Policy, *, dry_run: bool = False) -> R
             with conn.transaction():
                 roll_day(conn, day)
         textindex.index_days(conn, todo.index)
+        for day in todo.archive:
+            archive.archive_day(conn, policy.archive, day)  # type: ignore[arg-type]
+            conn.execute(
+                "INSERT INTO llm_calls_days (day, archived_at) VALUES (%s, now()) "
+                "ON CONFLICT (day) DO UPDATE SET archived_at = now()",
+                (day,),
+            )
         for day in todo.strip:
             before, after = strip_day(conn, day)
             result.bytes_before += before

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 
 import psycopg
 import pytest
@@ -20,9 +19,16 @@ def at(day: str, hour: int = 12, minute: int = 0) -> datetime:
 
 
 def retain(
-    store: psycopg.Connection, now: str, *, hot: int = 30, keep: int = 365, **kw: Any
+    store: psycopg.Connection,
+    now: str,
+    *,
+    hot: int = 30,
+    keep: int = 365,
+    archive: str | None = None,
+    dry_run: bool = False,
 ) -> retention.Result:
-    return retention.run(store, retention.Policy(hot, keep, datetime.fromisoformat(now)), **kw)
+    policy = retention.Policy(hot, keep, datetime.fromisoformat(now), archive)
+    return retention.run(store, policy, dry_run=dry_run)
 
 
 def day_calls(day: str, n: int = 4) -> list[Record]:

@@ -1,0 +1,61 @@
+"""--archive: each day's full rows in Parquet before stripping, read back with DuckDB."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import psycopg
+import pytest
+
+from llmlog.errors import UsageError
+from llmlog.store.records import Record
+from tests.retention.conftest import MARCH, retain
+
+NOW = "2026-03-11T00:30+00:00"
+# The README's query: cost-by-feature from the archive alone.
+COST_BY_FEATURE = """
+SELECT feature, count(*) AS calls, count(*) FILTER (WHERE status = 'error') AS errors,
+       sum(cost_usd) AS cost_usd, sum(input_tokens) AS input_tokens,
+       sum(output_tokens) AS output_tokens
+FROM read_parquet('{root}/*/*.parquet', hive_partitioning = true)
+WHERE day >= DATE '2026-03-01' AND day < DATE '2026-03-06'
+GROUP BY feature ORDER BY feature
+"""
+
+
+def test_archived_days_give_the_same_totals_in_duckdb_and_keep_their_content(
+    march: list[Record], store: psycopg.Connection, tmp_path: Path, llmlog: Any
+) -> None:
+    root = tmp_path / "archive"
+    result = retain(store, NOW, hot=5, keep=9, archive=str(root))  # 1 Mar dropped
+    assert [d.isoformat() for d in result.plan.archive] == MARCH[:5]
+    assert sorted(p.parent.name for p in root.glob("*/*.parquet")) == [
+        f"day={d}" for d in MARCH[:5]
+    ]
+    got = duckdb.sql(COST_BY_FEATURE.format(root=root)).fetchall()
+    report = llmlog("cost-by-feature", "--by", "total", "--since", "2026-03-01",
+                    "--until", "2026-03-06", "-f", "json")  # fmt: skip
+    want = sorted(json.loads(report.out), key=lambda r: r["feature"])
+    assert [(f, n, e, float(c), i, o) for f, n, e, c, i, o in got] == [
+        (r["feature"], r["calls"], r["errors"], r["cost_usd"], r["input_tokens"],
+         r["output_tokens"]) for r in want
+    ]  # fmt: skip
+    texts = duckdb.sql(
+        f"SELECT output_text, json_extract_string(tool_calls, '$[0].arguments') "
+        f"FROM read_parquet('{root}/day=2026-03-02/*.parquet') ORDER BY ts"
+    ).fetchall()
+    assert texts[0] == ("answer 0 " + "x" * 2000, '{"q": "secret"}')
+    assert retain(store, NOW, hot=5, keep=9, archive=str(root)).plan.archive == []
+
+
+def test_archive_without_the_extra_says_which_to_install(
+    store: psycopg.Connection, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # as if not installed
+    with pytest.raises(UsageError, match="needs pyarrow") as raised:
+        retain(store, NOW, archive=str(tmp_path))
+    assert "llmlog[archive]" in (raised.value.hint or "")
