@@ -55,6 +55,18 @@ def upgrade() -> None:
         sa.Column("dropped_at", TZ, comment="partition dropped: only the rollup is left"),
         sa.PrimaryKeyConstraint("day", name="llm_calls_days_pkey"),
     )
+    # One row per `llmlog forget`: when, which kind of selector and a hash of its value,
+    # how much went; never the content (nor the id itself).
+    op.create_table(
+        "llm_erasures",
+        sa.Column("at", TZ, nullable=False, server_default=sa.text("now()")),
+        sa.Column("selector", sa.Text(), nullable=False, comment="user_id or tenant_id"),
+        sa.Column("value_sha256", sa.Text(), nullable=False),
+        sa.Column("calls", sa.BigInteger(), nullable=False),
+        sa.Column("rollups", sa.BigInteger(), nullable=False),
+        sa.Column("archive_rows", sa.BigInteger(), nullable=False),
+        sa.Column("spool_lines", sa.BigInteger(), nullable=False),
+    )
     # Called by whatever writes to stored days (the writer, ingest, feedback, recost), and by
     # hand after changing old rows with SQL: days before today (UTC) are marked changed.
     # Sorted, so two writers marking the same days lock them in the same order.
@@ -124,4 +136,5 @@ def downgrade() -> None:
     op.execute("DROP FUNCTION llmlog_days_changed(date[])")
     op.execute("UPDATE llm_calls_daily SET cost_usd = 0 WHERE cost_usd IS NULL")
     op.alter_column("llm_calls_daily", "cost_usd", nullable=False, comment=None)
+    op.drop_table("llm_erasures")
     op.drop_table("llm_calls_days")

@@ -9,7 +9,7 @@ import typer
 
 from llmlog.cli import common
 from llmlog.cli.help import ACT, adder
-from llmlog.cli.output import Col, emit_rows, message, resolve_format
+from llmlog.cli.output import Col, Format, emit_object, emit_rows, message, resolve_format
 
 
 def retention_roll(
@@ -63,5 +63,52 @@ def retention_roll(
     message(result.summary())
 
 
+def forget(
+    user: Annotated[str | None, typer.Option("--user", help="This user_id's calls.")] = None,
+    tenant: Annotated[
+        str | None, typer.Option("--tenant", help="This tenant_id's calls and rollups.")
+    ] = None,
+    archive: Annotated[
+        str | None,
+        typer.Option("--archive", help="The Parquet archive to erase from too (DIR or URL)."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count what would go; remove nothing.")
+    ] = False,
+    fmt: common.FormatOpt = None,
+) -> None:
+    """Erase a user's or a tenant's calls: rows, replays, archive, spool (and a tenant's
+    rollups), with an audit row in llm_erasures.
+
+    Example: llmlog forget --user u-1842 --archive /var/lib/llmlog-archive --dry-run
+    """
+    from dataclasses import asdict
+
+    from llmlog import settings
+    from llmlog.errors import UsageError
+    from llmlog.store import erasure
+
+    if (user is None) == (tenant is None):
+        raise UsageError("give --user or --tenant (one of the two)")
+    who = erasure.Selector("user_id", user) if user else erasure.Selector("tenant_id", tenant)  # type: ignore[arg-type]
+    conn = common.open_store()[1]
+    with conn:
+        erased = erasure.forget(
+            conn, who, spool_dir=settings.current().spool_path(), archive_root=archive,
+            dry_run=dry_run,
+        )  # fmt: skip
+    fmt = resolve_format(fmt)
+    emit_object(asdict(erased), Format.json if fmt is Format.jsonl else fmt, title="forget")
+    if erased.spool_files_in_use:
+        message(
+            f"{erased.spool_files_in_use} spool files are still being written: run again "
+            "once their writers stopped"
+        )
+    if dry_run:
+        message("dry run: nothing was removed")
+
+
 def register(app: typer.Typer) -> None:
-    adder(app, ACT)("retention-roll")(retention_roll)
+    add = adder(app, ACT)
+    add("retention-roll")(retention_roll)
+    add()(forget)

@@ -146,3 +146,15 @@ llm_calls_days = Table(
     Column("dropped_at", TZ, comment="partition dropped: only the rollup is left"),
     PrimaryKeyConstraint("day", name="llm_calls_days_pkey"),
 )
+
+llm_erasures = Table(
+    "llm_erasures",
+    metadata,
+    Column("at", TZ, nullable=False, server_default=text("now()")),
+    Column("selector", Text, nullable=False, comment="user_id or tenant_id"),
+    Column("value_sha256", Text, nullable=False),
+    Column("calls", BigInteger, nullable=False),
+    Column("rollups", BigInteger, nullable=False),
+    Column("archive_rows", BigInteger, nullable=False),
+    Column("spool_lines", BigInteger, nullable=False),
+)
