@@ -1,8 +1,10 @@
 """Benchmarks for retention-roll: `python bench/retention.py build|report|day [ROWS]`.
 
 build   ROWS (default 1,000,000) `llmlog demo` calls over 60 days, all within the hot window,
-        into the embedded store of $LLMLOG_HOME (default /tmp/llmlog-retention-bench-ROWS), nothing
-        rolled up. Run once; later runs reuse it.
+        into the embedded store of $LLMLOG_HOME (default /tmp/llmlog-retention-bench-ROWS),
+        nothing rolled up. Run once; later runs reuse it.
+grow    more days before the oldest, as full as build's, until the table holds ROWS calls
+        (`grow 5000000` after `build`: the cost of a day at 5x the table).
 report  `cost-by-feature --since 30d`, its SQL (median ms, report session) and the whole
         command (median wall ms, against the bare imports in the same rounds), with every
         day hot (before) and after rolling every closed day (retention's roll_day; each
@@ -56,6 +58,24 @@ def build() -> None:
     end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     loaded = load(url, calls=ROWS, days=DAYS, seed=42, end=end)
     print(f"llmlog demo: {loaded.calls:,} calls in {loaded.seconds:.0f} s")
+    conn.execute("VACUUM ANALYZE")
+
+
+def grow() -> None:
+    """Add older days (as many calls a day as build's) until the table holds ROWS calls:
+    the same days, a bigger table."""
+    url, conn = store()
+    have, oldest = conn.execute("SELECT count(*), min(ts) FROM llm_calls").fetchone()
+    if have >= ROWS:
+        print(f"store at {url} already holds {have:,} calls")
+        return
+    from llmlog.demo.load import load
+
+    need = ROWS - have
+    days = need / (1_000_000 / DAYS)
+    loaded = load(url, calls=need, days=days, seed=43, end=oldest)
+    print(f"llmlog demo: {loaded.calls:,} more calls over {days:.0f} older days "
+          f"in {loaded.seconds:.0f} s")  # fmt: skip
     conn.execute("VACUUM ANALYZE")
 
 
@@ -145,7 +165,7 @@ def day() -> None:
 
 def main() -> None:
     what = sys.argv[1] if len(sys.argv) > 1 else "report"
-    {"build": build, "report": report, "day": day}[what]()
+    {"build": build, "grow": grow, "report": report, "day": day}[what]()
 
 
 if __name__ == "__main__":
