@@ -28,7 +28,8 @@ hot AS (  -- the rows of the other days, range by range (each scan prunes its pa
   LATERAL (
   SELECT ts, feature, status, cost_usd, input_tokens, output_tokens
   FROM llm_calls
-  WHERE ts >= r.lo AND ts < r.hi
+  WHERE ts >= %(since)s AND ts < %(until)s  -- pruned at plan time to the window
+    AND ts >= r.lo AND ts < r.hi  -- and at run time to the range
   AND (%(feature)s::text IS NULL OR feature = %(feature)s)
   AND (%(model)s::text IS NULL OR model = %(model)s)
   AND (%(provider)s::text IS NULL OR provider = %(provider)s)

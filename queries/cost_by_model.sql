@@ -25,7 +25,8 @@ hot AS (
   LATERAL (
   SELECT provider, model, cost_usd
   FROM llm_calls
-  WHERE ts >= r.lo AND ts < r.hi
+  WHERE ts >= %(since)s AND ts < %(until)s  -- pruned at plan time to the window
+    AND ts >= r.lo AND ts < r.hi  -- and at run time to the range
   AND (%(feature)s::text IS NULL OR feature = %(feature)s)
   AND (%(model)s::text IS NULL OR model = %(model)s)
   AND (%(provider)s::text IS NULL OR provider = %(provider)s)

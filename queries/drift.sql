@@ -33,7 +33,8 @@ kept AS (  -- one pass over hot rows not rolled up: per group and latency bucket
   LATERAL (
   SELECT prompt_version, model, latency_ms, output_tokens, finish_reason, status, cost_usd
   FROM llm_calls
-  WHERE ts >= r.lo AND ts < r.hi
+  WHERE ts >= %(since)s AND ts < %(until)s  -- pruned at plan time to the window
+    AND ts >= r.lo AND ts < r.hi  -- and at run time to the range
   AND (%(feature)s::text IS NULL OR feature = %(feature)s)
   AND (%(model)s::text IS NULL OR model = %(model)s)
   AND (%(provider)s::text IS NULL OR provider = %(provider)s)

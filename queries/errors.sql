@@ -25,7 +25,9 @@ hot AS (
   LATERAL (
   SELECT id, ts, error_type, model, feature
   FROM llm_calls
-  WHERE status = 'error' AND ts >= r.lo AND ts < r.hi
+  WHERE status = 'error'
+    AND ts >= %(since)s AND ts < %(until)s  -- pruned at plan time to the window
+    AND ts >= r.lo AND ts < r.hi  -- and at run time to the range
   AND (%(feature)s::text IS NULL OR feature = %(feature)s)
   AND (%(model)s::text IS NULL OR model = %(model)s)
   AND (%(provider)s::text IS NULL OR provider = %(provider)s)

@@ -29,7 +29,9 @@ hot AS (
   LATERAL (
   SELECT ts, tenant_id, status, input_tokens, output_tokens, cost_usd
   FROM llm_calls
-  WHERE ts >= r.lo AND ts < r.hi AND tenant_id IS NOT NULL
+  WHERE ts >= %(since)s AND ts < %(until)s  -- pruned at plan time to the window
+    AND ts >= r.lo AND ts < r.hi  -- and at run time to the range
+    AND tenant_id IS NOT NULL
   AND (%(feature)s::text IS NULL OR feature = %(feature)s)
   AND (%(model)s::text IS NULL OR model = %(model)s)
   AND (%(provider)s::text IS NULL OR provider = %(provider)s)
