@@ -141,3 +141,15 @@ def test_a_run_killed_midway_is_finished_by_the_next_without_counting_twice(
         "FROM llm_calls_daily GROUP BY day HAVING sum(calls) = 4) AS d"
     ).fetchone() == (10, 40)
     assert retain(store, NOW, hot=6).plan.rows() == []
+
+
+def test_status_counts_each_call_once_whether_rolled_up_or_dropped(
+    march: list[Record], store: psycopg.Connection, store_url: str
+) -> None:
+    from llmlog.store import admin
+
+    retain(store, NOW)  # every day rolled up, its rows kept
+    counts = ("calls", "hot_calls", "rolled_up_calls", "rolled_up_days")
+    assert [admin.status(store_url)[k] for k in counts] == [40, 40, 0, 0]
+    retain(store, NOW, hot=3, keep=6)  # 1–4 March dropped: only their rollups are left
+    assert [admin.status(store_url)[k] for k in counts] == [40, 24, 16, 4]
