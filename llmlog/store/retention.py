@@ -124,8 +124,11 @@ def plan(conn: psycopg.Connection, policy: Policy) -> Plan:
             "FROM llm_calls_days"
         )
     }
-    with_rows = partitions.existing_days(conn) | {d for d, s in state.items() if s[3] is None}
-    closed = sorted(d for d in with_rows if d <= policy.last_closed)
+    # A dropped day keeps its rollup: rows that came late for it (into a partition made
+    # anew) are never rolled over it, and go with that partition.
+    dropped = {d for d, s in state.items() if s[3] is not None}
+    with_rows = partitions.existing_days(conn) | (set(state) - dropped)
+    closed = sorted(d for d in with_rows - dropped if d <= policy.last_closed)
 
     def stale(day: date) -> bool:
         changes, rolled, *_ = state.get(day, (0, None))
@@ -294,10 +297,15 @@ def drop_day(conn: psycopg.Connection, day: date) -> int:
         conn.execute(f"LOCK TABLE {name} IN ACCESS EXCLUSIVE MODE")
         size = _partition_size(conn, name)
         current = conn.execute(
-            "SELECT rolled_changes = changes FROM llm_calls_days WHERE day = %s", (day,)
+            "SELECT rolled_changes = changes OR dropped_at IS NOT NULL FROM llm_calls_days "
+            "WHERE day = %s",
+            (day,),
         ).fetchone()
         if not (current and current[0]):
             roll_day(conn, day)
         conn.execute(f"DROP TABLE {name}")
-        conn.execute("UPDATE llm_calls_days SET dropped_at = now() WHERE day = %s", (day,))
+        conn.execute(
+            "UPDATE llm_calls_days SET dropped_at = coalesce(dropped_at, now()) WHERE day = %s",
+            (day,),
+        )
     return size

@@ -153,3 +153,20 @@ def test_status_counts_each_call_once_whether_rolled_up_or_dropped(
     assert [admin.status(store_url)[k] for k in counts] == [40, 40, 0, 0]
     retain(store, NOW, hot=3, keep=6)  # 1–4 March dropped: only their rollups are left
     assert [admin.status(store_url)[k] for k in counts] == [40, 24, 16, 4]
+
+
+def test_a_late_row_for_a_dropped_day_never_replaces_its_rollup(
+    march: list[Record], store: psycopg.Connection
+) -> None:
+    from llmlog.store.batch import BatchWriter
+    from tests.retention.conftest import day_calls
+
+    retain(store, NOW, hot=3, keep=6)  # 1–4 March dropped
+    BatchWriter(store).write(day_calls("2026-03-02", 1))  # recreates its partition
+    result = retain(store, NOW, hot=3, keep=6)
+    assert result.plan.roll == [] and [d.isoformat() for d in result.plan.drop] == [
+        "2026-03-02"
+    ]  # past the keep window: dropped again, its rollup untouched
+    assert store.execute(
+        "SELECT sum(calls) FROM llm_calls_daily WHERE day = '2026-03-02'"
+    ).fetchone() == (4,)
