@@ -100,7 +100,10 @@ def report() -> None:
     admin.execute("ANALYZE llm_calls_daily")
     reader = retention_session(url)
     calls = admin.execute("SELECT count(*) FROM llm_calls").fetchone()[0]
-    print(f"store: {calls:,} calls over {DAYS} days, every day hot (content kept)")
+    from llmlog.store import partitions
+
+    days = len([d for d in partitions.existing_days(admin) if d <= datetime.now(UTC).date()])
+    print(f"store: {calls:,} calls over {days} days, every day hot (content kept)")
     print()
     print("| cost-by-feature --since 30d | SQL median ms | whole command median ms "
           "| imports alone ms |")  # fmt: skip
@@ -109,9 +112,9 @@ def report() -> None:
     wall, floor = report_command()
     print(f"| before rollups (all rows) | {sql:.1f} | {wall:.0f} | {floor:.0f} |")
     policy = retention.Policy(hot_days=DAYS + 30, keep_days=DAYS + 60)
-    days = retention.plan(admin, policy).roll
+    todo = retention.plan(admin, policy).roll
     times = []
-    for day in days:
+    for day in todo:
         started = time.perf_counter()
         with admin.transaction():
             retention.roll_day(admin, day)
@@ -119,9 +122,9 @@ def report() -> None:
     admin.execute("ANALYZE llm_calls_daily")
     sql = report_sql(reader)
     wall, floor = report_command()
-    print(f"| after rolling {len(days)} closed days | {sql:.1f} | {wall:.0f} | {floor:.0f} |")
+    print(f"| after rolling {len(todo)} closed days | {sql:.1f} | {wall:.0f} | {floor:.0f} |")
     print()
-    print(f"roll: {len(days)} days, median {statistics.median(times):.0f} ms a day "
+    print(f"roll: {len(todo)} days, median {statistics.median(times):.0f} ms a day "
           f"(max {max(times):.0f} ms), {sum(times) / 1000:.1f} s in all")  # fmt: skip
 
 

@@ -18,6 +18,7 @@ from llmlog.errors import LlmlogError, UsageError
 from llmlog.reports import textindex
 from llmlog.store import archive, partitions
 from llmlog.store.partitions import name_for
+from llmlog.store.schema import LATENCY_BUCKETS
 
 if TYPE_CHECKING:
     import psycopg
@@ -108,11 +109,14 @@ def _days(days: list[date]) -> str:
 
 
 def _size(n: int) -> str:
-    for unit in ("bytes", "kB", "MB", "GB"):
-        if abs(n) < 1024 or unit == "GB":
-            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
-        n /= 1024  # type: ignore[assignment]
-    raise AssertionError  # pragma: no cover
+    if abs(n) < 1024:
+        return f"{n} bytes"
+    size = n / 1024
+    for unit in ("kB", "MB"):
+        if abs(size) < 1024:
+            return f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GB"
 
 
 def plan(conn: psycopg.Connection, policy: Policy) -> Plan:
@@ -127,8 +131,8 @@ def plan(conn: psycopg.Connection, policy: Policy) -> Plan:
     # A dropped day keeps its rollup: rows that came late for it (into a partition made
     # anew) are never rolled over it, and go with that partition.
     dropped = {d for d, s in state.items() if s[3] is not None}
-    with_rows = partitions.existing_days(conn) | (set(state) - dropped)
-    closed = sorted(d for d in with_rows - dropped if d <= policy.last_closed)
+    existing = partitions.existing_days(conn)
+    closed = sorted(d for d in (existing | set(state)) - dropped if d <= policy.last_closed)
 
     def stale(day: date) -> bool:
         changes, rolled, *_ = state.get(day, (0, None))
@@ -136,7 +140,6 @@ def plan(conn: psycopg.Connection, policy: Policy) -> Plan:
 
     stripped = {d for d, s in state.items() if s[2] is not None}
     archived = {d for d, s in state.items() if s[4] is not None}
-    existing = partitions.existing_days(conn)
     leaving = [d for d in sorted(existing) if d < policy.strip_before and d not in stripped]
     return Plan(
         roll=[d for d in closed if stale(d)],
@@ -207,7 +210,6 @@ def _buckets(column: str) -> str:
     return f"ARRAY[{counts}]::integer[]"
 
 
-LATENCY_BUCKETS = 60
 KEY = "tenant_id, feature, provider, model, prompt_version"
 ROLL = (
     "INSERT INTO llm_calls_daily (day, tenant_id, feature, provider, model, prompt_version, "
