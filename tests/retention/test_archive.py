@@ -59,3 +59,16 @@ def test_archive_without_the_extra_says_which_to_install(
     with pytest.raises(UsageError, match="needs pyarrow") as raised:
         retain(store, NOW, archive=str(tmp_path))
     assert "llmlog[archive]" in (raised.value.hint or "")
+
+
+def test_archive_goes_to_any_fsspec_url(march: list[Record], store: psycopg.Connection) -> None:
+    import fsspec
+    import pyarrow.parquet as pq
+
+    retain(store, NOW, hot=9, archive="memory://llmlog-archive")  # 1 March
+    fs = fsspec.filesystem("memory")
+    assert fs.ls("/llmlog-archive", detail=False) == ["/llmlog-archive/day=2026-03-01"]
+    with fs.open("/llmlog-archive/day=2026-03-01/llm_calls.parquet", "rb") as handle:
+        table = pq.read_table(handle)
+    assert table.num_rows == 4
+    assert str(table.schema.field("cost_usd").type) == "decimal128(20, 10)"
