@@ -36,6 +36,53 @@ ROLLED_DAYS_0002 = (
     "WHERE EXISTS (SELECT 1 FROM llm_calls_daily WHERE day = d::date))"
 )
 
+KEY = "tenant_id, feature, provider, model, prompt_version"
+
+
+def _buckets(column: str) -> str:
+    """The 60-bucket histogram of bucket numbers ``column`` (NULL: in no bucket)."""
+    counts = ", ".join(f"count(*) FILTER (WHERE {column} = {k})" for k in range(1, 61))
+    return f"ARRAY[{counts}]::integer[]"
+
+
+# Replaces a day's rollup with one computed from its rows, in the caller's transaction.
+# The day's state row is locked first: a write to the day that commits meanwhile bumps
+# `changes` after this, so the day is rolled again (each statement sees what committed
+# before it). NULL latencies are counted as calls and put in no bucket; a group none of
+# whose calls had a price has no cost.
+ROLL_DAY = (
+    "CREATE FUNCTION llmlog_roll_day(target date) RETURNS bigint LANGUAGE plpgsql AS $$ "
+    "DECLARE seen bigint; groups bigint; "
+    "BEGIN "
+    "INSERT INTO llm_calls_days (day) VALUES (target) ON CONFLICT DO NOTHING; "
+    "SELECT s.changes INTO seen FROM llm_calls_days s WHERE s.day = target FOR UPDATE; "
+    "DELETE FROM llm_calls_daily d WHERE d.day = target; "
+    "INSERT INTO llm_calls_daily (day, tenant_id, feature, provider, model, prompt_version, "
+    "calls, errors, refusals, input_tokens, output_tokens, cache_read_tokens, "
+    "cache_write_tokens, reasoning_tokens, cost_usd, latency_ms_sum, latency_ms_max, "
+    "latency_hist, ttft_calls, ttft_ms_sum, ttft_hist, feedback_up, feedback_down) "
+    f"SELECT target, {KEY}, count(*), count(*) FILTER (WHERE status = 'error'), "
+    "count(*) FILTER (WHERE finish_reason IN ('refusal', 'content_filter')), "
+    "coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0), "
+    "coalesce(sum(cache_read_tokens), 0), coalesce(sum(cache_write_tokens), 0), "
+    "coalesce(sum(reasoning_tokens), 0), sum(cost_usd), "
+    f"coalesce(sum(latency_ms), 0), max(latency_ms), {_buckets('lb')}, count(ttft_ms), "
+    f"coalesce(sum(ttft_ms), 0), {_buckets('tb')}, count(*) FILTER (WHERE feedback = 1), "
+    "count(*) FILTER (WHERE feedback = -1) "
+    f"FROM (SELECT {KEY}, status, finish_reason, input_tokens, output_tokens, "
+    "cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_usd, latency_ms, ttft_ms, "
+    "feedback, CASE WHEN latency_ms IS NOT NULL THEN llmlog_latency_bucket(latency_ms) END "
+    "AS lb, CASE WHEN ttft_ms IS NOT NULL THEN llmlog_latency_bucket(ttft_ms) END AS tb "
+    "FROM llm_calls WHERE ts >= (target::timestamp AT TIME ZONE 'UTC') "
+    "AND ts < ((target + 1)::timestamp AT TIME ZONE 'UTC')) AS r "
+    f"GROUP BY {KEY}; "
+    "GET DIAGNOSTICS groups = ROW_COUNT; "
+    "UPDATE llm_calls_days s SET rolled_changes = seen, rolled_at = now() "
+    "WHERE s.day = target; "
+    "RETURN groups; "
+    "END $$"
+)
+
 
 def upgrade() -> None:
     op.create_table(
@@ -67,6 +114,7 @@ def upgrade() -> None:
         sa.Column("archive_rows", sa.BigInteger(), nullable=False),
         sa.Column("spool_lines", sa.BigInteger(), nullable=False),
     )
+    op.execute(ROLL_DAY)
     # Called by whatever writes to stored days (the writer, ingest, feedback, recost), and by
     # hand after changing old rows with SQL: days before today (UTC) are marked changed.
     # Sorted, so two writers marking the same days lock them in the same order.
@@ -134,6 +182,7 @@ def downgrade() -> None:
     op.execute("DROP FUNCTION llmlog_rolled_days(timestamptz, timestamptz, boolean)")
     op.execute(ROLLED_DAYS_0002)
     op.execute("DROP FUNCTION llmlog_days_changed(date[])")
+    op.execute("DROP FUNCTION llmlog_roll_day(date)")
     op.execute("UPDATE llm_calls_daily SET cost_usd = 0 WHERE cost_usd IS NULL")
     op.alter_column("llm_calls_daily", "cost_usd", nullable=False, comment=None)
     op.drop_table("llm_erasures")

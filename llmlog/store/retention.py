@@ -18,7 +18,6 @@ from llmlog.errors import LlmlogError, UsageError
 from llmlog.reports import textindex
 from llmlog.store import archive, partitions
 from llmlog.store.partitions import name_for
-from llmlog.store.schema import LATENCY_BUCKETS
 
 if TYPE_CHECKING:
     import psycopg
@@ -196,58 +195,10 @@ def run(conn: psycopg.Connection, policy: Policy, *, dry_run: bool = False) -> R
         conn.execute("SELECT pg_advisory_unlock(%s)", (RETENTION_LOCK,))
 
 
-def _bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-    return start, start + timedelta(days=1)
-
-
-def _buckets(column: str) -> str:
-    """The 60-bucket log histogram of bucket numbers ``column`` as an array expression
-    (``llmlog_latency_bucket`` puts NULL in bucket 1, so NULL latencies get no bucket)."""
-    counts = ", ".join(
-        f"count(*) FILTER (WHERE {column} = {k})" for k in range(1, LATENCY_BUCKETS + 1)
-    )
-    return f"ARRAY[{counts}]::integer[]"
-
-
-KEY = "tenant_id, feature, provider, model, prompt_version"
-ROLL = (
-    "INSERT INTO llm_calls_daily (day, tenant_id, feature, provider, model, prompt_version, "
-    "calls, errors, refusals, input_tokens, output_tokens, cache_read_tokens, "
-    "cache_write_tokens, reasoning_tokens, cost_usd, latency_ms_sum, latency_ms_max, "
-    "latency_hist, ttft_calls, ttft_ms_sum, ttft_hist, feedback_up, feedback_down) "
-    f"SELECT %(day)s, {KEY}, count(*), count(*) FILTER (WHERE status = 'error'), "
-    "count(*) FILTER (WHERE finish_reason IN ('refusal', 'content_filter')), "
-    "coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0), "
-    "coalesce(sum(cache_read_tokens), 0), coalesce(sum(cache_write_tokens), 0), "
-    "coalesce(sum(reasoning_tokens), 0), sum(cost_usd), "  # NULL: no call had a price
-    f"coalesce(sum(latency_ms), 0), max(latency_ms), {_buckets('lb')}, count(ttft_ms), "
-    f"coalesce(sum(ttft_ms), 0), {_buckets('tb')}, count(*) FILTER (WHERE feedback = 1), "
-    "count(*) FILTER (WHERE feedback = -1) "
-    f"FROM (SELECT {KEY}, status, finish_reason, input_tokens, output_tokens, "
-    "cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_usd, latency_ms, ttft_ms, "
-    "feedback, CASE WHEN latency_ms IS NOT NULL THEN llmlog_latency_bucket(latency_ms) END "
-    "AS lb, CASE WHEN ttft_ms IS NOT NULL THEN llmlog_latency_bucket(ttft_ms) END AS tb "
-    "FROM llm_calls WHERE ts >= %(lo)s AND ts < %(hi)s) AS r "
-    f"GROUP BY {KEY}"
-)
-
-
 def roll_day(conn: psycopg.Connection, day: date) -> None:
     """Replace ``day``'s rollup with one computed from its rows, inside the caller's
-    transaction. The day's state row is locked first: a write to the day that commits
-    while this runs bumps ``changes`` after it, so the day is rolled again next time."""
-    conn.execute("INSERT INTO llm_calls_days (day) VALUES (%s) ON CONFLICT DO NOTHING", (day,))
-    changes = conn.execute(
-        "SELECT changes FROM llm_calls_days WHERE day = %s FOR UPDATE", (day,)
-    ).fetchone()[0]  # type: ignore[index]
-    conn.execute("DELETE FROM llm_calls_daily WHERE day = %s", (day,))
-    lo, hi = _bounds(day)
-    conn.execute(ROLL, {"day": day, "lo": lo, "hi": hi})
-    conn.execute(
-        "UPDATE llm_calls_days SET rolled_changes = %s, rolled_at = now() WHERE day = %s",
-        (changes, day),
-    )
+    transaction (``llmlog_roll_day``, migration 0004: pg_cron can call it too)."""
+    conn.execute("SELECT llmlog_roll_day(%s)", (day,))
 
 
 def _partition_size(conn: psycopg.Connection, name: str) -> int:

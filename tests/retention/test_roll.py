@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -121,3 +122,15 @@ def test_latency_is_exact_while_rows_exist(
     got = {r["feature"]: r for r in json.loads(result.out)}
     assert (got["search"]["p50_ms"], got["search"]["approximate"]) == (200.0, False)
     assert got["chat"]["calls"] == 10  # the calls without latency are not counted
+
+
+def test_the_readme_pg_cron_statement_rolls_the_changed_days(
+    march: list[Record], store: psycopg.Connection
+) -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    statement = readme.split("SELECT cron.schedule('llmlog-roll', '15 0 * * *', $$")[1]
+    statement = statement.split("$$);")[0]
+    store.execute(statement)  # the March days were written after they closed: all changed
+    rolled = store.execute("SELECT count(DISTINCT day), sum(calls) FROM llm_calls_daily")
+    assert rolled.fetchone() == (10, 40)
+    assert retain(store, "2026-03-11T00:30+00:00").plan.roll == []
