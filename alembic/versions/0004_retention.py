@@ -98,7 +98,9 @@ def upgrade() -> None:
         sa.Column("rolled_changes", sa.BigInteger(), comment="changes when last rolled up"),
         sa.Column("rolled_at", TZ),
         sa.Column("archived_at", TZ, comment="full rows written to Parquet"),
+        sa.Column("archived_changes", sa.BigInteger(), comment="changes when last archived"),
         sa.Column("stripped_at", TZ, comment="content removed (the metadata stays)"),
+        sa.Column("stripped_changes", sa.BigInteger(), comment="changes when last stripped"),
         sa.Column("dropped_at", TZ, comment="partition dropped: only the rollup is left"),
         sa.PrimaryKeyConstraint("day", name="llm_calls_days_pkey"),
     )

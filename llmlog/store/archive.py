@@ -1,6 +1,7 @@
 """A day's full rows to Parquet before retention strips their content.
 
-Written to ``ROOT/day=YYYY-MM-DD/llm_calls.parquet`` (Hive-style, so DuckDB, Spark and
+Written to ``ROOT/day=YYYY-MM-DD/llm_calls.parquet`` (and ``late-N.parquet`` for rows that
+came after the day was stripped) (Hive-style, so DuckDB, Spark and
 Trino read ``day`` as a column) in a directory or any fsspec URL. Each file is written
 under a temporary name and then renamed: a run killed midway leaves no half file, and
 archiving a day again replaces it. JSON columns are stored as their JSON text, ids as
@@ -56,18 +57,37 @@ def _arrow_schema() -> Any:
     return pa.schema([(c.name, arrow(c)) for c in llm_calls.columns]), texts
 
 
-def archive_day(conn: psycopg.Connection, root: str, day: date) -> int:
-    """Write ``day``'s rows under ``root``; returns how many."""
+def archive_day(
+    conn: psycopg.Connection,
+    root: str,
+    day: date,
+    *,
+    part: str = "llm_calls",
+    only_content: bool = False,
+) -> int:
+    """Write ``day``'s rows (``only_content``: those still holding content) to
+    ``root/day=…/PART.parquet``; returns how many."""
     import fsspec
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     schema, texts = _arrow_schema()
     columns = ", ".join(f"{n}::text AS {n}" if n in texts else n for n in schema.names)
+    where = (
+        " WHERE request IS NOT NULL OR response IS NOT NULL OR system_prompt IS NOT NULL "
+        "OR output_text IS NOT NULL"
+        if only_content
+        else ""
+    )
+    if (
+        only_content
+        and not conn.execute(f"SELECT EXISTS (SELECT 1 FROM {name_for(day)}{where})").fetchone()[0]
+    ):  # type: ignore[index]
+        return 0  # no file for a change that brought no content (feedback)
     fs, base = fsspec.core.url_to_fs(root)
     folder = f"{base.rstrip('/')}/day={day.isoformat()}"
     fs.makedirs(folder, exist_ok=True)
-    target, partial = f"{folder}/llm_calls.parquet", f"{folder}/.llm_calls.parquet.partial"
+    target, partial = f"{folder}/{part}.parquet", f"{folder}/.{part}.parquet.partial"
     written = 0
     with (
         conn.transaction(),  # a named cursor needs one
@@ -75,7 +95,7 @@ def archive_day(conn: psycopg.Connection, root: str, day: date) -> int:
         fs.open(partial, "wb") as out,
         pq.ParquetWriter(out, schema, compression="zstd") as writer,
     ):
-        cur.execute(f"SELECT {columns} FROM {name_for(day)} ORDER BY ts, id")
+        cur.execute(f"SELECT {columns} FROM {name_for(day)}{where} ORDER BY ts, id")
         while rows := cur.fetchmany(BATCH):
             batch = pa.RecordBatch.from_pylist(
                 [dict(zip(schema.names, row, strict=True)) for row in rows], schema=schema

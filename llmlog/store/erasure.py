@@ -117,13 +117,14 @@ def _from_archive(root: str, who: Selector, dry_run: bool) -> int:
 
     fs, base = fsspec.core.url_to_fs(root)
     removed = 0
-    for path in sorted(fs.glob(f"{base.rstrip('/')}/day=*/llm_calls.parquet")):
+    for path in sorted(fs.glob(f"{base.rstrip('/')}/day=*/*.parquet")):
         with fs.open(path, "rb") as handle:
             table = pq.read_table(handle)
         match = pc.fill_null(pc.equal(table[who.column], who.value), False)
         hits = pc.sum(match).as_py() or 0
         if hits and not dry_run:
-            partial = path.replace("llm_calls.parquet", ".llm_calls.parquet.partial")
+            folder, name = path.rsplit("/", 1)
+            partial = f"{folder}/.{name}.partial"
             with fs.open(partial, "wb") as out:
                 pq.write_table(table.filter(pc.invert(match)), out, compression="zstd")
             fs.mv(partial, path)

@@ -123,8 +123,8 @@ def plan(conn: psycopg.Connection, policy: Policy) -> Plan:
     state = {
         row[0]: row[1:]
         for row in conn.execute(
-            "SELECT day, changes, rolled_changes, stripped_at, dropped_at, archived_at "
-            "FROM llm_calls_days"
+            "SELECT day, changes, rolled_changes, stripped_changes, dropped_at, "
+            "archived_changes, stripped_at FROM llm_calls_days"
         )
     }
     # A dropped day keeps its rollup: rows that came late for it (into a partition made
@@ -137,8 +137,10 @@ def plan(conn: psycopg.Connection, policy: Policy) -> Plan:
         changes, rolled, *_ = state.get(day, (0, None))
         return rolled is None or rolled != changes
 
-    stripped = {d for d, s in state.items() if s[2] is not None}
-    archived = {d for d, s in state.items() if s[4] is not None}
+    # Stripped or archived as the day is now: a late write brings content back (strip
+    # again; its rows go to the archive first).
+    stripped = {d for d, s in state.items() if s[2] == s[0]}
+    archived = {d for d, s in state.items() if s[4] == s[0]}
     leaving = [d for d in sorted(existing) if d < policy.strip_before and d not in stripped]
     return Plan(
         roll=[d for d in closed if stale(d)],
@@ -177,12 +179,7 @@ def run(conn: psycopg.Connection, policy: Policy, *, dry_run: bool = False) -> R
                 roll_day(conn, day)
         textindex.index_days(conn, todo.index)
         for day in todo.archive:
-            archive.archive_day(conn, policy.archive, day)  # type: ignore[arg-type]
-            conn.execute(
-                "INSERT INTO llm_calls_days (day, archived_at) VALUES (%s, now()) "
-                "ON CONFLICT (day) DO UPDATE SET archived_at = now()",
-                (day,),
-            )
+            archive_day(conn, policy.archive, day)  # type: ignore[arg-type]
         for day in todo.strip:
             before, after = strip_day(conn, day)
             result.bytes_before += before
@@ -193,6 +190,27 @@ def run(conn: psycopg.Connection, policy: Policy, *, dry_run: bool = False) -> R
         return result
     finally:
         conn.execute("SELECT pg_advisory_unlock(%s)", (RETENTION_LOCK,))
+
+
+def archive_day(conn: psycopg.Connection, root: str, day: date) -> None:
+    """Write ``day``'s rows to the archive: all of them the first time (or until the day is
+    stripped); once stripped, the rows a late write brought with content, to a file of
+    their own."""
+    changes, stripped = conn.execute(
+        "SELECT coalesce(max(changes), 0), bool_or(stripped_at IS NOT NULL) "
+        "FROM llm_calls_days WHERE day = %s",
+        (day,),
+    ).fetchone()  # type: ignore[misc]
+    if stripped:
+        archive.archive_day(conn, root, day, part=f"late-{changes}", only_content=True)
+    else:
+        archive.archive_day(conn, root, day)
+    conn.execute(
+        "INSERT INTO llm_calls_days (day, archived_at, archived_changes) "
+        "VALUES (%s, now(), %s) "
+        "ON CONFLICT (day) DO UPDATE SET archived_at = now(), archived_changes = %s",
+        (day, changes, changes),
+    )
 
 
 def roll_day(conn: psycopg.Connection, day: date) -> None:
@@ -235,8 +253,9 @@ def strip_day(conn: psycopg.Connection, day: date) -> tuple[int, int]:
         conn.execute(f"TRUNCATE {name}")
         conn.execute(f"INSERT INTO {name} SELECT * FROM llmlog_stripped")
         conn.execute(
-            "INSERT INTO llm_calls_days (day, stripped_at) VALUES (%s, now()) "
-            "ON CONFLICT (day) DO UPDATE SET stripped_at = now()",
+            "INSERT INTO llm_calls_days AS s (day, stripped_at, stripped_changes) "
+            "VALUES (%s, now(), 0) "
+            "ON CONFLICT (day) DO UPDATE SET stripped_at = now(), stripped_changes = s.changes",
             (day,),
         )
     return before, _partition_size(conn, name)

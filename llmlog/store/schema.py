@@ -142,7 +142,9 @@ llm_calls_days = Table(
     Column("rolled_changes", BigInteger, comment="changes when last rolled up"),
     Column("rolled_at", TZ),
     Column("archived_at", TZ, comment="full rows written to Parquet"),
+    Column("archived_changes", BigInteger, comment="changes when last archived"),
     Column("stripped_at", TZ, comment="content removed (the metadata stays)"),
+    Column("stripped_changes", BigInteger, comment="changes when last stripped"),
     Column("dropped_at", TZ, comment="partition dropped: only the rollup is left"),
     PrimaryKeyConstraint("day", name="llm_calls_days_pkey"),
 )

@@ -72,3 +72,32 @@ def test_archive_goes_to_any_fsspec_url(march: list[Record], store: psycopg.Conn
         table = pq.read_table(handle)
     assert table.num_rows == 4
     assert str(table.schema.field("cost_usd").type) == "decimal128(20, 10)"
+
+
+def test_a_late_row_in_a_stripped_day_is_archived_then_stripped(
+    march: list[Record], store: psycopg.Connection, tmp_path: Path
+) -> None:
+    from llmlog.capture.feedback import set_feedback
+    from llmlog.ids import new_id, ts_of
+    from llmlog.store.batch import BatchWriter
+    from tests.retention.conftest import at, day_calls
+
+    root = tmp_path / "archive"
+    retain(store, NOW, hot=9, archive=str(root))  # 1 March archived and stripped
+    late = day_calls("2026-03-01", 1)[0]
+    late["id"] = new_id(at("2026-03-01", 23))
+    late["ts"] = ts_of(late["id"])
+    BatchWriter(store).write([late])  # content back in a stripped day
+    assert set_feedback(store, march[0]["id"], "up")  # a change with no content
+    again = retain(store, NOW, hot=9, archive=str(root))
+    assert [d.isoformat() for d in again.plan.strip] == ["2026-03-01"]
+    assert store.execute(
+        "SELECT count(*) FROM llm_calls WHERE output_text IS NOT NULL AND ts < '2026-03-02'"
+    ).fetchone() == (0,)
+    files = sorted(p.name for p in (root / "day=2026-03-01").glob("*.parquet"))
+    assert files == ["late-3.parquet", "llm_calls.parquet"]  # late-N: the day's Nth change
+    rows = duckdb.sql(
+        f"SELECT count(*), count(output_text) FROM read_parquet('{root}/*/*.parquet')"
+    ).fetchall()
+    assert rows == [(5, 5)]  # the four first written, and the late one, with content
+    assert retain(store, NOW, hot=9, archive=str(root)).plan.rows() == []
