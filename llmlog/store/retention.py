@@ -15,8 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from llmlog.errors import LlmlogError, UsageError
-from llmlog.reports import textindex
-from llmlog.store import archive, partitions
+from llmlog.store import archive, partitions, textindex
 from llmlog.store.partitions import name_for
 
 if TYPE_CHECKING:

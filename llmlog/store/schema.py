@@ -91,7 +91,7 @@ llm_calls = Table(
     Index("ix_llm_calls_replay_of", "replay_of", postgresql_where=text("replay_of IS NOT NULL")),
     # Covering index for the window aggregates: index-only scans read ~140 B per call
     # instead of the ~1.2 KB heap row (migration 0002). The --grep text index is per closed
-    # day (llmlog.reports.textindex), so it has no definition here.
+    # day (llmlog.store.textindex), so it has no definition here.
     Index("ix_llm_calls_report", "ts", postgresql_include=list(REPORT_COLUMNS)),
     postgresql_partition_by="RANGE (ts)",
 )

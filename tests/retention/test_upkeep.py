@@ -13,8 +13,7 @@ from typing import Any
 
 import psycopg
 
-from llmlog.reports import textindex
-from llmlog.store import partitions, retention
+from llmlog.store import partitions, retention, textindex
 from llmlog.store.records import Record
 from tests.cli.run import assert_one_line_error, llmlog
 from tests.retention.conftest import MARCH, retain
