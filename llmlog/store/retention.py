@@ -98,12 +98,16 @@ class Result:
             f"rolled {_days(p.roll)}, text-indexed {_days(p.index)}, "
             f"archived {_days(p.archive)}, "
             f"stripped {_days(p.strip)}, dropped {_days(p.drop)}, "
-            f"{_size(self.bytes_freed)} freed, {len(p.ahead)} partitions created ahead"
+            f"{_size(self.bytes_freed)} freed, {_count(len(p.ahead), 'partition')} created ahead"
         )
 
 
 def _days(days: list[date]) -> str:
-    return f"{len(days)} day" + ("" if len(days) == 1 else "s")
+    return _count(len(days), "day")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _size(n: int) -> str:
