@@ -64,7 +64,7 @@ def build() -> None:
     print(f"llmlog demo: {loaded.calls:,} calls in {loaded.seconds:.0f} s")
     roll_up(conn, end.date() - timedelta(days=ROLLED_AFTER_DAYS))
     conn.execute("VACUUM ANALYZE")
-    from llmlog.reports import textindex
+    from llmlog.store import textindex
 
     started = time.perf_counter()
     days = textindex.index_closed_days(conn)

@@ -14,21 +14,22 @@
 -- param status: text = null
 -- param grep: text = null
 -- param grep_like: text = null
-WITH hot_from AS (  -- the first day of the window not rolled up: hot rows before it are skipped
-  SELECT min(d)::date::timestamp AT TIME ZONE 'UTC' AS ts
-  FROM generate_series(
-    (%(since)s::timestamptz AT TIME ZONE 'UTC')::date,
-    greatest((%(since)s::timestamptz AT TIME ZONE 'UTC')::date,
-             (SELECT max(day) FROM llm_calls_daily) + 1),
-    interval '1 day') AS d
-  WHERE NOT EXISTS (SELECT 1 FROM llm_calls_daily WHERE day = d::date)
+WITH rolled AS (  -- days read from llm_calls_daily, not from rows (their rows gone, or not needed)
+  SELECT llmlog_rolled_days(%(since)s, %(until)s,
+    %(user_id)s::text IS NOT NULL OR %(trace_id)s::text IS NOT NULL
+    OR %(status)s::text IS NOT NULL OR %(grep)s::text IS NOT NULL) AS days
 ),
-hot AS (
+hot AS (  -- the rows of the other days, range by range (each scan prunes its partitions)
   SELECT (ts AT TIME ZONE 'UTC')::date AS day, feature, count(*) AS calls,
          count(*) FILTER (WHERE status = 'error') AS errors, sum(cost_usd) AS cost_usd,
-         sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens
+         coalesce(sum(input_tokens), 0) AS input_tokens,
+         coalesce(sum(output_tokens), 0) AS output_tokens
+  FROM llmlog_hot_ranges(%(since)s, %(until)s, (SELECT days FROM rolled)) AS r,
+  LATERAL (
+  SELECT ts, feature, status, cost_usd, input_tokens, output_tokens
   FROM llm_calls
-  WHERE ts >= %(since)s AND ts < %(until)s AND ts >= (SELECT ts FROM hot_from)
+  WHERE ts >= %(since)s AND ts < %(until)s  -- pruned at plan time to the window
+    AND ts >= r.lo AND ts < r.hi  -- and at run time to the range
   AND (%(feature)s::text IS NULL OR feature = %(feature)s)
   AND (%(model)s::text IS NULL OR model = %(model)s)
   AND (%(provider)s::text IS NULL OR provider = %(provider)s)
@@ -41,17 +42,17 @@ hot AS (
        tool_calls::text) ILIKE %(grep_like)s)
   AND (%(grep)s::text IS NULL OR llmlog_text(system_prompt, output_text, request, tool_calls)
        @@ websearch_to_tsquery('simple', %(grep)s))
+  OFFSET 0  -- kept a subquery: one parameterised scan per range
+  ) AS c
   GROUP BY day, feature
-),
-rolled AS (  -- days already rolled up into llm_calls_daily: read there, not from hot rows
-  SELECT llmlog_rolled_days(%(since)s, %(until)s) AS days
 ),
 cold AS (
   SELECT d.day, d.feature, sum(d.calls) AS calls, sum(d.errors) AS errors,
          sum(d.cost_usd) AS cost_usd, sum(d.input_tokens) AS input_tokens,
          sum(d.output_tokens) AS output_tokens
   FROM llm_calls_daily d
-  WHERE d.day >= (%(since)s::timestamptz AT TIME ZONE 'UTC')::date
+  WHERE d.day = ANY ((SELECT days FROM rolled)::date[])
+    AND d.day >= (%(since)s::timestamptz AT TIME ZONE 'UTC')::date
     AND (d.day::timestamp AT TIME ZONE 'UTC') < %(until)s
     AND (%(feature)s::text IS NULL OR d.feature = %(feature)s)
     AND (%(model)s::text IS NULL OR d.model = %(model)s)
@@ -64,7 +65,7 @@ cold AS (
   GROUP BY d.day, d.feature
 ),
 both_tiers AS (
-  SELECT * FROM hot WHERE NOT (day = ANY ((SELECT days FROM rolled)::date[]))
+  SELECT * FROM hot
   UNION ALL
   SELECT * FROM cold
 )

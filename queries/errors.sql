@@ -13,15 +13,21 @@
 -- param status: text = null
 -- param grep: text = null
 -- param grep_like: text = null
-WITH rolled AS (  -- days already rolled up into llm_calls_daily: read there, not from hot rows
-  SELECT llmlog_rolled_days(%(since)s, %(until)s) AS days
+WITH rolled AS (  -- days read from llm_calls_daily, not from rows (their rows gone, or not needed)
+  SELECT llmlog_rolled_days(%(since)s, %(until)s,
+    %(user_id)s::text IS NOT NULL OR %(trace_id)s::text IS NOT NULL
+    OR %(status)s::text IS NOT NULL OR %(grep)s::text IS NOT NULL) AS days
 ),
 hot AS (
   SELECT error_type, model, feature, count(*) AS errors, min(ts) AS first_seen,
          max(ts) AS last_seen, (array_agg(id ORDER BY ts DESC))[1] AS example_id
+  FROM llmlog_hot_ranges(%(since)s, %(until)s, (SELECT days FROM rolled)) AS r,
+  LATERAL (
+  SELECT id, ts, error_type, model, feature
   FROM llm_calls
-  WHERE status = 'error' AND ts >= %(since)s AND ts < %(until)s
-    AND NOT ((ts AT TIME ZONE 'UTC')::date = ANY ((SELECT days FROM rolled)::date[]))
+  WHERE status = 'error'
+    AND ts >= %(since)s AND ts < %(until)s  -- pruned at plan time to the window
+    AND ts >= r.lo AND ts < r.hi  -- and at run time to the range
   AND (%(feature)s::text IS NULL OR feature = %(feature)s)
   AND (%(model)s::text IS NULL OR model = %(model)s)
   AND (%(provider)s::text IS NULL OR provider = %(provider)s)
@@ -34,6 +40,8 @@ hot AS (
        tool_calls::text) ILIKE %(grep_like)s)
   AND (%(grep)s::text IS NULL OR llmlog_text(system_prompt, output_text, request, tool_calls)
        @@ websearch_to_tsquery('simple', %(grep)s))
+  OFFSET 0  -- kept a subquery: one parameterised scan per range
+  ) AS c
   GROUP BY error_type, model, feature
 ),
 cold AS (
@@ -41,7 +49,8 @@ cold AS (
          min(d.day)::timestamp AT TIME ZONE 'UTC' AS first_seen,
          (max(d.day) + 1)::timestamp AT TIME ZONE 'UTC' AS last_seen, NULL::uuid AS example_id
   FROM llm_calls_daily d
-  WHERE d.day >= (%(since)s::timestamptz AT TIME ZONE 'UTC')::date
+  WHERE d.day = ANY ((SELECT days FROM rolled)::date[])
+    AND d.day >= (%(since)s::timestamptz AT TIME ZONE 'UTC')::date
     AND (d.day::timestamp AT TIME ZONE 'UTC') < %(until)s
     AND (%(feature)s::text IS NULL OR d.feature = %(feature)s)
     AND (%(model)s::text IS NULL OR d.model = %(model)s)

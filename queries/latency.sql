@@ -17,8 +17,8 @@
 -- param status: text = null
 -- param grep: text = null
 -- param grep_like: text = null
-WITH rolled AS (  -- days already rolled up into llm_calls_daily: read there, not from hot rows
-  SELECT llmlog_rolled_days(%(since)s, %(until)s) AS days
+WITH rolled AS (  -- days read from llm_calls_daily, not from rows (their rows gone, or not needed)
+  SELECT llmlog_rolled_days(%(since)s, %(until)s, true) AS days  -- exact while rows exist
 ),
 hot AS NOT MATERIALIZED (  -- read by exact, and by hot_buckets only when days are rolled up
   SELECT
@@ -29,9 +29,12 @@ hot AS NOT MATERIALIZED (  -- read by exact, and by hot_buckets only when days a
            AS prompt_version,
          CASE WHEN 'tenant_id' = ANY(%(by)s::text[]) THEN tenant_id END AS tenant_id,
          CASE WHEN %(metric)s = 'ttft' THEN ttft_ms ELSE latency_ms END AS ms
+  FROM llmlog_hot_ranges(%(since)s, %(until)s, (SELECT days FROM rolled)) AS r,
+  LATERAL (
+  SELECT feature, model, provider, prompt_version, tenant_id, ttft_ms, latency_ms
   FROM llm_calls
-  WHERE ts >= %(since)s AND ts < %(until)s
-    AND NOT ((ts AT TIME ZONE 'UTC')::date = ANY ((SELECT days FROM rolled)::date[]))
+  WHERE ts >= %(since)s AND ts < %(until)s  -- pruned at plan time to the window
+    AND ts >= r.lo AND ts < r.hi  -- and at run time to the range
   AND (%(feature)s::text IS NULL OR feature = %(feature)s)
   AND (%(model)s::text IS NULL OR model = %(model)s)
   AND (%(provider)s::text IS NULL OR provider = %(provider)s)
@@ -44,6 +47,8 @@ hot AS NOT MATERIALIZED (  -- read by exact, and by hot_buckets only when days a
        tool_calls::text) ILIKE %(grep_like)s)
   AND (%(grep)s::text IS NULL OR llmlog_text(system_prompt, output_text, request, tool_calls)
        @@ websearch_to_tsquery('simple', %(grep)s))
+  OFFSET 0  -- kept a subquery: one parameterised scan per range
+  ) AS c
 ),
 cold AS (
   SELECT
@@ -55,7 +60,8 @@ cold AS (
          CASE WHEN 'tenant_id' = ANY(%(by)s::text[]) THEN d.tenant_id END AS tenant_id,
          CASE WHEN %(metric)s = 'ttft' THEN d.ttft_hist ELSE d.latency_hist END AS hist
   FROM llm_calls_daily d
-  WHERE d.day >= (%(since)s::timestamptz AT TIME ZONE 'UTC')::date
+  WHERE d.day = ANY ((SELECT days FROM rolled)::date[])
+    AND d.day >= (%(since)s::timestamptz AT TIME ZONE 'UTC')::date
     AND (d.day::timestamp AT TIME ZONE 'UTC') < %(until)s
     AND (%(feature)s::text IS NULL OR d.feature = %(feature)s)
     AND (%(model)s::text IS NULL OR d.model = %(model)s)

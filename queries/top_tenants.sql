@@ -15,13 +15,23 @@
 -- param status: text = null
 -- param grep: text = null
 -- param grep_like: text = null
-WITH hot AS (
+WITH rolled AS (  -- days read from llm_calls_daily, not from rows (their rows gone, or not needed)
+  SELECT llmlog_rolled_days(%(since)s, %(until)s,
+    %(user_id)s::text IS NOT NULL OR %(trace_id)s::text IS NOT NULL
+    OR %(status)s::text IS NOT NULL OR %(grep)s::text IS NOT NULL) AS days
+),
+hot AS (
   SELECT tenant_id, (ts AT TIME ZONE 'UTC')::date AS day, count(*) AS calls,
          count(*) FILTER (WHERE status = 'error') AS errors,
          coalesce(sum(input_tokens), 0) AS input_tokens,
          coalesce(sum(output_tokens), 0) AS output_tokens, sum(cost_usd) AS cost_usd
+  FROM llmlog_hot_ranges(%(since)s, %(until)s, (SELECT days FROM rolled)) AS r,
+  LATERAL (
+  SELECT ts, tenant_id, status, input_tokens, output_tokens, cost_usd
   FROM llm_calls
-  WHERE ts >= %(since)s AND ts < %(until)s AND tenant_id IS NOT NULL
+  WHERE ts >= %(since)s AND ts < %(until)s  -- pruned at plan time to the window
+    AND ts >= r.lo AND ts < r.hi  -- and at run time to the range
+    AND tenant_id IS NOT NULL
   AND (%(feature)s::text IS NULL OR feature = %(feature)s)
   AND (%(model)s::text IS NULL OR model = %(model)s)
   AND (%(provider)s::text IS NULL OR provider = %(provider)s)
@@ -34,17 +44,17 @@ WITH hot AS (
        tool_calls::text) ILIKE %(grep_like)s)
   AND (%(grep)s::text IS NULL OR llmlog_text(system_prompt, output_text, request, tool_calls)
        @@ websearch_to_tsquery('simple', %(grep)s))
+  OFFSET 0  -- kept a subquery: one parameterised scan per range
+  ) AS c
   GROUP BY tenant_id, day
-),
-rolled AS (  -- days already rolled up into llm_calls_daily: read there, not from hot rows
-  SELECT llmlog_rolled_days(%(since)s, %(until)s) AS days
 ),
 cold AS (
   SELECT d.tenant_id, d.day, sum(d.calls) AS calls, sum(d.errors) AS errors,
          sum(d.input_tokens) AS input_tokens, sum(d.output_tokens) AS output_tokens,
          sum(d.cost_usd) AS cost_usd
   FROM llm_calls_daily d
-  WHERE d.day >= (%(since)s::timestamptz AT TIME ZONE 'UTC')::date
+  WHERE d.day = ANY ((SELECT days FROM rolled)::date[])
+    AND d.day >= (%(since)s::timestamptz AT TIME ZONE 'UTC')::date
     AND (d.day::timestamp AT TIME ZONE 'UTC') < %(until)s
     AND (%(feature)s::text IS NULL OR d.feature = %(feature)s)
     AND (%(model)s::text IS NULL OR d.model = %(model)s)
@@ -58,7 +68,7 @@ cold AS (
   GROUP BY d.tenant_id, d.day
 ),
 days AS (
-  SELECT * FROM hot WHERE NOT (day = ANY ((SELECT days FROM rolled)::date[]))
+  SELECT * FROM hot
   UNION ALL
   SELECT * FROM cold
 ),

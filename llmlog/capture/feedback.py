@@ -38,9 +38,12 @@ def set_feedback(
     """Set a call's feedback (and note, when given); False when no stored call has that id."""
     at = id_time(call_id)  # None for an id made by another tool: looked for in every day
     where, key = ("id = %s", (call_id,)) if at is None else ("id = %s AND ts = %s", (call_id, at))
-    cur = conn.execute(
-        "UPDATE llm_calls SET feedback = %s, feedback_note = coalesce(%s, feedback_note) "
-        f"WHERE {where}",
+    # One statement: the change and the mark that makes retention roll a closed day again.
+    row = conn.execute(
+        "WITH changed AS (UPDATE llm_calls SET feedback = %s, "
+        f"feedback_note = coalesce(%s, feedback_note) WHERE {where} "
+        "RETURNING (ts AT TIME ZONE 'UTC')::date AS day) "
+        "SELECT count(*), llmlog_days_changed(array_agg(day)) FROM changed",
         (parse_value(value), note, *key),
-    )
-    return cur.rowcount > 0
+    ).fetchone()
+    return bool(row and row[0])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +50,8 @@ def recost(
     if changes and not dry_run:
         with conn.transaction(), conn.cursor() as cur:
             cur.executemany("UPDATE llm_calls SET cost_usd = %s WHERE id = %s AND ts = %s", changes)
+            days = sorted({ts.astimezone(UTC).date() for _, _, ts in changes})
+            cur.execute("SELECT llmlog_days_changed(%s)", (days,))  # retention rolls them again
     return sorted(by_model.values(), key=lambda e: e["model"] or "")
 
 

@@ -17,6 +17,7 @@ from llmlog.cli import (
     evals_cmd,
     replay_cmd,
     report_cmds,
+    retention_cmd,
     startup,
     store_cmds,
 )
@@ -64,6 +65,7 @@ report_cmds.register(app)
 capture_cmds.register(app)
 replay_cmd.register(app)
 evals_cmd.register(app)
+retention_cmd.register(app)
 
 
 def main() -> None:

@@ -60,7 +60,7 @@ def open_store(cli_db: str | None = None) -> tuple[str, psycopg.Connection]:
 
 def reset(conn: psycopg.Connection) -> None:
     """Empty the store's calls and daily roll-ups."""
-    conn.execute("TRUNCATE llm_calls, llm_calls_daily")
+    conn.execute("TRUNCATE llm_calls, llm_calls_daily, llm_calls_days")
 
 
 def load(

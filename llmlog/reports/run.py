@@ -141,7 +141,7 @@ def index_text_for(conn: psycopg.Connection, values: Mapping[str, Any]) -> None:
     """Before a full-text search: index the closed days of its window that still lack it."""
     from datetime import date
 
-    from llmlog.reports import textindex
+    from llmlog.store import textindex
 
     since, until = values.get("since"), values.get("until")
     first = since.date() if since else date.min

@@ -87,9 +87,10 @@ def _spool() -> dict[str, Any]:
 
 def _contents(conn: Any) -> dict[str, Any]:
     hot = conn.execute("SELECT count(*), min(ts), max(ts) FROM llm_calls").fetchone()
-    cold = conn.execute(
+    cold = conn.execute(  # the days left only as rollups (a rolled day's rows may remain)
         "SELECT coalesce(sum(calls), 0), count(DISTINCT day), min(day), max(day) "
-        "FROM llm_calls_daily"
+        "FROM llm_calls_daily d WHERE NOT EXISTS (SELECT 1 FROM llm_calls_days s "
+        "WHERE s.day = d.day AND s.dropped_at IS NULL)"
     ).fetchone()
     size = conn.execute(
         "SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0) "

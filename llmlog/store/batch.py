@@ -15,12 +15,13 @@ no second pass over the text as with psycopg's ``write_row``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
 import uuid
-from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -90,9 +91,12 @@ class BatchWriter:
         if not rows:
             return 0
         self._ensure_partitions(days)
-        return self._write_rows(rows, rejects)
+        today = datetime.now(UTC).date()
+        return self._write_rows(rows, rejects, sorted(d for d in days if d < today))
 
-    def _write_rows(self, rows: list[bytes], rejects: list[Reject] | None) -> int:
+    def _write_rows(
+        self, rows: list[bytes], rejects: list[Reject] | None, closed: list[date]
+    ) -> int:
         import psycopg
 
         try:
@@ -100,10 +104,11 @@ class BatchWriter:
                 # One statement, all or nothing by itself: no BEGIN and COMMIT round
                 # trips (~60 us a call of the store thread's CPU where batches are small,
                 # as for an application streaming long answers).
-                self._copy(rows, "llm_calls")
+                with self._marking(closed):
+                    self._copy(rows, "llm_calls")
                 return len(rows)
             except psycopg.errors.UniqueViolation:
-                return self._write_idempotent(rows)
+                return self._write_idempotent(rows, closed)
         except (psycopg.DataError, psycopg.IntegrityError, UnicodeError) as exc:
             if rejects is None:
                 raise
@@ -111,7 +116,20 @@ class BatchWriter:
                 rejects.append((from_row(rows[0]), str(exc).strip().splitlines()[0]))
                 return 0
             half = len(rows) // 2
-            return self._write_rows(rows[:half], rejects) + self._write_rows(rows[half:], rejects)
+            return self._write_rows(rows[:half], rejects, closed) + self._write_rows(
+                rows[half:], rejects, closed
+            )
+
+    @contextlib.contextmanager
+    def _marking(self, closed: list[date]) -> Iterator[None]:
+        """Rows for days that have closed (a late spool, an old demo) are written in one
+        transaction with a mark that makes retention roll those days again."""
+        if not closed:
+            yield
+            return
+        with self.conn.transaction():
+            yield
+            self.conn.execute("SELECT llmlog_days_changed(%s)", (closed,))
 
     def _ensure_partitions(self, days: set[date]) -> None:
         days = days - self._days
@@ -135,8 +153,8 @@ class BatchWriter:
             if chunk:
                 copy.write(b"".join(chunk))
 
-    def _write_idempotent(self, rows: list[bytes]) -> int:
-        with self.conn.transaction():
+    def _write_idempotent(self, rows: list[bytes], closed: list[date]) -> int:
+        with self._marking(closed), self.conn.transaction():
             self.conn.execute(
                 "CREATE TEMP TABLE IF NOT EXISTS llmlog_stage "
                 "(LIKE llm_calls INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"

@@ -92,7 +92,7 @@ llm_calls = Table(
     Index("ix_llm_calls_replay_of", "replay_of", postgresql_where=text("replay_of IS NOT NULL")),
     # Covering index for the window aggregates: index-only scans read ~140 B per call
     # instead of the ~1.2 KB heap row (migration 0002). The --grep text index is per closed
-    # day (llmlog.reports.textindex), so it has no definition here.
+    # day (llmlog.store.textindex), so it has no definition here.
     Index("ix_llm_calls_report", "ts", postgresql_include=list(REPORT_COLUMNS)),
     postgresql_partition_by="RANGE (ts)",
 )
@@ -116,7 +116,7 @@ llm_calls_daily = Table(
     Column("cache_read_tokens", BigInteger, nullable=False),
     Column("cache_write_tokens", BigInteger, nullable=False),
     Column("reasoning_tokens", BigInteger, nullable=False),
-    Column("cost_usd", COST, nullable=False),
+    Column("cost_usd", COST, comment="NULL when no call of the group had a price"),
     Column("latency_ms_sum", Double, nullable=False),
     Column("latency_ms_max", Double),
     Column("latency_hist", ARRAY(Integer), nullable=False),
@@ -156,4 +156,37 @@ llm_eval_exported = Table(
     Column("call_ts", TZ, nullable=False),
     PrimaryKeyConstraint("export_id", "call_id", name="llm_eval_exported_pkey"),
     Index("ix_llm_eval_exported_call", "call_id"),
+)
+
+llm_calls_days = Table(
+    "llm_calls_days",
+    metadata,
+    Column("day", Date, nullable=False),
+    Column(
+        "changes",
+        BigInteger,
+        nullable=False,
+        server_default=text("0"),
+        comment="bumped by every write to the day after it closed",
+    ),
+    Column("rolled_changes", BigInteger, comment="changes when last rolled up"),
+    Column("rolled_at", TZ),
+    Column("archived_at", TZ, comment="full rows written to Parquet"),
+    Column("archived_changes", BigInteger, comment="changes when last archived"),
+    Column("stripped_at", TZ, comment="content removed (the metadata stays)"),
+    Column("stripped_changes", BigInteger, comment="changes when last stripped"),
+    Column("dropped_at", TZ, comment="partition dropped: only the rollup is left"),
+    PrimaryKeyConstraint("day", name="llm_calls_days_pkey"),
+)
+
+llm_erasures = Table(
+    "llm_erasures",
+    metadata,
+    Column("at", TZ, nullable=False, server_default=text("now()")),
+    Column("selector", Text, nullable=False, comment="user_id or tenant_id"),
+    Column("value_sha256", Text, nullable=False),
+    Column("calls", BigInteger, nullable=False),
+    Column("rollups", BigInteger, nullable=False),
+    Column("archive_rows", BigInteger, nullable=False),
+    Column("spool_lines", BigInteger, nullable=False),
 )

@@ -69,10 +69,20 @@ def daily_row(day: str, **values: Any) -> dict[str, Any]:
 
 
 def roll_up(store: psycopg.Connection, *rows: dict[str, Any]) -> None:
+    """Daily rows as retention would leave them: current, and marked dropped on days
+    without rows in llm_calls (reports then read those days only from the rollup)."""
     for row in rows:
         names = ", ".join(row)
         marks = ", ".join(f"%({k})s" for k in row)
         store.execute(f"INSERT INTO llm_calls_daily ({names}) VALUES ({marks})", row)
+        store.execute(
+            "INSERT INTO llm_calls_days AS s (day, rolled_changes, rolled_at, dropped_at) "
+            "SELECT %(day)s, 0, now(), CASE WHEN NOT EXISTS (SELECT 1 FROM llm_calls "
+            "WHERE (ts AT TIME ZONE 'UTC')::date = %(day)s::date) THEN now() END "
+            "ON CONFLICT (day) DO UPDATE SET rolled_changes = s.changes, "
+            "dropped_at = excluded.dropped_at",
+            row,
+        )
 
 
 @pytest.fixture
@@ -119,7 +129,7 @@ def test_rolled_up_days_come_from_the_daily_table(
     march: None, llmlog: Any, store: psycopg.Connection
 ) -> None:
     # 3 Mar is rolled up (its aggregate says 2.5$, not the hot row's 2$); 4 Mar exists only
-    # in llm_calls_daily. A user filter cannot apply to rolled-up days.
+    # in llm_calls_daily. A user filter reads rows: none for 4 Mar, whose rows are gone.
     roll_up(
         store,
         daily_row("2026-03-03", cost_usd=Decimal("2.5")),
@@ -139,8 +149,8 @@ def test_rolled_up_days_come_from_the_daily_table(
 def test_window_starting_on_rolled_up_days_counts_them_once(
     march: None, llmlog: Any, store: psycopg.Connection
 ) -> None:
-    # 2 and 3 Mar are rolled up while their hot rows are still there (content not yet
-    # dropped): the hot scan starts after them, and they count once, from the daily table.
+    # 2 and 3 Mar are rolled up while their rows are still there: 3 Mar counts once, from
+    # the daily table; 2 Mar, only half in the window, from its rows (the call at 12:00).
     roll_up(
         store,
         daily_row("2026-03-02", cost_usd=Decimal("1.5")),
@@ -149,7 +159,7 @@ def test_window_starting_on_rolled_up_days_counts_them_once(
     window = ("--since", "2026-03-02T12:00", "--until", "2026-05-01", "-f", "json")
     got = rows(llmlog("cost-by-feature", "--by", "day", *window))
     assert [(r["day"], r["calls"], r["cost_usd"]) for r in got] == [
-        ("2026-03-02", 1, 1.5),
+        ("2026-03-02", 1, 1.0),
         ("2026-03-03", 1, 2.5),
         ("2026-03-09", 1, 4.0),
         ("2026-04-01", 1, 8.0),
