@@ -1,8 +1,9 @@
 """``llmlog forget``: a user's or a tenant's calls removed from everywhere llmlog keeps them.
 
 Rows (content kept or stripped) and the replays of those calls go by DELETE in one
-transaction, with their days marked changed so retention rolls them again; a tenant's
-rollups go too (rollups hold no user ids). The Parquet archive and the spool are
+transaction, with their days marked changed so retention rolls them again, and so do
+their ids in sample-evals' export history; a tenant's rollups go too (rollups hold no
+user ids). The Parquet archive and the spool are
 rewritten without the matching rows first, each file replaced whole. An audit row in
 ``llm_erasures`` records when, the kind of selector, a SHA-256 of its value and the
 counts, never the content.
@@ -43,6 +44,7 @@ class Erased:
     archive_rows: int = 0
     spool_lines: int = 0
     spool_files_in_use: int = 0
+    eval_exports: int = 0  # entries of sample-evals' export history naming the calls
 
 
 def forget(
@@ -63,18 +65,26 @@ def forget(
         if dry_run:
             erased.calls = _count(conn, f"SELECT count(*) FROM llm_calls WHERE {col} = %s", who)
             erased.replays = _count(conn, _REPLAYS.format(col=col, verb="SELECT count(*)"), who)
+            erased.eval_exports = _count(
+                conn,
+                "SELECT count(*) FROM llm_eval_exported WHERE call_id IN "
+                f"(SELECT id FROM llm_calls WHERE {col} = %s "
+                f"UNION ALL {_REPLAYS.format(col=col, verb='SELECT id')})",
+                who,
+            )
         else:
             replays = conn.execute(
-                _REPLAYS.format(col=col, verb="DELETE")
-                + " RETURNING (ts AT TIME ZONE 'UTC')::date",
-                (who.value, who.value),
+                _REPLAYS.format(col=col, verb="DELETE") + _GONE, (who.value, who.value)
             ).fetchall()
-            erased.replays = len(replays)
-            days = {r[0] for r in replays}
-            cur = conn.execute(f"DELETE FROM llm_calls WHERE {col} = %s" + _DAYS, (who.value,))
-            gone = [r[0] for r in cur]
-            erased.calls = len(gone)
-            conn.execute("SELECT llmlog_days_changed(%s)", (sorted(set(gone) | days),))
+            calls = conn.execute(
+                f"DELETE FROM llm_calls WHERE {col} = %s" + _GONE, (who.value,)
+            ).fetchall()
+            erased.replays, erased.calls = len(replays), len(calls)
+            gone = replays + calls
+            conn.execute("SELECT llmlog_days_changed(%s)", (sorted({day for _, day in gone}),))
+            erased.eval_exports = conn.execute(
+                "DELETE FROM llm_eval_exported WHERE call_id = ANY(%s)", ([i for i, _ in gone],)
+            ).rowcount
         if col == "tenant_id":
             verb = "SELECT count(*)" if dry_run else "WITH d AS (DELETE"
             tail = "" if dry_run else " RETURNING 1) SELECT count(*) FROM d"
@@ -99,7 +109,7 @@ _REPLAYS = (
 )
 
 
-_DAYS = " RETURNING (ts AT TIME ZONE 'UTC')::date"
+_GONE = " RETURNING id, (ts AT TIME ZONE 'UTC')::date"
 
 
 def _count(conn: psycopg.Connection, sql: str, who: Selector) -> int:

@@ -34,6 +34,15 @@ def test_forgetting_a_user_removes_rows_replays_archive_and_spool_lines(
     spool.mkdir()
     lines = [{"id": "x1", "user_id": "u1"}, {"id": "x2", "user_id": "u2"}]
     (spool / "calls-1-1.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    store.execute(  # an earlier sample-evals export named one of u1's calls and the replay
+        "INSERT INTO llm_eval_exports (id, format, options, calls) "
+        "VALUES ('00000000-0000-7000-8000-000000000001', 'llmlog', '{}', 2)"
+    )
+    for exported in (march[1], replay):
+        store.execute(
+            "INSERT INTO llm_eval_exported VALUES ('00000000-0000-7000-8000-000000000001', %s, %s)",
+            (exported["id"], exported["ts"]),
+        )
 
     dry = llmlog("forget", "--user", "u1", "--archive", str(root), "--dry-run", "-f", "json")
     assert dry.code == 0, dry.err
@@ -44,6 +53,7 @@ def test_forgetting_a_user_removes_rows_replays_archive_and_spool_lines(
         "archive_rows": 5,
         "spool_lines": 1,
         "spool_files_in_use": 0,
+        "eval_exports": 2,
     }
     assert count(store, "SELECT count(*) FROM llm_calls WHERE user_id = 'u1'") == 10
 
@@ -51,6 +61,8 @@ def test_forgetting_a_user_removes_rows_replays_archive_and_spool_lines(
     assert json.loads(done.out)["calls"] == 10
     assert count(store, "SELECT count(*) FROM llm_calls WHERE user_id = 'u1'") == 0
     assert count(store, "SELECT count(*) FROM llm_calls WHERE replay_of IS NOT NULL") == 0
+    assert json.loads(done.out)["eval_exports"] == 2
+    assert count(store, "SELECT count(*) FROM llm_eval_exported") == 0
     archived = duckdb.sql(
         f"SELECT count(*) FILTER (WHERE user_id = 'u1'), count(*) "
         f"FROM read_parquet('{root}/*/*.parquet')"
