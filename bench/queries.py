@@ -50,20 +50,28 @@ def store():  # type: ignore[no-untyped-def]
     return url, connect(url)
 
 
-def build() -> None:
+def fill(rows: int, days: int):  # type: ignore[no-untyped-def]
+    """The store, filled with ``rows`` demo calls over ``days`` days ending this hour unless
+    it holds that many already: (url, connection, the end, or None when nothing was loaded)."""
     url, conn = store()
     have = conn.execute("SELECT count(*) FROM llm_calls").fetchone()[0]
-    if have >= ROWS:
+    if have >= rows:
         print(f"store at {url} already holds {have:,} calls")
-        return
+        return url, conn, None
     from llmlog.demo.load import load, reset
 
     reset(conn)
     end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    loaded = load(url, calls=ROWS, days=DAYS, seed=42, end=end)
+    loaded = load(url, calls=rows, days=days, seed=42, end=end)
     print(f"llmlog demo: {loaded.calls:,} calls in {loaded.seconds:.0f} s")
-    roll_up(conn, end.date() - timedelta(days=ROLLED_AFTER_DAYS))
-    conn.execute("VACUUM ANALYZE")
+    return url, conn, end
+
+
+def build() -> None:
+    _, conn, end = fill(ROWS, DAYS)
+    if end is not None:
+        roll_up(conn, end.date() - timedelta(days=ROLLED_AFTER_DAYS))
+        conn.execute("VACUUM ANALYZE")
     from llmlog.store import textindex
 
     started = time.perf_counter()

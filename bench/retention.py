@@ -34,31 +34,13 @@ ROWS = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
 DAYS = 60
 HOME = os.environ.setdefault("LLMLOG_HOME", f"/tmp/llmlog-retention-bench-{ROWS}")
 
-from bench.queries import median_ms, wall_ms  # noqa: E402  (after LLMLOG_HOME: it sets its own)
-
-
-def store():  # type: ignore[no-untyped-def]
-    from llmlog.store import admin
-    from llmlog.store.connect import connect, resolve_url
-
-    admin.init(None)
-    url = resolve_url()
-    return url, connect(url)
+from bench.queries import fill, median_ms, store, wall_ms  # noqa: E402  (after LLMLOG_HOME: it sets its own)
 
 
 def build() -> None:
-    url, conn = store()
-    have = conn.execute("SELECT count(*) FROM llm_calls").fetchone()[0]
-    if have >= ROWS:
-        print(f"store at {url} already holds {have:,} calls")
-        return
-    from llmlog.demo.load import load, reset
-
-    reset(conn)
-    end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    loaded = load(url, calls=ROWS, days=DAYS, seed=42, end=end)
-    print(f"llmlog demo: {loaded.calls:,} calls in {loaded.seconds:.0f} s")
-    conn.execute("VACUUM ANALYZE")
+    _, conn, end = fill(ROWS, DAYS)
+    if end is not None:
+        conn.execute("VACUUM ANALYZE")
 
 
 def grow() -> None:
