@@ -184,7 +184,7 @@ def run(conn: psycopg.Connection, policy: Policy, *, dry_run: bool = False) -> R
         for day in todo.archive:
             archive_day(conn, policy.archive, day)  # type: ignore[arg-type]
         for day in todo.strip:
-            before, after = strip_day(conn, day)
+            before, after = strip_day(conn, day, archive_root=policy.archive)
             result.bytes_before += before
             result.bytes_after += after
         for day in todo.drop:
@@ -240,14 +240,20 @@ def _stripped_columns() -> str:
     )
 
 
-def strip_day(conn: psycopg.Connection, day: date) -> tuple[int, int]:
+def strip_day(
+    conn: psycopg.Connection, day: date, *, archive_root: str | None = None
+) -> tuple[int, int]:
     """Rewrite ``day``'s partition without its content (tool calls keep their ids and
     names): copied aside, truncated, copied back, in one transaction. No row is updated,
-    so no dead tuples are left; returns the partition's size before and after."""
+    so no dead tuples are left; returns the partition's size before and after. With an
+    archive, a day written to since it was archived is archived again first, under the
+    same lock (so no row loses its content unarchived)."""
     name = name_for(day)
     before = _partition_size(conn, name)
     with conn.transaction():
         conn.execute(f"LOCK TABLE {name} IN SHARE MODE")  # late writes wait, reads go on
+        if archive_root is not None and _changed_since_archived(conn, day):
+            archive_day(conn, archive_root, day)
         conn.execute(f"DROP INDEX IF EXISTS {textindex.index_name(day)}")
         conn.execute(
             f"CREATE TEMP TABLE llmlog_stripped ON COMMIT DROP AS "
@@ -262,6 +268,14 @@ def strip_day(conn: psycopg.Connection, day: date) -> tuple[int, int]:
             (day,),
         )
     return before, _partition_size(conn, name)
+
+
+def _changed_since_archived(conn: psycopg.Connection, day: date) -> bool:
+    row = conn.execute(
+        "SELECT archived_changes IS DISTINCT FROM changes FROM llm_calls_days WHERE day = %s",
+        (day,),
+    ).fetchone()
+    return bool(row and row[0])
 
 
 def drop_day(conn: psycopg.Connection, day: date) -> int:

@@ -101,3 +101,30 @@ def test_a_late_row_in_a_stripped_day_is_archived_then_stripped(
     ).fetchall()
     assert rows == [(5, 5)]  # the four first written, and the late one, with content
     assert retain(store, NOW, hot=9, archive=str(root)).plan.rows() == []
+
+
+def test_a_write_between_archive_and_strip_is_archived_before_its_content_goes(
+    march: list[Record], store: psycopg.Connection, tmp_path: Path
+) -> None:
+    from datetime import date
+
+    from llmlog.store import retention
+    from llmlog.store.batch import BatchWriter
+    from tests.reports.conftest import call
+    from tests.retention.conftest import at
+
+    root = str(tmp_path / "archive")
+    day = date(2026, 3, 2)
+    retain(store, NOW)  # rolled, nothing archived or stripped yet
+    retention.archive_day(store, root, day)
+    late = call(at("2026-03-02", 23), feature="late", output_text="written after the archive")
+    BatchWriter(store).write([late])  # a late spool ingest, between archive and strip
+    retention.strip_day(store, day, archive_root=root)
+    assert store.execute(
+        "SELECT output_text FROM llm_calls WHERE id = %s", (late["id"],)
+    ).fetchone() == (None,)
+    archived = duckdb.sql(
+        f"SELECT output_text FROM read_parquet('{root}/day=2026-03-02/*.parquet') "
+        f"WHERE feature = 'late'"
+    ).fetchall()
+    assert archived == [("written after the archive",)]
