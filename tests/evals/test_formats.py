@@ -233,11 +233,20 @@ PROMPTFOO_FIELDS = {
 }  # fmt: skip
 
 
-def test_braintrust_records_have_the_published_fields(
+def test_braintrust_records_are_valid_dataset_events(
     stored: dict[str, dict[str, Any]],
 ) -> None:
+    from braintrust_api.types.shared import InsertDatasetEvent
+
+    known = {f.alias or name for name, f in InsertDatasetEvent.model_fields.items()}
     for line in parsed("braintrust", list(stored.values())):
-        assert set(line) == BRAINTRUST_FIELDS
+        assert set(line) == BRAINTRUST_FIELDS and set(line) <= known  # (its model allows extras)
+        event = InsertDatasetEvent.model_validate(line)
+        assert (event.id, event.input, event.expected) == (
+            line["id"],
+            line["input"],
+            line["expected"],
+        )
         assert isinstance(line["tags"], list) and all(isinstance(t, str) for t in line["tags"])
         assert isinstance(line["metadata"], dict)
     [approved] = parsed("braintrust", [stored["anthropic"]])
