@@ -17,6 +17,7 @@ from typing import Any
 
 from llmlog import config
 from llmlog.errors import StoreUnavailableError
+from llmlog.private import private_dir
 
 DATABASE = "llmlog"
 
@@ -88,7 +89,7 @@ def ensure_running() -> Postmaster:
         return info
     pgdata = data_dir()
     try:
-        pgdata.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(pgdata.parent)
         _remove_stale_pid_file(pgdata)
         _server_package().get_server(pgdata, cleanup_mode=None)
     except Exception as exc:  # the package raises assorted errors; all mean the same
