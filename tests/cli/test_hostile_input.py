@@ -128,9 +128,32 @@ def assert_clean(result: Any, args: tuple[str, ...]) -> None:
 
 
 @PROPERTY
-@given(report=st.sampled_from(REPORTS), option=st.sampled_from(FILTERS), value=TEXT)
-def test_report_filters(before: Any, llmlog: Any, report: str, option: str, value: str) -> None:
-    args = (report, f"--{option}={value}")
+@given(
+    report=st.sampled_from([*REPORTS, "sample-evals", "replay --dry-run"]),
+    filters=st.dictionaries(st.sampled_from(FILTERS), TEXT, min_size=1, max_size=3),
+)
+def test_report_filters(before: Any, llmlog: Any, report: str, filters: dict[str, str]) -> None:
+    args = (*report.split(), *(f"--{k}={v}" for k, v in filters.items()))
+    assert_clean(llmlog(*args), args)
+
+
+@PROPERTY
+@given(
+    command=st.sampled_from(
+        [
+            "forget --dry-run --user",
+            "forget --dry-run --tenant",
+            "recost --dry-run --model",
+            "recost --dry-run --since",
+            "sample-evals --refusal-phrase",
+            "sample-evals --why",
+        ]
+    ),
+    value=TEXT,
+)
+def test_other_free_text_options(before: Any, llmlog: Any, command: str, value: str) -> None:
+    *words, option = command.split()
+    args = (*words, f"{option}={value}")
     assert_clean(llmlog(*args), args)
 
 
@@ -199,6 +222,57 @@ def test_file_paths(before: Any, llmlog: Any, tmp_path: Path, path: str, why: st
         ("sample-evals", "--feature=none-such", "-o", "/nonexistent/dir/x.jsonl"),
     ):
         assert_clean(llmlog(*args), args)
+
+
+SQL_BODY = st.one_of(
+    FIELD_TEXT,
+    st.sampled_from(
+        [
+            "SELECT 1 +",
+            "SELECT 1; SELECT 2",
+            "DELETE FROM llm_calls",
+            "UPDATE llm_calls SET feature = 'x'",
+            "DROP TABLE llm_calls",
+            "SELECT pg_terminate_backend(pg_backend_pid())",
+            "SELECT 1/0",
+            "SELECT %(p)s::int",
+            "SELECT %(p)s, %(nope)s",
+            "SELECT '%'",
+            "SELECT * FROM nope",
+            "SELECT repeat('x', 100000000)",
+            "COPY llm_calls TO PROGRAM 'true'",
+            "SET ROLE postgres; DELETE FROM llm_calls",
+            "SELECT set_config('default_transaction_read_only', 'off', false)",
+            "SELECT 'a' \\gexec",
+            "BEGIN; DELETE FROM llm_calls; COMMIT",
+            "ROLLBACK; DELETE FROM llm_calls",
+        ]
+    ),
+)
+
+
+@PROPERTY
+@given(
+    kind=st.one_of(st.sampled_from(["text", "int", "timestamptz", "uuid", "text[]"]), TEXT),
+    default=st.one_of(st.none(), TEXT),
+    body=SQL_BODY,
+    value=st.one_of(st.none(), TEXT),
+)
+def test_query_files(
+    before: Any,
+    llmlog: Any,
+    tmp_path: Path,
+    kind: str,
+    default: str | None,
+    body: str,
+    value: str | None,
+) -> None:
+    """A query file of the user's own, hostile in its header and its body."""
+    source = tmp_path / "q.sql"
+    header = f"-- param p: {kind}" + (f" = {default}" if default is not None else "")
+    source.write_text(f"-- name: q\n{header}\n{body}\n", "utf-8", "surrogatepass")
+    args = ("query", *([f"--param=p={value}"] if value is not None else []), str(source))
+    assert_clean(llmlog(*args), args)
 
 
 LINE_PIECES = st.one_of(
