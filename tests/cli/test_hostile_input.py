@@ -16,7 +16,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from llmlog.store.records import Record, to_json
+from llmlog.cli.output import printable
+from llmlog.store.records import Record, escape_text, to_json
 from tests.reports.conftest import NOW, call, calls, llmlog
 
 __all__ = ["calls", "llmlog"]
@@ -311,6 +312,34 @@ def bad_record(draw: st.DrawFn) -> bytes:
         )
     )
     return json.dumps(data).encode()
+
+
+@PROPERTY
+@given(record=good_record(), fmt=st.sampled_from(["table", "json", "csv"]))
+def test_stored_hostile_text_is_printed_literally(
+    store: psycopg.Connection, llmlog: Any, tmp_path: Path, record: bytes, fmt: str
+) -> None:
+    """Stored text is untrusted: a table shows no character a terminal would act on (no
+    escape sequence, no bidi override, and markup is not read: ``[/]`` would raise); JSON
+    gives it back as stored."""
+    call_id = json.loads(record)["id"]
+    source = tmp_path / "one.jsonl"
+    source.write_bytes(record + b"\n")
+    try:
+        stored = llmlog("ingest", str(source)).code == 0
+    finally:
+        source.unlink()
+        Path(f"{source}.rejects").unlink(missing_ok=True)
+    assume(stored)  # (a NUL or a lone surrogate is rightly refused by the store)
+    for args in (("show", call_id, "-f", fmt), ("tail", "-f", fmt)):
+        result = llmlog(*args)
+        assert result.code == 0, result.err
+        if fmt == "table":
+            assert all(printable(line) == line for line in result.out.split("\n")), args
+    shown = json.loads(llmlog("show", call_id, "-f", "json").out)
+    feature = json.loads(record)["feature"]
+    assert shown["feature"] in (feature, escape_text(feature))  # (NUL is kept as \\u0000)
+    store.execute("DELETE FROM llm_calls WHERE id = %s", (call_id,))
 
 
 @settings(
