@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from llmlog.ids import is_v7
+from llmlog.private import private_dir, private_open, private_write
 from llmlog.store.records import Record, from_json, parse_line, to_json, uuid_value
 
 if TYPE_CHECKING:
@@ -66,10 +67,11 @@ class Spool:
 
     def _open(self) -> IO[str]:
         if self._file is None:
-            self.directory.mkdir(parents=True, exist_ok=True)
             stamp = time.strftime("%Y%m%dT%H%M%S")
             name = f"{self.kind}-{stamp}-{os.getpid()}-{uuid.uuid4().hex[:6]}.jsonl"
-            handle = (self.directory / name).open("a", encoding="utf-8", errors="surrogatepass")
+            handle = private_open(
+                self.directory / name, "a", encoding="utf-8", errors="surrogatepass"
+            )
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
             self._file = handle
         return self._file
@@ -106,11 +108,9 @@ def pending(directory: Path) -> dict[str, int]:
 
 def publish_stats(directory: Path, stats: dict[str, Any]) -> None:
     """Write a capturing process's counters to ``stats/<pid>.json`` (atomically)."""
-    folder = directory / "stats"
-    folder.mkdir(parents=True, exist_ok=True)
-    temp = folder / f".{os.getpid()}.tmp"
-    temp.write_text(json.dumps({**stats, "pid": os.getpid(), "at": time.time()}))
-    temp.replace(folder / f"{os.getpid()}.json")
+    folder = private_dir(directory / "stats")
+    data = json.dumps({**stats, "pid": os.getpid(), "at": time.time()})
+    private_write(folder / f"{os.getpid()}.json", data.encode())
 
 
 def capture_stats(directory: Path) -> dict[str, Any]:
@@ -314,8 +314,7 @@ class _LazyFile:
 
     def write(self, data: bytes) -> None:
         if self._handle is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._handle = self.path.open("ab")
+            self._handle = private_open(self.path, "ab")
         self._handle.write(data)
 
     def flush(self) -> None:

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from llmlog import config
 from llmlog.cli import common
 from llmlog.cli.help import STORE, PanelGroup, adder
 from llmlog.cli.output import Format, emit_object, message, out, resolve_format
@@ -86,6 +87,11 @@ def status(format: common.FormatOpt = None) -> None:
     if fmt is Format.jsonl:
         fmt = Format.json if format is None else fmt
     emit_object(info, fmt, title="llmlog store")
+    if info["home_exposed_to"]:
+        message(
+            f"llmlog: warning: {config.home()} is open to {info['home_exposed_to']} (spooled "
+            f"calls and caches live there) — chmod 700 {config.home()}"
+        )
     if not info["schema_current"]:
         message(
             f"schema {info['schema_revision'] or 'missing'} is not head {info['head_revision']}"

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from llmlog import pricing
+from llmlog.private import private_dir, private_write
 
 PARTS = ("input", "cache_read", "cache_write", "output")
 
@@ -126,7 +127,7 @@ class _RateCache:
         data = self._load()
         data[key] = {part: str(rates[part]) for part in PARTS}
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.path.write_text(json.dumps(data))
+            private_dir(self.path.parent)
+            private_write(self.path, json.dumps(data).encode())
         except OSError:
             pass  # a cache that cannot be written only costs time

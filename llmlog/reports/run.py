@@ -12,6 +12,7 @@ import contextlib
 import logging
 import math
 import os
+import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -76,12 +77,13 @@ def execute(
     import psycopg
     from psycopg.rows import dict_row
 
+    _refuse_positional(query)
     try:
         with (
             conn.cursor(row_factory=dict_row) as cur,
             _read_write(conn) if write else contextlib.nullcontext(),
         ):
-            with _one_statement(conn, values):  # rows arrive when a pipeline ends
+            with _one_statement(conn, query.sql, values):  # rows arrive when a pipeline ends
                 cur.execute(query.sql, dict(values), prepare=False)  # type: ignore[arg-type]
             return cur.fetchall() if cur.description else []
     except psycopg.errors.ReadOnlySqlTransaction as exc:
@@ -97,19 +99,39 @@ def execute(
             f"query {query.name} was stopped by the statement timeout ({limit})",
             hint=f"narrow the window, or raise the limit: --timeout SECONDS or {TIMEOUT_ENV}",
         ) from exc
-    except (psycopg.DataError, psycopg.ProgrammingError) as exc:  # the query or its values
+    except (psycopg.DataError, psycopg.ProgrammingError, psycopg.OperationalError) as exc:
+        if isinstance(exc, psycopg.OperationalError) and not (exc.sqlstate or "").startswith("54"):
+            raise  # (class 54, a limit the query or its values exceeded, is theirs: the rest
+            # of OperationalError is the store's)
         multiple = "multiple commands" in str(exc)
         hint = "a query file holds one statement" if multiple else "check the query and its values"
         raise UsageError(f"query {query.name}: {_reason(exc)}", hint=hint) from exc
 
 
 def _one_statement(
-    conn: psycopg.Connection, values: Mapping[str, Any]
+    conn: psycopg.Connection, sql: str, values: Mapping[str, Any]
 ) -> contextlib.AbstractContextManager[Any]:
-    """psycopg sends a query with parameters by the extended protocol, which takes one
-    statement; one without would go by the simple protocol, which runs several, unless it
-    is sent in a pipeline (slower, so only then)."""
-    return contextlib.nullcontext() if values else conn.pipeline()
+    """psycopg sends a query that uses a parameter by the extended protocol, which takes
+    one statement; any other (no values, or values its text never names: a declared but
+    unused param) would go by the simple protocol, which runs several, unless it is sent
+    in a pipeline (slower, so only then)."""
+    named = {m.group(1) for m in _PLACEHOLDER.finditer(sql) if m.group(1)}
+    return contextlib.nullcontext() if named & values.keys() else conn.pipeline()
+
+
+# psycopg's placeholders as it reads them, left to right: ``%%`` is a literal ``%``.
+_PLACEHOLDER = re.compile(r"%%|%\(([^)]+)\)|%[sbt]")
+
+
+def _refuse_positional(query: Query) -> None:
+    """A ``%s`` has no name to bind a param to (psycopg would fail with a TypeError, or
+    the server with a protocol error)."""
+    if any(m.group(0) in ("%s", "%b", "%t") for m in _PLACEHOLDER.finditer(query.sql)):
+        raise UsageError(
+            f"query {query.name}: a positional placeholder (%s)",
+            hint="name each value %(name)s and declare it `-- param name: TYPE`; "
+            "write a literal % as %%",
+        )
 
 
 @contextlib.contextmanager

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from llmlog import config
+from llmlog import config, private
 from llmlog.store import connect as db
 from llmlog.store import embedded, migrations, partitions
 from llmlog.store.revision import HEAD
@@ -64,6 +64,7 @@ def status(cli_db: str | None = None) -> dict[str, Any]:
         if revision is not None:
             info.update(_contents(conn))
     info.update(_spool())
+    info["home_exposed_to"] = ", ".join(private.exposed(config.home())) or None
     return info
 
 

@@ -14,6 +14,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from llmlog.errors import UsageError
+from llmlog.private import private_fs, private_fs_file
 from llmlog.store.partitions import name_for
 
 if TYPE_CHECKING:
@@ -86,7 +87,7 @@ def archive_day(
         return 0  # no file for a change that brought no content (feedback)
     fs, base = fsspec.core.url_to_fs(root)
     folder = f"{base.rstrip('/')}/day={day.isoformat()}"
-    fs.makedirs(folder, exist_ok=True)
+    private_fs(fs, folder)
     target, partial = f"{folder}/{part}.parquet", f"{folder}/.{part}.parquet.partial"
     written = 0
     with (
@@ -102,5 +103,6 @@ def archive_day(
             )
             writer.write_batch(batch)
             written += len(rows)
+    private_fs_file(fs, partial)
     fs.mv(partial, target)
     return written

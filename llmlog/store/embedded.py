@@ -20,6 +20,7 @@ from typing import Any
 
 from llmlog import config
 from llmlog.errors import EmbeddedMissingError, StoreUnavailableError
+from llmlog.private import private_dir
 
 DATABASE = "llmlog"
 
@@ -92,7 +93,7 @@ def ensure_running() -> Postmaster:
     pgdata = data_dir()
     package = _server_package()
     try:
-        pgdata.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(pgdata.parent)
         _remove_stale_pid_file(pgdata)
         package.get_server(pgdata, cleanup_mode=None)
     except Exception as exc:  # the package raises assorted errors; all mean the same

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from llmlog.errors import UsageError
+from llmlog.private import private_fs_file, private_write
 
 if TYPE_CHECKING:
     import psycopg
@@ -137,6 +137,7 @@ def _from_archive(root: str, who: Selector, dry_run: bool) -> int:
             partial = f"{folder}/.{name}.partial"
             with fs.open(partial, "wb") as out:
                 pq.write_table(table.filter(pc.invert(match)), out, compression="zstd")
+            private_fs_file(fs, partial)
             fs.mv(partial, path)
         removed += hits
     return removed
@@ -157,9 +158,7 @@ def _from_spool(directory: Path, who: Selector, dry_run: bool) -> tuple[int, int
             kept = [line for line in lines if not _selects(line, who)]
             removed += len(lines) - len(kept)
             if len(kept) < len(lines) and not dry_run:
-                partial = path.with_name(f".{path.name}.partial")
-                partial.write_bytes(b"".join(kept))
-                os.replace(partial, path)
+                private_write(path, b"".join(kept))
     return removed, in_use
 
 

@@ -41,6 +41,14 @@ ESCAPES = {  # a second statement could leave the read-only transaction: one sta
     "read-only off first": "SET default_transaction_read_only = off; DELETE FROM llm_calls",
     "read write first": "SET TRANSACTION READ WRITE; DELETE FROM llm_calls",
     "with a parameter": "-- param n: int = 1\nSELECT %(n)s; COMMIT; DELETE FROM llm_calls",
+    "a parameter declared, not used": (
+        "-- param n: int = 1\n"
+        "COMMIT; SET default_transaction_read_only = off; COMMIT; DELETE FROM llm_calls"
+    ),
+    "a parameter named only in a literal %%": (
+        "-- param n: int = 1\nSELECT '%%(n)s'; COMMIT; SET default_transaction_read_only = off; "
+        "COMMIT; DELETE FROM llm_calls"
+    ),
 }
 
 
@@ -65,6 +73,22 @@ def test_a_query_file_that_writes_is_refused_and_changes_nothing(
     assert count(store) == before
     assert store.execute("SELECT count(*) FROM llm_calls WHERE feedback = 1").fetchone()[0] == 0
     assert store.execute("SELECT to_regclass('scratch')").fetchone()[0] is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "SELECT %s AS x",
+        "-- param n: int = 1\nSELECT %s, %(n)s",
+        "SELECT %(n)s AS x",
+        "SELECT repeat('x', 2000000000) AS x",  # past a limit of the server's: class 54
+        "SELECT chr(0) AS x",
+    ],
+)
+def test_a_query_its_values_cannot_run_is_a_usage_error(
+    calls: dict[str, Record], llmlog: Any, tmp_path: Path, body: str
+) -> None:
+    one_line(llmlog("query", sql_file(tmp_path, body)), 2, "query mine: ")
 
 
 def test_write_flag_runs_a_statement_that_changes_data(
