@@ -64,7 +64,13 @@ def status(cli_db: str | None = None) -> dict[str, Any]:
         if revision is not None:
             info.update(_contents(conn))
     info.update(_spool())
-    info["home_exposed_to"] = ", ".join(private.exposed(config.home())) or None
+    exposed = private.exposed(config.home())
+    if info["embedded_data_dir"] and os.geteuid() == 0:
+        # As root, the embedded server runs as its own unprivileged user, which must reach
+        # its data directory through $LLMLOG_HOME: others' read and traverse are its doing
+        # and needed (chmod 700 would lock the server out); what is inside stays private.
+        exposed = [what for what in exposed if what.endswith("write")]
+    info["home_exposed_to"] = ", ".join(exposed) or None
     return info
 
 

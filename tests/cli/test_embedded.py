@@ -41,6 +41,8 @@ def test_init_status_stop_restart(embedded_home: Path) -> None:
     assert status.code == 0, status.stderr
     info = json.loads(status.stdout)
     assert info["embedded_data_dir"] == str(embedded_home / "pgdata")
+    # (as root, the server's own user must traverse the home: no warning telling to close it)
+    assert info["home_exposed_to"] is None and "warning" not in status.stderr
     assert info["schema_revision"] == info["head_revision"] == HEAD
     assert info["server_version"].startswith("18")
     assert info["calls"] == 0
