@@ -228,7 +228,7 @@ class Writer:
     def _add(self, batch: Built, record: Record) -> None:
         """Make ``record`` a COPY line of ``batch``; a record that cannot be one (a
         ``redact=`` hook's doing) is dropped alone, with its reason."""
-        reason = problem(record) if settings_mod.current().redact else None
+        reason = problem(record) if self.settings.redact is not None else None
         if reason is None:
             try:
                 row = to_row(record, self.settings.max_payload_bytes)
