@@ -84,7 +84,7 @@ class Spool:
                 self._file = None
 
 
-def _unlocked(path: Path) -> IO[bytes] | None:
+def unlocked(path: Path) -> IO[bytes] | None:
     """``path`` opened and locked, or None while its writer still holds it."""
     handle = path.open("rb")
     try:
@@ -258,7 +258,7 @@ def ingest_spool(conn: psycopg.Connection, directory: Path) -> IngestResult:
     total = IngestResult()
     files = sorted(directory.glob("calls-*.jsonl")) + sorted(directory.glob("feedback-*.jsonl"))
     for path in files:
-        handle = _unlocked(path)
+        handle = unlocked(path)
         if handle is None:
             total.skipped_files.append(str(path))
             continue

@@ -145,11 +145,11 @@ def _from_archive(root: str, who: Selector, dry_run: bool) -> int:
 
 def _from_spool(directory: Path, who: Selector, dry_run: bool) -> tuple[int, int]:
     """Lines removed from spool files, and files skipped because a writer holds them."""
-    from llmlog.spool import _unlocked
+    from llmlog.spool import unlocked
 
     removed = in_use = 0
     for path in sorted(directory.glob("calls-*.jsonl")) if directory.is_dir() else []:
-        handle = _unlocked(path)
+        handle = unlocked(path)
         if handle is None:
             in_use += 1
             continue
