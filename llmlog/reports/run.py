@@ -77,13 +77,13 @@ def execute(
     import psycopg
     from psycopg.rows import dict_row
 
-    _refuse_positional(query)
+    named = _named_placeholders(query)
     try:
         with (
             conn.cursor(row_factory=dict_row) as cur,
             _read_write(conn) if write else contextlib.nullcontext(),
         ):
-            with _one_statement(conn, query.sql, values):  # rows arrive when a pipeline ends
+            with _one_statement(conn, named, values):  # rows arrive when a pipeline ends
                 cur.execute(query.sql, dict(values), prepare=False)  # type: ignore[arg-type]
             return cur.fetchall() if cur.description else []
     except psycopg.errors.ReadOnlySqlTransaction as exc:
@@ -109,13 +109,12 @@ def execute(
 
 
 def _one_statement(
-    conn: psycopg.Connection, sql: str, values: Mapping[str, Any]
+    conn: psycopg.Connection, named: set[str], values: Mapping[str, Any]
 ) -> contextlib.AbstractContextManager[Any]:
     """psycopg sends a query that uses a parameter by the extended protocol, which takes
     one statement; any other (no values, or values its text never names: a declared but
     unused param) would go by the simple protocol, which runs several, unless it is sent
     in a pipeline (slower, so only then)."""
-    named = {m.group(1) for m in _PLACEHOLDER.finditer(sql) if m.group(1)}
     return contextlib.nullcontext() if named & values.keys() else conn.pipeline()
 
 
@@ -123,15 +122,21 @@ def _one_statement(
 _PLACEHOLDER = re.compile(r"%%|%\(([^)]+)\)|%[sbt]")
 
 
-def _refuse_positional(query: Query) -> None:
-    """A ``%s`` has no name to bind a param to (psycopg would fail with a TypeError, or
-    the server with a protocol error)."""
-    if any(m.group(0) in ("%s", "%b", "%t") for m in _PLACEHOLDER.finditer(query.sql)):
-        raise UsageError(
-            f"query {query.name}: a positional placeholder (%s)",
-            hint="name each value %(name)s and declare it `-- param name: TYPE`; "
-            "write a literal % as %%",
-        )
+def _named_placeholders(query: Query) -> set[str]:
+    """The names ``query``'s text binds; a positional ``%s`` is refused, since it has no
+    name to bind a param to (psycopg would fail with a TypeError, or the server with a
+    protocol error)."""
+    named = set()
+    for match in _PLACEHOLDER.finditer(query.sql):
+        if match.group(0) in ("%s", "%b", "%t"):
+            raise UsageError(
+                f"query {query.name}: a positional placeholder (%s)",
+                hint="name each value %(name)s and declare it `-- param name: TYPE`; "
+                "write a literal % as %%",
+            )
+        if match.group(1):
+            named.add(match.group(1))
+    return named
 
 
 @contextlib.contextmanager
