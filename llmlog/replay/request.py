@@ -41,10 +41,6 @@ class Overrides:
         """The overrides that were given, as the replay's ``metadata`` keeps them."""
         return {k: v for k, v in asdict(self).items() if v is not None and v != {}}
 
-    def keeps_request(self) -> bool:
-        """True when the replay sends the original request unchanged."""
-        return not self.given()
-
 
 @dataclass(frozen=True)
 class Request:
