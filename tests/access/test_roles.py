@@ -192,3 +192,17 @@ def test_list_and_revoke(store_url: str, urls: dict[str, str], run: Run) -> None
     assert role not in {r["role"] for r in listed}
     gone = run(store_url, "access", "revoke", role)
     assert gone.code == 1 and "no llmlog role named" in gone.err
+
+
+def test_tenant_reader_exports_evals_of_its_tenant_only_and_records_no_history(
+    store: psycopg.Connection, store_url: str, urls: dict[str, str], calls: dict[str, Record],
+    run: Run,
+) -> None:  # fmt: skip
+    acme = tenant_login(run, store_url, "acme")
+    result = run(acme, "sample-evals", "--since", "30d", "--why", "random", "--limit", "50")
+    assert result.code == 0, result.err
+    exported = [json.loads(line) for line in result.out.splitlines()]
+    mine = {str(calls[k]["id"]) for k in calls if calls[k].get("tenant_id") == "acme"}
+    assert exported and {row["id"] for row in exported} <= mine
+    assert "not recorded in the export history" in result.err
+    assert store.execute("SELECT count(*) FROM llm_eval_exports").fetchone() == (0,)
