@@ -206,3 +206,30 @@ def test_tenant_reader_exports_evals_of_its_tenant_only_and_records_no_history(
     assert exported and {row["id"] for row in exported} <= mine
     assert "not recorded in the export history" in result.err
     assert store.execute("SELECT count(*) FROM llm_eval_exports").fetchone() == (0,)
+
+
+def test_a_non_superuser_owner_sees_every_tenant_and_captures_under_forced_rls(
+    pg_admin_url: str, empty_db_url: str, run: Run
+) -> None:
+    owner = f"own_{uuid.uuid4().hex[:8]}"
+    database = empty_db_url.split("?")[0].rsplit("/", 1)[1]
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {owner} LOGIN")
+        conn.execute(f"ALTER DATABASE {database} OWNER TO {owner}")
+    owner_url = empty_db_url.replace("postgres@", f"{owner}@")
+    made = run(owner_url, "init")
+    assert made.code == 0, made.err
+    with psycopg.connect(owner_url, autocommit=True) as conn:
+        forced = conn.execute(
+            "SELECT relrowsecurity AND relforcerowsecurity FROM pg_class "
+            "WHERE relname = 'llm_calls'"
+        ).fetchone()
+        assert forced == (True,)
+        records = base_calls()
+        assert BatchWriter(conn).write(list(records.values())) == len(records)
+    tail = json.loads(run(owner_url, "tail", "--since", "30d", "-n", "50", "-f", "json").out)
+    assert {row["tenant_id"] for row in tail} == {"acme", "globex"}
+    assert run(empty_db_url, "access", "setup").code == 0
+    globex = tenant_login(run, empty_db_url, "globex")
+    tail = json.loads(run(globex, "tail", "--since", "30d", "-n", "50", "-f", "json").out)
+    assert tail and {row["tenant_id"] for row in tail} == {"globex"}
