@@ -1,14 +1,14 @@
-"""Access: row-level security per tenant on every table that holds call content or call ids
+"""Access: row-level security on every table that holds call content or call ids
 
-``llm_access_tenants`` maps a login role to the one tenant it may see (``llmlog access
-grant-tenant``). ``llmlog_tenant_of(role)`` reads it for the policies; a role it does not
-list (the owner, ``llmlog_reader``, ``llmlog_writer``) is held by the table's grants only.
+RLS is enabled and FORCEd on them, with one policy admitting every row (``llmlog_all``):
+the owner's own connections go through the policies too, so a tenant rule added later
+cannot be skipped by connecting as the owner by accident. ``llmlog access setup`` adds
+the restrictive ``llmlog_tenant`` policies for the members of ``llmlog_tenants``
+(llmlog.store.access); a role that is not one sees every row at no cost (the planner
+drops a ``true`` policy).
 
-RLS is FORCEd, so the owner's own connections go through the policies too (the "all rows"
-policy lets them see everything): a tenant rule cannot be skipped by connecting as the
-owner by accident. Only superusers and BYPASSRLS roles skip them. Partitions carry no
-policies: no role but the owner is granted them, so a tenant reads calls through
-``llm_calls`` only.
+``llm_access_tenants`` maps a tenant login to its tenant; ``llmlog_tenant_of(role)``
+reads it for those policies (a login it does not list sees nothing).
 
 Revision ID: 0006
 Revises: 0005
@@ -22,18 +22,7 @@ down_revision = "0005"
 branch_labels = None
 depends_on = None
 
-# Evaluated once per query (an InitPlan), not once per row.
-TENANT = "(SELECT llmlog_tenant_of(current_user))"
-ALL_ROWS = f"{TENANT} IS NULL"
-CALL_OF_TENANT = "EXISTS (SELECT 1 FROM llm_calls c WHERE c.id = call_id AND c.ts = call_ts)"
-# table: the condition under which a tenant role sees (and may write) a row.
-TENANT_ROWS = {
-    "llm_calls": f"tenant_id = {TENANT}",
-    "llm_calls_daily": f"tenant_id = {TENANT}",
-    "llm_eval_exported": CALL_OF_TENANT,  # its calls' ids, seen through llm_calls' policy
-    "llm_eval_exports": None,  # the filters of every export: no tenant's
-    "llm_erasures": None,  # who was erased: no tenant's
-}
+TABLES = ("llm_calls", "llm_calls_daily", "llm_eval_exported", "llm_eval_exports", "llm_erasures")
 
 
 def upgrade() -> None:
@@ -44,24 +33,19 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("role", name="llm_access_tenants_pkey"),
     )
     op.execute(
-        "CREATE FUNCTION llmlog_tenant_of(who name) RETURNS text LANGUAGE sql STABLE "
+        "CREATE FUNCTION llmlog_tenant_of(who name) RETURNS text LANGUAGE sql STABLE PARALLEL SAFE "
         "SECURITY DEFINER SET search_path = pg_catalog, public AS $$ "
         "SELECT tenant_id FROM llm_access_tenants WHERE role = who $$"
     )
-    for table, rows in TENANT_ROWS.items():
+    for table in TABLES:
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        op.execute(
-            f"CREATE POLICY llmlog_all ON {table} USING ({ALL_ROWS}) WITH CHECK ({ALL_ROWS})"
-        )
-        if rows:
-            op.execute(f"CREATE POLICY llmlog_tenant ON {table} USING ({rows}) WITH CHECK ({rows})")
+        op.execute(f"CREATE POLICY llmlog_all ON {table} USING (true) WITH CHECK (true)")
 
 
 def downgrade() -> None:
-    for table, rows in TENANT_ROWS.items():
-        if rows:
-            op.execute(f"DROP POLICY llmlog_tenant ON {table}")
+    for table in TABLES:
+        op.execute(f"DROP POLICY IF EXISTS llmlog_tenant ON {table}")
         op.execute(f"DROP POLICY llmlog_all ON {table}")
         op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
         op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")

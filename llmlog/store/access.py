@@ -2,9 +2,12 @@
 
 Two group roles hold the grants: ``llmlog_read`` (SELECT on the store's tables) and
 ``llmlog_write`` (INSERT calls, set feedback, mark days changed). ``setup`` makes one login
-in each, ``llmlog_reader`` and ``llmlog_writer``; ``grant_tenant`` makes a login in
-``llmlog_read`` (and ``llmlog_write``) that row-level security (migration 0006) holds to
-one tenant's rows. Only the tables' owner migrates and runs retention (``require_owner``).
+in each, ``llmlog_reader`` and ``llmlog_writer``. ``grant_tenant`` makes a login in
+``llmlog_read`` (and ``llmlog_write``) and in ``llmlog_tenants``, whose restrictive
+row-level security policies (made by ``setup``, on migration 0006's tables) hold it to the
+tenant ``llm_access_tenants`` maps it to in this database: one it does not map (made for
+another database) sees nothing. Only the tables' owner migrates and runs retention
+(``require_owner``).
 Partitions are never granted: every role but the owner reads calls through ``llm_calls``,
 where the policies are.
 """
@@ -22,7 +25,19 @@ from llmlog.store.connect import mask
 if TYPE_CHECKING:
     import psycopg
 
-READ, WRITE = "llmlog_read", "llmlog_write"
+READ, WRITE, TENANTS = "llmlog_read", "llmlog_write", "llmlog_tenants"
+# Evaluated once per query (an InitPlan), not once per row.
+_TENANT = "(SELECT llmlog_tenant_of(current_user))"
+# table: the rows a tenant login sees and writes.
+_TENANT_ROWS = {
+    "llm_calls": f"tenant_id = {_TENANT}",
+    "llm_calls_daily": f"tenant_id = {_TENANT}",
+    # its calls' ids, as llm_calls' policy lets the login see them
+    "llm_eval_exported": "EXISTS (SELECT 1 FROM llm_calls c "
+    "WHERE c.id = call_id AND c.ts = call_ts)",
+    "llm_eval_exports": "false",  # every export's filters: no tenant's own
+    "llm_erasures": "false",  # who was erased: no tenant's own
+}
 READER, WRITER = "llmlog_reader", "llmlog_writer"
 _READ_GRANTS = (
     "GRANT SELECT ON alembic_version, llm_calls, llm_calls_daily, llm_calls_days, "
@@ -47,9 +62,15 @@ def setup(
     require_owner(conn, "access setup")
     rows = [{"role": _current_user(conn), "can": "owner", "url": mask(url), "created": False}]
     with conn.transaction():
-        for group in (READ, WRITE):
+        for group in (READ, WRITE, TENANTS):
             if not _exists(conn, group):
                 conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(group)))
+        for table, seen in _TENANT_ROWS.items():
+            conn.execute(f"DROP POLICY IF EXISTS llmlog_tenant ON {table}")
+            conn.execute(
+                f"CREATE POLICY llmlog_tenant ON {table} AS RESTRICTIVE TO llmlog_tenants "
+                f"USING ({seen}) WITH CHECK ({seen})"
+            )
         conn.execute("GRANT USAGE ON SCHEMA public TO llmlog_read, llmlog_write")
         conn.execute(_READ_GRANTS)
         for grant in _WRITE_GRANTS:
@@ -91,6 +112,7 @@ def grant_tenant(
                 hint="choose another name with --role",
             )
         secret, _ = _login(conn, role, READ, password)
+        conn.execute(sql.SQL("GRANT llmlog_tenants TO {}").format(sql.Identifier(role)))
         if write:
             conn.execute(sql.SQL("GRANT llmlog_write TO {}").format(sql.Identifier(role)))
         conn.execute(
@@ -109,7 +131,7 @@ def list_roles(conn: psycopg.Connection) -> list[dict[str, Any]]:
         "CASE WHEN pg_has_role(r.oid, 'llmlog_write', 'MEMBER') THEN 'write' END), "
         "t.tenant_id, r.rolcanlogin "
         "FROM pg_roles r LEFT JOIN llm_access_tenants t ON t.role = r.rolname "
-        "WHERE r.rolname NOT IN ('llmlog_read', 'llmlog_write') "
+        "WHERE r.rolname NOT IN ('llmlog_read', 'llmlog_write', 'llmlog_tenants') "
         "AND EXISTS (SELECT 1 FROM pg_roles g WHERE g.rolname IN ('llmlog_read', 'llmlog_write') "
         "AND pg_has_role(r.oid, g.oid, 'MEMBER')) ORDER BY r.rolname"
     ).fetchall()
@@ -180,7 +202,9 @@ def _is_set_up(conn: psycopg.Connection) -> bool:
     """Whether ``setup`` ran on this database (roles are the cluster's, grants the database's)."""
     row = conn.execute(
         "SELECT CASE WHEN to_regrole('llmlog_read') IS NULL THEN false "
-        "ELSE has_table_privilege('llmlog_read', 'llm_calls', 'SELECT') END"
+        "ELSE has_table_privilege('llmlog_read', 'llm_calls', 'SELECT') END "
+        "AND EXISTS (SELECT 1 FROM pg_policy WHERE polname = 'llmlog_tenant' "
+        "AND polrelid = 'llm_calls'::regclass)"
     ).fetchone()
     return bool(row and row[0])
 

@@ -233,3 +233,19 @@ def test_a_non_superuser_owner_sees_every_tenant_and_captures_under_forced_rls(
     globex = tenant_login(run, empty_db_url, "globex")
     tail = json.loads(run(globex, "tail", "--since", "30d", "-n", "50", "-f", "json").out)
     assert tail and {row["tenant_id"] for row in tail} == {"globex"}
+
+
+def test_a_tenant_login_made_for_another_database_sees_nothing_here(
+    pg_admin_url: str, store_url: str, urls: dict[str, str], run: Run
+) -> None:
+    from tests.conftest import TEMPLATE, fresh_database
+
+    acme = tenant_login(run, store_url, "acme")
+    role = acme.split("://")[1].split(":")[0]
+    with fresh_database(pg_admin_url, TEMPLATE) as other:
+        assert run(other, "access", "setup").code == 0
+        with psycopg.connect(other, autocommit=True) as conn:
+            BatchWriter(conn).write(list(base_calls().values()))
+        with psycopg.connect(other, user=role, autocommit=True) as conn:
+            assert conn.execute("SELECT count(*) FROM llm_calls").fetchone() == (0,)
+            assert conn.execute("SELECT count(*) FROM llm_calls_daily").fetchone() == (0,)
