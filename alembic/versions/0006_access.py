@@ -7,8 +7,7 @@ the restrictive ``llmlog_tenant`` policies for the members of ``llmlog_tenants``
 (llmlog.store.access); a role that is not one sees every row at no cost (the planner
 drops a ``true`` policy).
 
-``llm_access_tenants`` maps a tenant login to its tenant; ``llmlog_tenant_of(role)``
-reads it for those policies (a login it does not list sees nothing).
+``llm_access_tenants`` lists the tenant logins of this database and their tenants.
 
 Revision ID: 0006
 Revises: 0005
@@ -32,11 +31,6 @@ def upgrade() -> None:
         sa.Column("tenant_id", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("role", name="llm_access_tenants_pkey"),
     )
-    op.execute(
-        "CREATE FUNCTION llmlog_tenant_of(who name) RETURNS text LANGUAGE sql STABLE PARALLEL SAFE "
-        "SECURITY DEFINER SET search_path = pg_catalog, public AS $$ "
-        "SELECT tenant_id FROM llm_access_tenants WHERE role = who $$"
-    )
     for table in TABLES:
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
@@ -49,5 +43,4 @@ def downgrade() -> None:
         op.execute(f"DROP POLICY llmlog_all ON {table}")
         op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
         op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
-    op.execute("DROP FUNCTION llmlog_tenant_of(name)")
     op.drop_table("llm_access_tenants")

@@ -26,19 +26,23 @@ if TYPE_CHECKING:
     import psycopg
 
 READ, WRITE, TENANTS = "llmlog_read", "llmlog_write", "llmlog_tenants"
-# Evaluated once per query (an InitPlan), not once per row.
-_TENANT = "(SELECT llmlog_tenant_of(current_user))"
-# table: the rows a tenant login sees and writes.
+READER, WRITER = "llmlog_reader", "llmlog_writer"
+# The policies of llmlog_tenants' members, per table. MAPPED (the logins this database
+# maps to a tenant, as constants: evaluated once per query, not per row, and with no
+# function call) makes a login made for another database see nothing here.
+MAPPED = "current_user::text = ANY ({roles}::text[])"
 _TENANT_ROWS = {
-    "llm_calls": f"tenant_id = {_TENANT}",
-    "llm_calls_daily": f"tenant_id = {_TENANT}",
-    # its calls' ids, as llm_calls' policy lets the login see them
+    "llm_calls": MAPPED,
+    "llm_calls_daily": MAPPED,
+    # its calls' ids, as llm_calls' policies let the login see them
     "llm_eval_exported": "EXISTS (SELECT 1 FROM llm_calls c "
     "WHERE c.id = call_id AND c.ts = call_ts)",
     "llm_eval_exports": "false",  # every export's filters: no tenant's own
     "llm_erasures": "false",  # who was erased: no tenant's own
 }
-READER, WRITER = "llmlog_reader", "llmlog_writer"
+# ...and each login's own policy, named after it, with its tenant as a constant: the
+# planner estimates it like a --tenant filter (a parameter made it sort, not hash, 1.4x).
+_OWN_ROWS = ("llm_calls", "llm_calls_daily")
 _READ_GRANTS = (
     "GRANT SELECT ON alembic_version, llm_calls, llm_calls_daily, llm_calls_days, "
     "llm_eval_exports, llm_eval_exported, llm_erasures TO llmlog_read"
@@ -65,12 +69,7 @@ def setup(
         for group in (READ, WRITE, TENANTS):
             if not _exists(conn, group):
                 conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(group)))
-        for table, seen in _TENANT_ROWS.items():
-            conn.execute(f"DROP POLICY IF EXISTS llmlog_tenant ON {table}")
-            conn.execute(
-                f"CREATE POLICY llmlog_tenant ON {table} AS RESTRICTIVE TO llmlog_tenants "
-                f"USING ({seen}) WITH CHECK ({seen})"
-            )
+        _group_policies(conn)
         conn.execute("GRANT USAGE ON SCHEMA public TO llmlog_read, llmlog_write")
         conn.execute(_READ_GRANTS)
         for grant in _WRITE_GRANTS:
@@ -120,6 +119,15 @@ def grant_tenant(
             "ON CONFLICT (role) DO UPDATE SET tenant_id = excluded.tenant_id",
             (role, tenant),
         )
+        _group_policies(conn)
+        _drop_own_policies(conn, role)
+        for table in _OWN_ROWS:
+            conn.execute(
+                sql.SQL(
+                    "CREATE POLICY {name} ON {table} AS RESTRICTIVE TO {name} "
+                    "USING (tenant_id = {t}) WITH CHECK (tenant_id = {t})"
+                ).format(name=sql.Identifier(role), table=sql.Identifier(table), t=tenant)
+            )
     return {"role": role, "tenant": tenant, "url": _url_as(url, role, secret)}
 
 
@@ -149,7 +157,38 @@ def revoke(conn: psycopg.Connection, role: str) -> None:
         )
     with conn.transaction():
         conn.execute("DELETE FROM llm_access_tenants WHERE role = %s", (role,))
+        _group_policies(conn)
+        _drop_own_policies(conn, role)
         conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+
+
+def _group_policies(conn: psycopg.Connection) -> None:
+    """(Re)make the policies of llmlog_tenants' members, with the logins mapped now."""
+    from psycopg import sql
+
+    mapped = [r for (r,) in conn.execute("SELECT role FROM llm_access_tenants ORDER BY role")]
+    for table, seen in _TENANT_ROWS.items():
+        rows = sql.SQL(seen).format(roles=sql.Literal(mapped)) if seen == MAPPED else sql.SQL(seen)
+        conn.execute(
+            sql.SQL("DROP POLICY IF EXISTS llmlog_tenant ON {}").format(sql.Identifier(table))
+        )
+        conn.execute(
+            sql.SQL(
+                "CREATE POLICY llmlog_tenant ON {} AS RESTRICTIVE TO llmlog_tenants "
+                "USING ({rows}) WITH CHECK ({rows})"
+            ).format(sql.Identifier(table), rows=rows)
+        )
+
+
+def _drop_own_policies(conn: psycopg.Connection, role: str) -> None:
+    from psycopg import sql
+
+    for table in _OWN_ROWS:
+        conn.execute(
+            sql.SQL("DROP POLICY IF EXISTS {} ON {}").format(
+                sql.Identifier(role), sql.Identifier(table)
+            )
+        )
 
 
 def require_owner(conn: psycopg.Connection, command: str) -> None:

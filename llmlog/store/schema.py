@@ -192,7 +192,7 @@ llm_erasures = Table(
 )
 
 # Which tenant a login role may see (``llmlog access grant-tenant``); read by the row-level
-# security policies of migration 0006 through ``llmlog_tenant_of``.
+# security policies (``llmlog access``, llmlog.store.access).
 llm_access_tenants = Table(
     "llm_access_tenants",
     metadata,
