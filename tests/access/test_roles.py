@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -249,3 +250,35 @@ def test_a_tenant_login_made_for_another_database_sees_nothing_here(
         with psycopg.connect(other, user=role, autocommit=True) as conn:
             assert conn.execute("SELECT count(*) FROM llm_calls").fetchone() == (0,)
             assert conn.execute("SELECT count(*) FROM llm_calls_daily").fetchone() == (0,)
+
+
+def test_capture_through_the_sdk_stores_with_the_writer_url(
+    store: psycopg.Connection, urls: dict[str, str], tmp_path: Path
+) -> None:
+    import llmlog
+    from llmlog import settings
+    from llmlog.capture import writer
+    from tests.capture.conftest import openai_client
+    from tests.stub_provider import StubServer
+
+    server = StubServer().start()
+    settings.reset()
+    try:
+        llmlog.configure(
+            database_url=urls["write"], spool_dir=tmp_path / "spool", flush_interval=0.05
+        )
+        client = llmlog.wrap(openai_client(server))
+        with llmlog.context(tenant_id="acme", feature="chat"):
+            client.chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]
+            )
+        call_id = llmlog.last_call_id()
+        llmlog.feedback(call_id, "down", note="wrong city")
+        assert llmlog.flush(10)
+    finally:
+        writer.shutdown()
+        settings.reset()
+        server.stop()
+    stored = store.execute("SELECT tenant_id, feedback, feedback_note FROM llm_calls").fetchall()
+    assert stored == [("acme", -1, "wrong city")]
+    assert not list((tmp_path / "spool").glob("*.jsonl"))
