@@ -282,3 +282,11 @@ def test_capture_through_the_sdk_stores_with_the_writer_url(
     stored = store.execute("SELECT tenant_id, feedback, feedback_note FROM llm_calls").fetchall()
     assert stored == [("acme", -1, "wrong city")]
     assert not list((tmp_path / "spool").glob("*.jsonl"))
+
+
+def test_reader_searches_closed_days_it_may_not_index(
+    calls: dict[str, Record], urls: dict[str, str], run: Run
+) -> None:
+    found = run(urls["read"], "tail", "--grep", "Zurich weather", "--since", "30d", "-f", "json")
+    assert found.code == 0, found.err
+    assert [row["id"] for row in json.loads(found.out)] == [str(calls["old"]["id"])]
