@@ -230,6 +230,12 @@ def test_a_non_superuser_owner_sees_every_tenant_and_captures_under_forced_rls(
         assert BatchWriter(conn).write(list(records.values())) == len(records)
     tail = json.loads(run(owner_url, "tail", "--since", "30d", "-n", "50", "-f", "json").out)
     assert {row["tenant_id"] for row in tail} == {"acme", "globex"}
+    rolled = run(owner_url, "retention-roll")
+    assert rolled.code == 0, rolled.err
+    assert run(owner_url, "forget", "--tenant", "acme").code == 0
+    with psycopg.connect(owner_url, autocommit=True) as conn:
+        left = conn.execute("SELECT DISTINCT tenant_id FROM llm_calls").fetchall()
+        assert left == [("globex",)]
     assert run(empty_db_url, "access", "setup").code == 0
     globex = tenant_login(run, empty_db_url, "globex")
     tail = json.loads(run(globex, "tail", "--since", "30d", "-n", "50", "-f", "json").out)
