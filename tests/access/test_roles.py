@@ -170,11 +170,13 @@ def test_reader_cannot_write(calls: dict[str, Record], urls: dict[str, str]) -> 
             BatchWriter(conn).write([call(datetime.now(UTC), tenant_id="acme")])
 
 
-@pytest.mark.parametrize("command", ["migrate", "retention-roll"])
+@pytest.mark.parametrize(
+    "command", ["migrate", "retention-roll", "access setup", "access grant-tenant"]
+)
 def test_owner_commands_as_reader_name_the_role_they_need(
     urls: dict[str, str], run: Run, command: str
 ) -> None:
-    result = run(urls["read"], command)
+    result = run(urls["read"], *command.split(), *(["acme"] if "grant" in command else []))
     assert result.code == 3, result.err
     lines = result.err.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in result.err
