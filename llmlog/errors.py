@@ -75,6 +75,12 @@ class QueryTimeoutError(LlmlogError):
     exit_code = EXIT_STORE
 
 
+class RoleError(LlmlogError):
+    """The store's role this command connects as may not do what it asks."""
+
+    exit_code = EXIT_STORE
+
+
 class ProviderError(LlmlogError):
     """The model provider returned an error."""
 

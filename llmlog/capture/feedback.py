@@ -39,11 +39,14 @@ def set_feedback(
     at = id_time(call_id)  # None for an id made by another tool: looked for in every day
     where, key = ("id = %s", (call_id,)) if at is None else ("id = %s AND ts = %s", (call_id, at))
     # One statement: the change and the mark that makes retention roll a closed day again.
+    # The note is set only when given: no read of the old one (a writer role may not read it).
+    sets, values = ("feedback = %s", (parse_value(value),))
+    if note is not None:
+        sets, values = "feedback = %s, feedback_note = %s", (*values, note)
     row = conn.execute(
-        "WITH changed AS (UPDATE llm_calls SET feedback = %s, "
-        f"feedback_note = coalesce(%s, feedback_note) WHERE {where} "
+        f"WITH changed AS (UPDATE llm_calls SET {sets} WHERE {where} "
         "RETURNING (ts AT TIME ZONE 'UTC')::date AS day) "
         "SELECT count(*), llmlog_days_changed(array_agg(day)) FROM changed",
-        (parse_value(value), note, *key),
+        (*values, *key),
     ).fetchone()
     return bool(row and row[0])

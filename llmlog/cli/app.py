@@ -11,6 +11,7 @@ import typer
 
 from llmlog.__about__ import __version__
 from llmlog.cli import (
+    access_cmd,
     capture_cmds,
     common,
     demo_cmd,
@@ -66,6 +67,7 @@ capture_cmds.register(app)
 replay_cmd.register(app)
 evals_cmd.register(app)
 retention_cmd.register(app)
+access_cmd.register(app)
 
 
 def main() -> None:

@@ -140,7 +140,10 @@ def sample_evals(
     _write(result.lines, output)
     described = history.describe(filters, options)
     target = str(output.resolve()) if output else None
-    history.record(conn, result.selection.calls, fmt=fmt.value, options=described, output=target)
+    if not history.record(
+        conn, result.selection.calls, fmt=fmt.value, options=described, output=target
+    ):
+        message("not recorded in the export history: this role may only read the store")
     for line in export.summary(result, options):
         message(line)
 

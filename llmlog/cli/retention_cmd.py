@@ -45,13 +45,14 @@ def retention_roll(
     Example (crontab): 15 0 * * * llmlog retention-roll --hot-days 30 --keep-days 365
     """
     from llmlog.reports.window import parse_time
-    from llmlog.store import retention
+    from llmlog.store import access, retention
 
     policy = retention.Policy(
         hot_days, keep_days, parse_time(now) if now else datetime.now(UTC), archive
     )
     conn = common.open_store()[1]
     with conn:
+        access.require_owner(conn, "retention-roll")
         result = retention.run(conn, policy, dry_run=dry_run)
     if dry_run:
         emit_rows(

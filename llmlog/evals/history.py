@@ -30,10 +30,14 @@ def record(
     fmt: str,
     options: dict[str, Any],
     output: str | None,
-) -> str:
-    """Store one export and its calls (in one transaction); its id."""
+) -> str | None:
+    """Store one export and its calls (in one transaction); its id. None, storing nothing,
+    for a role that may not write the history (a reader: ``llmlog access``)."""
     from psycopg.types.json import Jsonb
 
+    allowed = conn.execute("SELECT has_table_privilege('llm_eval_exports', 'INSERT')").fetchone()
+    if not (allowed and allowed[0]):
+        return None
     export_id = new_id()
     with conn.transaction():
         conn.execute("SET TRANSACTION READ WRITE")

@@ -16,18 +16,21 @@ def init(cli_db: str | None = None) -> dict[str, Any]:
     """Create the store if needed (embedded server, database) and migrate it to head."""
     url = db.resolve_url(cli_db)
     created = db.ensure_database(url)
-    return {"created_database": created, **_to_head(url)}
+    return {"created_database": created, **_to_head(url, "init")}
 
 
 def migrate(cli_db: str | None = None) -> dict[str, Any]:
     """Migrate an existing store to head (refuses a store whose database is missing)."""
-    return _to_head(db.resolve_url(cli_db))
+    return _to_head(db.resolve_url(cli_db), "migrate")
 
 
-def _to_head(url: str) -> dict[str, Any]:
+def _to_head(url: str, command: str) -> dict[str, Any]:
     """Upgrade to head when behind, then make sure the days ahead have partitions."""
+    from llmlog.store import access
+
     with db.connect(url) as conn:
         before = db.schema_revision(conn)
+        access.require_owner(conn, command)
     if before != HEAD:
         migrations.upgrade(url)
     with db.connect(url) as conn:

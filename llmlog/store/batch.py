@@ -46,6 +46,15 @@ if TYPE_CHECKING:
     import psycopg
 
 _COLUMN_LIST = ", ".join(COLUMNS)
+# The columns of llm_calls that COPY sends, typed from the catalog (LIKE would need SELECT
+# on llm_calls, which a writer role has not).
+_STAGE = (
+    "DO $$ BEGIN EXECUTE format('CREATE TEMP TABLE IF NOT EXISTS llmlog_stage (%s) "
+    "ON COMMIT DELETE ROWS', (SELECT string_agg(format('%I %s', attname, "
+    "format_type(atttypid, atttypmod)), ', ' ORDER BY attnum) FROM pg_attribute "
+    "WHERE attrelid = 'llm_calls'::regclass AND attnum > 0 AND NOT attisdropped "
+    f"AND attname = ANY ('{{{_COLUMN_LIST.replace(' ', '')}}}'))); END $$"
+)
 MAX_PAYLOAD_BYTES = 4 * 1024 * 1024
 TEXT_LIMITED = ("system_prompt", "output_text", "error_message", "feedback_note")
 Reject = tuple[Record, str]
@@ -65,6 +74,9 @@ class BatchWriter:
         self.conn = conn
         self.max_payload_bytes = max_payload_bytes
         self._days: set[date] = set()
+        # PostgreSQL refuses COPY into a table whose row-level security applies to the
+        # session (every role but a superuser's, migration 0006): those go through the stage.
+        self._staged = False
         _widen_send_buffer(conn)
 
     def write(self, records: Sequence[Record], rejects: list[Reject] | None = None) -> int:
@@ -104,9 +116,14 @@ class BatchWriter:
                 # One statement, all or nothing by itself: no BEGIN and COMMIT round
                 # trips (~60 us a call of the store thread's CPU where batches are small,
                 # as for an application streaming long answers).
+                if self._staged:
+                    return self._write_idempotent(rows, closed)
                 with self._marking(closed):
                     self._copy(rows, "llm_calls")
                 return len(rows)
+            except psycopg.errors.FeatureNotSupported:
+                self._staged = True
+                return self._write_idempotent(rows, closed)
             except psycopg.errors.UniqueViolation:
                 return self._write_idempotent(rows, closed)
         except (psycopg.DataError, psycopg.IntegrityError, UnicodeError) as exc:
@@ -132,9 +149,14 @@ class BatchWriter:
             self.conn.execute("SELECT llmlog_days_changed(%s)", (closed,))
 
     def _ensure_partitions(self, days: set[date]) -> None:
+        import psycopg
+
         days = days - self._days
         if days:
-            partitions.ensure_days(self.conn, days)
+            # A writer role may not create partitions: a missing day's rows go to the
+            # default partition, which the owner's next migrate or retention-roll splits.
+            with contextlib.suppress(psycopg.errors.InsufficientPrivilege):
+                partitions.ensure_days(self.conn, days)
             self._days |= days
 
     def _copy(self, rows: list[bytes], table: str) -> None:
@@ -155,10 +177,7 @@ class BatchWriter:
 
     def _write_idempotent(self, rows: list[bytes], closed: list[date]) -> int:
         with self._marking(closed), self.conn.transaction():
-            self.conn.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS llmlog_stage "
-                "(LIKE llm_calls INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
-            )
+            self.conn.execute(_STAGE)
             self._copy(rows, "llmlog_stage")
             cur = self.conn.execute(
                 f"INSERT INTO llm_calls ({_COLUMN_LIST}) SELECT {_COLUMN_LIST} "

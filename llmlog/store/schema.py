@@ -190,3 +190,13 @@ llm_erasures = Table(
     Column("archive_rows", BigInteger, nullable=False),
     Column("spool_lines", BigInteger, nullable=False),
 )
+
+# Which tenant a login role may see (``llmlog access grant-tenant``); read by the row-level
+# security policies (``llmlog access``, llmlog.store.access).
+llm_access_tenants = Table(
+    "llm_access_tenants",
+    metadata,
+    Column("role", Text, nullable=False),
+    Column("tenant_id", Text, nullable=False),
+    PrimaryKeyConstraint("role", name="llm_access_tenants_pkey"),
+)
