@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -102,10 +103,65 @@ def revoke(role: Annotated[str, typer.Argument(help="The role to drop.")]) -> No
     message(f"dropped role {role}")
 
 
+class Switch(StrEnum):
+    on = "on"
+    off = "off"
+
+
+def audit(
+    switch: Annotated[
+        Switch | None,
+        typer.Argument(help="on or off (default: say which it is).", show_default=False),
+    ] = None,
+) -> None:
+    """Record who runs each report and export command (the options, never the content).
+
+    Example: llmlog access audit on
+    """
+    from llmlog.store import audit as audits
+
+    conn = common.open_store()[1]
+    with conn:
+        if switch is not None:
+            audits.switch(conn, switch is Switch.on)
+        on = audits.enabled(conn)
+    message(f"the audit is {'on' if on else 'off'}")
+
+
+def audit_log(
+    since: common.SinceOpt = None,
+    role: Annotated[
+        str | None, typer.Option("--role", help="Only this login.", show_default=False)
+    ] = None,
+    limit: common.LimitOpt = 100,
+    fmt: common.FormatOpt = None,
+) -> None:
+    """Show the audit, newest first: when, which login, from where, which command.
+
+    Example: llmlog access audit-log --since 7d --role llmlog_reader
+    """
+    from llmlog.reports.window import parse_time
+    from llmlog.store import audit as audits
+
+    conn = common.open_store()[1]
+    with conn:
+        rows = audits.entries(
+            conn, since=parse_time(since) if since else None, role=role, limit=limit
+        )
+    emit_rows(
+        rows, resolve_format(fmt),
+        [Col("at", "time", "time", max_width=19), Col("db_role", "role"), Col("os_user"),
+         Col("client"), Col("command"), Col("args")],
+        empty="no audited commands (`llmlog access audit on` records them)",
+    )  # fmt: skip
+
+
 def register(app: typer.Typer) -> None:
     add = adder(access_app, "Commands")
     add()(setup)
     add("grant-tenant")(grant_tenant)
     add("list")(list_roles)
     add()(revoke)
+    add()(audit)
+    add("audit-log")(audit_log)
     app.add_typer(access_app, name="access", rich_help_panel=STORE)

@@ -12,6 +12,7 @@ import typer
 from llmlog.__about__ import __version__
 from llmlog.cli import (
     access_cmd,
+    audited,
     capture_cmds,
     common,
     demo_cmd,
@@ -44,6 +45,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_options(
+    ctx: typer.Context,
     db: Annotated[
         str | None,
         typer.Option(
@@ -58,6 +60,7 @@ def main_options(
     ] = False,
 ) -> None:
     common.state.db = db
+    common.state.audited = audited.command_run(ctx, sys.argv[1:])
 
 
 store_cmds.register(app)

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 @dataclass
 class State:
     db: str | None = None
+    # The report or export command being run and its arguments, for the store's audit.
+    audited: tuple[str, list[str]] | None = None
 
 
 state = State()
@@ -33,10 +35,20 @@ FormatOpt = Annotated[
 
 
 def open_store() -> tuple[str, psycopg.Connection]:
-    """Connect to the configured store and refuse a schema that is behind."""
+    """Connect to the configured store and refuse a schema that is behind; a report or
+    export command records itself first when the store audits (llmlog.store.audit)."""
     from llmlog.store.connect import open_store as _open
 
-    return _open(state.db)
+    url, conn = _open(state.db)
+    if state.audited:
+        from llmlog.store import audit
+
+        try:
+            audit.record(conn, *state.audited)
+        except Exception:
+            conn.close()
+            raise
+    return url, conn
 
 
 def _text_opt(name: str, help_text: str) -> typer.models.OptionInfo:

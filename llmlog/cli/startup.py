@@ -19,7 +19,8 @@ _VALUED = ("--db",)  # the main callback's options that take a value
 def only_the_command_run(app: typer.Typer, args: Sequence[str]) -> Iterator[None]:
     """Within: ``app`` holds only the command ``args`` (argv without the program) runs."""
     saved = app.registered_commands, app.registered_groups
-    name = _command_name(args)
+    at = command_at(args)
+    name = args[at] if at is not None else None
     chosen = [info for info in app.registered_commands if _name_of(info) == name]
     if chosen:
         app.registered_commands, app.registered_groups = chosen, []
@@ -29,9 +30,10 @@ def only_the_command_run(app: typer.Typer, args: Sequence[str]) -> Iterator[None
         app.registered_commands, app.registered_groups = saved
 
 
-def _command_name(args: Sequence[str]) -> str | None:
+def command_at(args: Sequence[str]) -> int | None:
+    """Where the command's name is in ``args`` (argv without the program), if anywhere."""
     skip = False
-    for arg in args:
+    for at, arg in enumerate(args):
         if skip:
             skip = False
         elif arg in _VALUED:
@@ -41,7 +43,7 @@ def _command_name(args: Sequence[str]) -> str | None:
         elif arg.startswith("-"):
             return None  # --help or --version before any command, or an option we do not know
         else:
-            return arg
+            return at
     return None
 
 

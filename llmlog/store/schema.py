@@ -13,6 +13,7 @@ from sqlalchemy import (
     Date,
     Double,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     MetaData,
@@ -24,7 +25,7 @@ from sqlalchemy import (
     Uuid,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TIMESTAMP
+from sqlalchemy.dialects.postgresql import ARRAY, INET, JSONB, TIMESTAMP
 
 metadata = MetaData()
 
@@ -199,4 +200,29 @@ llm_access_tenants = Table(
     Column("role", Text, nullable=False),
     Column("tenant_id", Text, nullable=False),
     PrimaryKeyConstraint("role", name="llm_access_tenants_pkey"),
+)
+
+# The store's own switches (``name = 'audit'``, ``value = 'on'``: ``llmlog access audit``).
+llm_settings = Table(
+    "llm_settings",
+    metadata,
+    Column("name", Text, nullable=False),
+    Column("value", Text, nullable=False),
+    PrimaryKeyConstraint("name", name="llm_settings_pkey"),
+)
+
+# Who ran which report or export command (llmlog.store.audit): written only through the
+# SECURITY DEFINER function llmlog_audit() (migration 0007), read by the owner alone.
+llm_audit = Table(
+    "llm_audit",
+    metadata,
+    Column("id", BigInteger, Identity(always=True), nullable=False),
+    Column("at", TZ, nullable=False, server_default=text("now()")),
+    Column("db_role", Text, nullable=False, comment="session_user: the login"),
+    Column("os_user", Text, comment="as the client reported it"),
+    Column("client_addr", INET, comment="inet_client_addr(); NULL over a local socket"),
+    Column("command", Text, nullable=False),
+    Column("args", JSONB, nullable=False, comment="its arguments, as given"),
+    PrimaryKeyConstraint("id", name="llm_audit_pkey"),
+    Index("llm_audit_at_idx", "at"),
 )
