@@ -144,9 +144,12 @@ def emit_rows(
     title: str | None = None,
     empty: str = "no results",
 ) -> None:
-    """Print rows in the chosen format; an empty result is one line on stderr."""
+    """Print rows in the chosen format; an empty result is one line on stderr (and, as
+    JSON, an empty array: a document a program can still parse)."""
     if not rows:
         message(empty)
+        if fmt is Format.json:
+            print("[]")
         return
     if fmt is Format.json:
         print(dumps(list(rows), indent=2))

@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import json
-import sys
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
 import psycopg
 import pytest
 
 from llmlog.store.batch import BatchWriter
 from llmlog.store.records import Record
-from tests.reports.conftest import base_calls
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
+from tests.reports.conftest import Result, base_calls, run_cli
 
 Run = Callable[..., Result]
 
@@ -30,20 +20,7 @@ Run = Callable[..., Result]
 @pytest.fixture
 def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
     """``run(url, *args)``: ``llmlog --db URL ARGS…`` in-process, its exit code and outputs."""
-    from llmlog.cli.app import main
-
-    def invoke(url: str, *args: str) -> Result:
-        capsys.readouterr()
-        monkeypatch.setattr(sys, "argv", ["llmlog", "--db", url, *args])
-        code: Any = 0
-        try:
-            main()
-        except SystemExit as exc:
-            code = exc.code or 0
-        captured = capsys.readouterr()
-        return Result(int(code), captured.out, captured.err)
-
-    return invoke
+    return functools.partial(run_cli, capsys, monkeypatch)
 
 
 @pytest.fixture

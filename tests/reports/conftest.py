@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -112,22 +113,26 @@ class Result:
     err: str
 
 
+def run_cli(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, url: str, *args: str
+) -> Result:
+    """``llmlog --db URL ARGS…`` in-process through ``main()``: exit code and outputs."""
+    from llmlog.cli.app import main
+
+    capsys.readouterr()
+    monkeypatch.setattr(sys, "argv", ["llmlog", "--db", url, *args])
+    code: Any = 0
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code or 0
+    captured = capsys.readouterr()
+    return Result(int(code), captured.out, captured.err)
+
+
 @pytest.fixture
 def llmlog(
     store_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Any]:
-    """Run ``llmlog --db STORE ARGS…`` in-process through ``main()``: exit code and outputs."""
-    from llmlog.cli.app import main
-
-    def run(*args: str) -> Result:
-        capsys.readouterr()
-        monkeypatch.setattr(sys, "argv", ["llmlog", "--db", store_url, *args])
-        code: Any = 0
-        try:
-            main()
-        except SystemExit as exc:
-            code = exc.code or 0
-        captured = capsys.readouterr()
-        return Result(int(code), captured.out, captured.err)
-
-    yield run
+    """Run ``llmlog --db STORE ARGS…`` in-process (``run_cli``)."""
+    yield functools.partial(run_cli, capsys, monkeypatch, store_url)

@@ -115,6 +115,9 @@ def test_empty_result_and_bad_values(calls: dict[str, Record], llmlog: Any) -> N
     empty = llmlog("tail", "--feature", "nope")
     assert (empty.code, empty.out) == (0, "")
     assert "no calls" in empty.err
+    as_json = llmlog("tail", "--feature", "nope", "-f", "json")  # still a document
+    assert (as_json.code, json.loads(as_json.out)) == (0, [])
+    assert llmlog("tail", "--feature", "nope", "-f", "jsonl").out == ""
     bad_time = llmlog("tail", "--since", "last tuesday")
     assert bad_time.code == 2 and "not a time" in bad_time.err
     assert llmlog("tail", "--format", "xml").code == 2
