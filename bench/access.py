@@ -8,12 +8,17 @@ superuser   the owner of the embedded store: PostgreSQL skips policies for it (n
 reader      llmlog_reader: goes through the policies, the "all rows" one admits every row
 tenant      a tenant login: only its tenant's rows
 and, as the tenant's fair baseline, the superuser with the report's --tenant filter (the
-same answer without RLS).
+same answer without RLS). Then the whole commands as a user runs them (`llmlog --db URL
+tail …`, a new process each, median of 9): the tenant login's against the superuser's
+with --tenant.
 """
 
 from __future__ import annotations
 
+import statistics
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -25,6 +30,10 @@ from llmlog.store import access, migrations
 from llmlog.store.connect import SESSION_OPTIONS
 
 LABELS = ("tail -n 20 (24h)", "tail (24h, 50)", "cost-by-feature (30d, by day)")
+COMMANDS = (
+    ("tail", "-n", "20", "--since", "24h"),
+    ("cost-by-feature", "--since", "30d", "--by", "day"),
+)
 TENANT_ROLE = "bench_tenant"
 
 
@@ -84,6 +93,24 @@ def main() -> None:
             f"{times['tenant']:.2f} | {times['tenant'] / times['filtered']:.2f} |"
             + ("" if same else " (row counts differ!)")
         )
+    print()
+    print("| command | superuser --tenant ms | tenant ms | ratio |")
+    print("|---|---:|---:|---:|")
+    as_tenant = url.replace("://postgres@", f"://{TENANT_ROLE}@", 1)
+    for command in COMMANDS:  # alternated, so that a busy moment hits both alike
+        owner, mine = [], []
+        for _ in range(9):
+            owner.append(wall_ms(url, *command, "--tenant", tenant))
+            mine.append(wall_ms(as_tenant, *command))
+        a, b = statistics.median(owner), statistics.median(mine)
+        print(f"| {' '.join(command)} | {a:.0f} | {b:.0f} | {b / a:.2f} |")
+
+
+def wall_ms(url: str, *args: str) -> float:
+    argv = [sys.executable, "-m", "llmlog", "--db", url, *args, "-f", "json"]
+    started = time.perf_counter()
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
+    return (time.perf_counter() - started) * 1000
 
 
 if __name__ == "__main__":
