@@ -95,6 +95,11 @@ def grant_tenant(
     """A login that sees (and, with ``write``, writes) only ``tenant``'s rows."""
     from psycopg import sql
 
+    if not tenant or "\x00" in tenant:
+        raise UsageError(
+            "a tenant id is non-empty text without NUL characters",
+            hint="give the tenant_id as the calls store it",
+        )
     role = role or tenant_role_name(tenant)
     if not _ROLE_NAME.fullmatch(role):
         raise UsageError(

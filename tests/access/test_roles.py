@@ -239,3 +239,32 @@ def test_reader_searches_closed_days_it_may_not_index(
     found = run(urls["read"], "tail", "--grep", "Zurich weather", "--since", "30d", "-f", "json")
     assert found.code == 0, found.err
     assert [row["id"] for row in json.loads(found.out)] == [str(calls["old"]["id"])]
+
+
+@pytest.mark.parametrize(
+    "tenant",
+    ["'; DROP TABLE llm_calls; --", 'a"b', "back\\slash", "%s %(x)s", "\u202eevil", "Ünïcödé"],
+)
+def test_a_tenant_name_of_any_text_holds_its_login_to_exactly_those_rows(
+    store: psycopg.Connection, store_url: str, urls: dict[str, str], run: Run, tenant: str
+) -> None:
+    now = datetime.now(UTC)
+    BatchWriter(store).write(
+        [call(now, tenant_id=tenant, feature="theirs"), call(now, tenant_id="acme")]
+    )
+    made = json.loads(run(store_url, "access", "grant-tenant", tenant, "-f", "json").out)
+    assert made["tenant"] == tenant and made["role"].startswith("llmlog_t_")
+    with psycopg.connect(made["url"], autocommit=True) as conn:
+        seen = conn.execute("SELECT tenant_id, feature FROM llm_calls").fetchall()
+    assert seen == [(tenant, "theirs")]
+    assert store.execute("SELECT count(*) FROM llm_calls").fetchone() == (2,)
+
+
+@pytest.mark.parametrize("tenant", ["a\x00b", ""])
+def test_a_tenant_name_postgresql_cannot_hold_is_refused_in_one_line(
+    store_url: str, urls: dict[str, str], run: Run, tenant: str
+) -> None:
+    result = run(store_url, "access", "grant-tenant", tenant)
+    assert result.code == 2, result.err
+    assert result.err.startswith("llmlog: a tenant id is non-empty text without NUL")
+    assert len(result.err.strip().splitlines()) == 1

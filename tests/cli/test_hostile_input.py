@@ -148,13 +148,17 @@ def test_report_filters(before: Any, llmlog: Any, report: str, filters: dict[str
             "recost --dry-run --since",
             "sample-evals --refusal-phrase",
             "sample-evals --why",
+            "access revoke --",  # the value as the ROLE argument
+            "access audit-log --role",
+            "access audit-log --since",
+            "access grant-tenant acme --role",
         ]
     ),
     value=TEXT,
 )
 def test_other_free_text_options(before: Any, llmlog: Any, command: str, value: str) -> None:
     *words, option = command.split()
-    args = (*words, f"{option}={value}")
+    args = (*words, option, value) if option == "--" else (*words, f"{option}={value}")
     assert_clean(llmlog(*args), args)
 
 
