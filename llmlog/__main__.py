@@ -1,3 +1,3 @@
-from llmlog.cli.app import main
+from llmlog.cli import main
 
 main()

