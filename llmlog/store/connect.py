@@ -119,10 +119,15 @@ def connect(url: str, *, autocommit: bool = True, timeout: int = 5) -> psycopg.C
         raise _explain(url, exc) from exc
 
 
-def _explain(url: str, exc: Exception) -> StoreUnavailableError:
+def _explain(url: str, exc: Exception) -> StoreUnavailableError | ConfigError:
     text = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
     text = scrub(mask(text), url)
     shown = mask(url)
+    if re.search(r"\binvalid (\w+ )?value\b", text):  # libpq: `invalid sslmode value: "x"`
+        return ConfigError(
+            f"the database URL {shown} has a setting libpq refuses: {text}",
+            hint="fix it in --db, LLMLOG_DATABASE_URL or config.toml",
+        )
     if "password authentication failed" in text or "no password supplied" in text:
         return StoreUnavailableError(
             f"the server refused the login for {shown}: {text}",

@@ -12,7 +12,13 @@ from tests.cli.run import assert_one_line_error, llmlog
 
 @pytest.mark.parametrize(
     "url",
-    ["mysql://root@localhost/db", "not a url", "postgresql://u:p@host:notaport/db"],
+    [
+        "mysql://root@localhost/db",
+        "not a url",
+        "postgresql://u:p@host:notaport/db",
+        "postgresql://u:pw123@127.0.0.1:1/db?sslmode=bogus",
+        "postgresql://u:pw123@127.0.0.1:1/db?target_session_attrs=nope",
+    ],
 )
 def test_malformed_url_is_a_configuration_error(url: str) -> None:
     result = llmlog("--db", url, "status")
