@@ -298,3 +298,23 @@ def test_reader_searches_closed_days_it_may_not_index(
     found = run(urls["read"], "tail", "--grep", "Zurich weather", "--since", "30d", "-f", "json")
     assert found.code == 0, found.err
     assert [row["id"] for row in json.loads(found.out)] == [str(calls["old"]["id"])]
+
+
+def test_tenant_reader_sees_only_its_calls_scores_and_no_alert_state(
+    store: psycopg.Connection, store_url: str, urls: dict[str, str], calls: dict[str, Record],
+    run: Run,
+) -> None:  # fmt: skip
+    for key in ("a", "c"):  # a: acme's, c: globex's
+        store.execute(
+            "INSERT INTO llm_scores (call_id, call_ts, judge_model, rubric, rubric_sha256, "
+            "status, score, rationale) VALUES (%s, %s, 'judge', 'default', 'h', 'scored', 80, "
+            "'fine')",
+            (calls[key]["id"], calls[key]["ts"]),
+        )
+    store.execute("INSERT INTO llm_check_state (rule, scope) VALUES ('spend', 'tenant=globex')")
+    with psycopg.connect(tenant_login(run, store_url, "acme"), autocommit=True) as conn:
+        seen = conn.execute("SELECT call_id FROM llm_scores").fetchall()
+        assert seen == [(calls["a"]["id"],)]
+        assert conn.execute("SELECT count(*) FROM llm_check_state").fetchone() == (0,)
+    with psycopg.connect(urls["read"], autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM llm_scores").fetchone() == (2,)
