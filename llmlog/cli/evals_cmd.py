@@ -46,7 +46,7 @@ def sample_evals(
         _opt(
             "--why",
             help_text="Reasons, comma-separated: thumbs_down, slow, expensive, refusal, error, "
-            "random (a representative baseline slice).",
+            "low_score (scored low by `llmlog judge`), random (a representative baseline slice).",
         ),
     ] = "thumbs_down,slow,expensive,refusal,error",
     limit: Annotated[int, _opt("--limit", "-n", min=1, help_text="How many calls at most.")] = 50,
@@ -57,6 +57,17 @@ def sample_evals(
     per_feature: Annotated[
         int | None,
         _opt("--per-feature", min=1, help_text="At most K calls per feature.", show_default=False),
+    ] = None,
+    low_score: Annotated[
+        float | None,
+        _opt(
+            "--low-score",
+            min=0,
+            max=100,
+            help_text="low_score: a judge score below this (default: below its rubric's pass "
+            "mark).",
+            show_default=False,
+        ),
     ] = None,
     seed: Annotated[
         int | None,
@@ -128,6 +139,7 @@ def sample_evals(
         seed=select.new_seed() if seed is None else seed,
         refusal_phrases=tuple(refusal_phrase) if refusal_phrase else select.configured_phrases(),
         new_only=new_only,
+        low_score=low_score,
     )
     options.check()
     conn = _store()
