@@ -13,6 +13,7 @@ from llmlog.__about__ import __version__
 from llmlog.cli import (
     access_cmd,
     capture_cmds,
+    check_cmd,
     common,
     demo_cmd,
     evals_cmd,
@@ -69,6 +70,7 @@ capture_cmds.register(app)
 replay_cmd.register(app)
 evals_cmd.register(app)
 judge_cmd.register_judge(app)
+check_cmd.register(app)
 retention_cmd.register(app)
 access_cmd.register(app)
 
