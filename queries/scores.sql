@@ -19,10 +19,14 @@ WITH judged AS (  -- from 6 days before the window: its first days' moving avera
          CASE %(key)s WHEN 'feature' THEN c.feature WHEN 'tenant_id' THEN c.tenant_id
            WHEN 'prompt_version' THEN c.prompt_version WHEN 'model' THEN c.model END AS key,
          s.status, s.score, s.passed
-  FROM llm_scores s
-  JOIN llm_calls c ON c.id = s.call_id AND c.ts = s.call_ts
+  FROM llm_scores s,
+  LATERAL (  -- each score's call by its key (a join would scan the window's calls)
+    SELECT ts, feature, tenant_id, prompt_version, model FROM llm_calls
+    WHERE id = s.call_id AND ts = s.call_ts
+      AND ts >= %(since)s::timestamptz - interval '6 days' AND ts < %(until)s
+    LIMIT 1
+  ) AS c
   WHERE s.call_ts >= %(since)s::timestamptz - interval '6 days' AND s.call_ts < %(until)s
-    AND c.ts >= %(since)s::timestamptz - interval '6 days' AND c.ts < %(until)s
     AND (%(feature)s::text IS NULL OR c.feature = %(feature)s)
     AND (%(tenant_id)s::text IS NULL OR c.tenant_id = %(tenant_id)s)
     AND (%(model)s::text IS NULL OR c.model = %(model)s)

@@ -12,11 +12,14 @@
 -- param limit: int = 10
 SELECT s.call_id AS id, c.ts, c.feature, c.tenant_id, c.model, c.prompt_version, s.score,
        s.passed, s.rubric, s.judge_model, s.rationale
-FROM llm_scores s
-JOIN llm_calls c ON c.id = s.call_id AND c.ts = s.call_ts
+FROM llm_scores s,
+LATERAL (  -- each score's call by its key (a join would scan the window's calls)
+  SELECT ts, feature, tenant_id, prompt_version, model FROM llm_calls
+  WHERE id = s.call_id AND ts = s.call_ts AND ts >= %(since)s AND ts < %(until)s
+  LIMIT 1
+) AS c
 WHERE s.status = 'scored'
   AND s.call_ts >= %(since)s AND s.call_ts < %(until)s
-  AND c.ts >= %(since)s AND c.ts < %(until)s
   AND (%(feature)s::text IS NULL OR c.feature = %(feature)s)
   AND (%(tenant_id)s::text IS NULL OR c.tenant_id = %(tenant_id)s)
   AND (%(model)s::text IS NULL OR c.model = %(model)s)
