@@ -4,7 +4,12 @@ judge's answers, and the judge's own calls captured but never judged."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -196,3 +201,27 @@ def test_sample_sizes_and_default_rubrics_per_feature() -> None:
     assert for_feature("support-chat").name == "support"
     assert for_feature("summarize").name == "summarize"
     assert for_feature("billing").name == "general"
+
+
+def test_a_run_killed_midway_is_finished_by_the_next_without_judging_twice(
+    store_url: str, store: psycopg.Connection, judging: StubServer
+) -> None:
+    calls(store, 6)
+    judging.delay = 0.3  # each verdict takes a while: the run is killed with some stored
+    argv = [sys.executable, "-m", "llmlog", "--db", store_url, "judge", "--since", "2h",
+            "--sample", "6", "--concurrency", "1"]  # fmt: skip
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while len(scores(store)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+    stored = len(scores(store))
+    assert 2 <= stored < 6
+    judging.delay = 0.0
+    judging.requests.clear()
+    rerun = judge(store_url, "--sample", "6", "--concurrency", "1")
+    assert rerun.code == 0, rerun.stderr
+    assert f"{6 - stored} calls to judge (6 drawn by --sample 6, {stored} already" in rerun.stderr
+    assert judged_requests(judging) == 6 - stored
+    assert len(scores(store)) == 6
