@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from llmlog.cli import common
 from llmlog.cli.help import ACT, adder
 from llmlog.errors import EXIT_FIRING
 
@@ -67,12 +68,11 @@ def check(
     from llmlog.check import rules as rule_files
     from llmlog.check import run
     from llmlog.cli.output import dumps, message, out
-    from llmlog.cli.report_cmds import _store
     from llmlog.reports.window import parse_time
 
     chosen, source = rule_files.load(rules, config.home())
     moment = parse_time(now) if now else datetime.now(UTC)
-    outcome = run.check(_store(), chosen, now=moment, notify_url=notify)
+    outcome = run.check(common.report_store(), chosen, now=moment, notify_url=notify)
     if fmt is CheckFormat.json:
         print(dumps([run.as_dict(alert) for alert in outcome.alerts], indent=2))
     else:

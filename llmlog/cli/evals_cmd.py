@@ -125,7 +125,7 @@ def sample_evals(
     from llmlog.evals import export, history, select
 
     if list_history:
-        rows, shown = history.past(_store(), limit), resolve_format(None)
+        rows, shown = history.past(common.report_store(), limit), resolve_format(None)
         if shown is Format.table:  # options as JSON text, as they are stored
             rows = [{**row, "options": dumps(row["options"])} for row in rows]
         emit_rows(rows, shown, HISTORY_COLUMNS, empty="no exports yet")
@@ -142,7 +142,7 @@ def sample_evals(
         low_score=low_score,
     )
     options.check()
-    conn = _store()
+    conn = common.report_store()
     result = export.export(
         conn, filters, options, fmt.value, redact=redact or settings.current().redact_pii
     )
@@ -158,15 +158,6 @@ def sample_evals(
         message("not recorded in the export history: this role may only read the store")
     for line in export.summary(result, options):
         message(line)
-
-
-def _store() -> Any:
-    """The store, in a report session (read-only, statement timeout: reports.run)."""
-    from llmlog.reports.run import tune_session
-
-    conn = common.open_store()[1]
-    tune_session(conn)
-    return conn
 
 
 def _write(lines: list[str], output: Path | None) -> None:

@@ -137,7 +137,6 @@ def scores(
 
     Example: llmlog scores --by tenant --by week --since 60d; llmlog scores --worst 10
     """
-    from llmlog.cli.report_cmds import _store
     from llmlog.judge import scores as judged
     from llmlog.reports.window import parse_time
 
@@ -149,11 +148,11 @@ def scores(
         filters["until"] = parse_time(until)
     fmt = resolve_format(fmt)
     if worst is not None:
-        rows = judged.worst(_store(), filters, worst)
+        rows = judged.worst(common.report_store(), filters, worst)
         emit_rows(rows, fmt, WORST_COLUMNS, empty="no scores in this window (run llmlog judge)")
         return
     key, period = _grouping(by or [])
-    rows = judged.aggregate(_store(), filters, key=key, by=period)
+    rows = judged.aggregate(common.report_store(), filters, key=key, by=period)
     columns = [*([Col(period)] if period != "total" else []),
                *([Col(key)] if key != "none" else []), *SCORE_COLUMNS]  # fmt: skip
     emit_rows(rows, fmt, columns, empty="no scores in this window (run llmlog judge)")
