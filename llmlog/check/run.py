@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from llmlog.check import evaluate, notify, state
 from llmlog.check.rules import PERCENTILES, Rule
+from llmlog.errors import RoleError
 
 if TYPE_CHECKING:
     import psycopg
@@ -28,8 +29,16 @@ class Outcome:
 def check(
     conn: psycopg.Connection, rules: list[Rule], *, now: datetime, notify_url: str | None = None
 ) -> Outcome:
+    import psycopg
+
     findings = evaluate.evaluate(conn, rules, now)
-    alerts, resolved = state.advance(conn, rules, findings, now)
+    try:
+        alerts, resolved = state.advance(conn, rules, findings, now)
+    except psycopg.errors.InsufficientPrivilege as exc:
+        raise RoleError(
+            "`check` keeps its firing state in the store, and this role may not write it",
+            hint="run it with the owner's URL (--db)",
+        ) from exc
     outcome = Outcome(alerts, resolved)
     if notify_url is None:
         return outcome

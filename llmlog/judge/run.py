@@ -161,7 +161,7 @@ def _judge_one(client: Any, item: Item, call: dict[str, Any], judge_model: str) 
         "user_id": call.get("user_id"),
         "prompt_version": f"{rubric.name}@{rubric.sha256[:12]}",
     }
-    cost, answer, outcome = Decimal(0), None, None
+    cost, answer, outcome, problem = Decimal(0), None, None, ""
     for attempt in (1, 2):
         request = prompt.request_for(judge_model, rubric, call, bad=answer)
         metadata = {METADATA_KEY: {"call_id": str(item.id), "rubric": rubric.name,

@@ -318,3 +318,14 @@ def test_tenant_reader_sees_only_its_calls_scores_and_no_alert_state(
         assert conn.execute("SELECT count(*) FROM llm_check_state").fetchone() == (0,)
     with psycopg.connect(urls["read"], autocommit=True) as conn:
         assert conn.execute("SELECT count(*) FROM llm_scores").fetchone() == (2,)
+
+
+def test_a_reader_running_check_is_told_it_may_not_keep_alert_state(
+    store_url: str, urls: dict[str, str], run: Run, tmp_path: Path
+) -> None:
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[rule]]\nname = "quiet"\nmetric = "calls"\nop = "<"\nthreshold = 1\n')
+    result = run(urls["read"], "check", "--rules", str(rules))
+    assert result.code == 3, result.err
+    assert "may not write it" in result.err and len(result.err.strip().splitlines()) == 1
+    assert run(store_url, "check", "--rules", str(rules)).code == 5
