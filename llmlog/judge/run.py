@@ -13,7 +13,7 @@ stored; a rerun skips them.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -102,7 +102,6 @@ def judge(
     judge_model: str,
     concurrency: int = 4,
     base_url: str | None = None,
-    done: Callable[[Scored], None] = lambda scored: None,
 ) -> Summary:
     """Judge ``todo`` (``concurrency`` at a time), storing each score as it comes."""
     from llmlog.replay.send import client_for
@@ -118,7 +117,6 @@ def judge(
             scored = future.result()
             _store(conn, scored, judge_model)
             summary.judged.append(scored)
-            done(scored)
 
     try:
         for item, call in calls:
