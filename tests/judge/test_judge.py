@@ -225,3 +225,18 @@ def test_a_run_killed_midway_is_finished_by_the_next_without_judging_twice(
     assert f"{6 - stored} calls to judge (6 drawn by --sample 6, {stored} already" in rerun.stderr
     assert judged_requests(judging) == 6 - stored
     assert len(scores(store)) == 6
+
+
+def test_a_claude_judge_is_asked_through_anthropics_sdk(
+    store_url: str, store: psycopg.Connection, judging: StubServer
+) -> None:
+    calls(store, 1)
+    result = judge(store_url, "--sample", "1", "--judge-model", "claude-haiku-4-5")
+    assert result.code == 0, result.stderr
+    ((path, _, body),) = [r for r in judging.requests if "llmlog's judge" in json.dumps(r[2])]
+    assert path == "/v1/messages" and body["model"] == "claude-haiku-4-5"
+    row = store.execute(
+        "SELECT s.judge_model, s.score, c.provider FROM llm_scores s "
+        "JOIN llm_calls c ON c.id = s.judge_call_id"
+    ).fetchone()
+    assert row == ("claude-haiku-4-5", 0.0, "anthropic")  # question 0 asks for SCORE=0
