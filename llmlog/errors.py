@@ -11,6 +11,7 @@ EXIT_NOT_FOUND = 1
 EXIT_USAGE = 2
 EXIT_STORE = 3
 EXIT_PROVIDER = 4
+EXIT_FIRING = 5  # llmlog check: some rule fires
 EXIT_INTERRUPTED = 130
 
 

@@ -1,6 +1,7 @@
 -- name: sample_evals
 -- description: Candidates for eval sets (`llmlog sample-evals`): every call of the window
--- description: that matched a reason (thumbs_down, slow, expensive, refusal, error), with
+-- description: that matched a reason (thumbs_down, slow, expensive, refusal, error,
+-- description: low_score: a judge score below low_score, or not passed when that is null), with
 -- description: them and a seeded draw, plus the random_limit calls of lowest draw (a random
 -- description: slice). Reads no content but the head of each output (refusal phrases,
 -- description: given lowercased in refusal_like).
@@ -24,6 +25,7 @@
 -- param seed: int = 0
 -- param random_limit: int = 0
 -- param new_only: bool = false
+-- param low_score: float = null
 SELECT id, ts, feature, hashtextextended(id::text, %(seed)s) AS draw, reasons, false AS drawn
 FROM (
   SELECT id, ts, feature,
@@ -35,7 +37,14 @@ FROM (
                   OR (status = 'ok' AND 'refusal' = ANY (%(why)s::text[])
                       AND lower(left(output_text, 300)) LIKE ANY (%(refusal_like)s::text[]))
                 THEN 'refusal' END,
-           CASE WHEN status = 'error' THEN 'error' END
+           CASE WHEN status = 'error' THEN 'error' END,
+           CASE WHEN 'low_score' = ANY (%(why)s::text[]) AND id IN (
+                  SELECT s.call_id FROM llm_scores s
+                  WHERE s.call_ts >= %(since)s AND s.call_ts < %(until)s
+                    AND s.status = 'scored'
+                    AND CASE WHEN %(low_score)s::float8 IS NULL THEN NOT s.passed
+                             ELSE s.score < %(low_score)s::float8 END)
+                THEN 'low_score' END
          ], NULL) AS reasons
   FROM llm_calls
   WHERE ts >= %(since)s AND ts < %(until)s

@@ -10,7 +10,8 @@ messages); anything else gets a plain text answer. Streams are built from the ve
 the non-streaming call returns, so a correct reassembly gives it back. A request with
 header ``x-stub-reply: KEY`` gets ``server.replies[KEY]`` instead: (HTTP status, JSON
 body, seconds to wait before answering). The model ``no-such-model`` is answered 404;
-``delay`` makes every answer wait.
+``delay`` makes every answer wait. With ``judge`` set, a request whose system prompt
+holds ``JUDGE_MARK`` (llmlog judge's) is answered the text ``judge(body)`` returns.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -37,6 +39,8 @@ UNKNOWN_MODEL = "no-such-model"
 # Where Langfuse exports its spans (the benchmark measures its drop-in beside ours): taken
 # and thrown away.
 TELEMETRY = "/api/public/"
+# What marks a request of `llmlog judge` (its system prompt says it).
+JUDGE_MARK = "You are llmlog's judge"
 
 
 def scenario_of(body: dict[str, Any]) -> str:
@@ -71,7 +75,7 @@ def answer(scenario: str) -> str:
 # --- OpenAI chat completions -------------------------------------------------------
 
 
-def chat_body(model: str, scenario: str) -> dict[str, Any]:
+def chat_body(model: str, scenario: str, text: str | None = None) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": None, "refusal": None}
     finish = "stop"
     if scenario == "tool":
@@ -86,7 +90,7 @@ def chat_body(model: str, scenario: str) -> dict[str, Any]:
     elif scenario == "refuse":
         message["refusal"] = "I can't help with that."
     else:
-        message["content"] = answer(scenario)
+        message["content"] = text if text is not None else answer(scenario)
     return {
         "id": "chatcmpl-stub",
         "object": "chat.completion",
@@ -209,7 +213,7 @@ def responses_events(body: dict[str, Any]) -> list[tuple[str | None, Any]]:
 # --- Anthropic messages --------------------------------------------------------------
 
 
-def messages_body(model: str, scenario: str) -> dict[str, Any]:
+def messages_body(model: str, scenario: str, text: str | None = None) -> dict[str, Any]:
     content: list[dict[str, Any]]
     stop = "end_turn"
     if scenario == "search":
@@ -235,7 +239,7 @@ def messages_body(model: str, scenario: str) -> dict[str, Any]:
     elif scenario == "refuse":
         content, stop = [], "refusal"
     else:
-        content = [{"type": "text", "text": answer(scenario)}]
+        content = [{"type": "text", "text": text if text is not None else answer(scenario)}]
     return {
         "id": "msg_stub",
         "type": "message",
@@ -324,7 +328,11 @@ class Handler(BaseHTTPRequestHandler):
             return
         path = self.path.split("?")[0].rstrip("/")
         provider = "anthropic" if path.endswith("/messages") else "openai"
-        scenario = scenario_of(body)
+        judged = self.server.judge is not None and JUDGE_MARK in json.dumps(
+            body.get("system") or body.get("messages", [{}])[0]
+        )
+        text = self.server.judge(body) if judged and self.server.judge else None
+        scenario = "text" if judged else scenario_of(body)
         status = {"error429": 429, "error500": 500, "error401": 401}.get(scenario)
         if scenario == "flaky" and self.headers.get("x-stainless-retry-count", "0") == "0":
             status = 500
@@ -344,7 +352,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         model = body.get("model", "gpt-4o-mini")
         if path.endswith("/chat/completions"):
-            full = chat_body(model, scenario)
+            full = chat_body(model, scenario, text)
             events = chat_events(
                 full, bool((body.get("stream_options") or {}).get("include_usage"))
             )
@@ -352,7 +360,7 @@ class Handler(BaseHTTPRequestHandler):
             full = responses_body(model, scenario)
             events = responses_events(full)
         else:
-            full = messages_body(model, scenario)
+            full = messages_body(model, scenario, text)
             events = messages_events(full)
         if body.get("stream"):
             self._sse(events, pause={"slow": 0.02, "stall": 1.0}.get(scenario, 0.0))
@@ -409,6 +417,7 @@ class StubServer(ThreadingHTTPServer):
         self.requests: list[tuple[str, dict[str, str], dict[str, Any]]] = []
         self.replies: dict[str, tuple[int, Any, float]] = {}
         self.delay = 0.0  # seconds before each answer (a provider's thinking time)
+        self.judge: Callable[[dict[str, Any]], str] | None = None
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
 
     def handle_error(self, request: object, client_address: object) -> None:

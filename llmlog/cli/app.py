@@ -14,9 +14,11 @@ from llmlog.cli import (
     access_cmd,
     audited,
     capture_cmds,
+    check_cmd,
     common,
     demo_cmd,
     evals_cmd,
+    judge_cmd,
     replay_cmd,
     report_cmds,
     retention_cmd,
@@ -66,9 +68,12 @@ def main_options(
 store_cmds.register(app)
 demo_cmd.register(app)
 report_cmds.register(app)
+judge_cmd.register_scores(app)
 capture_cmds.register(app)
 replay_cmd.register(app)
 evals_cmd.register(app)
+judge_cmd.register_judge(app)
+check_cmd.register(app)
 retention_cmd.register(app)
 access_cmd.register(app)
 

@@ -57,7 +57,8 @@ def follow(
 
 
 def show(call: Row, fmt: Format, *, full: bool = False) -> None:
-    """One call: all its columns (request and response as stored) plus trace and replays.
+    """One call: all its columns (request and response as stored) plus trace, replays and
+    judge scores.
 
     The table view wraps each text in its panel, shows tool calls and tool results as
     their name and indented JSON, and (unless ``full``) shows the head of a long text
@@ -181,7 +182,18 @@ def _numbers(call: Row) -> list[tuple[str, str]]:
         rows.append(("replay of", str(call["replay_of"])))
     for replay in call["replays"]:
         rows.append(("replayed as", _replay_line(replay)))
+    for score in call.get("scores") or []:
+        rows.append(("judge score", _score_line(score)))
     return rows
+
+
+def _score_line(score: Row) -> str:
+    """``85 (passed) by gpt-4o-mini, rubric support — the rationale`` or why it failed."""
+    judged = f"by {score['judge_model']}, rubric {score['rubric']}"
+    if score["status"] != "scored":
+        return f"failed {judged}: {score.get('error') or ''}"
+    verdict = "passed" if score.get("passed") else "not passed"
+    return f"{human(score['score'], 'num')} ({verdict}) {judged} — {score.get('rationale') or ''}"
 
 
 def _ttft(call: Row) -> str:

@@ -51,6 +51,15 @@ def open_store() -> tuple[str, psycopg.Connection]:
     return url, conn
 
 
+def report_store(timeout: float | None = None) -> psycopg.Connection:
+    """The store, in a read-only session with a statement timeout (see reports.run)."""
+    from llmlog.reports.run import tune_session
+
+    conn = open_store()[1]
+    tune_session(conn, timeout)
+    return conn
+
+
 def _text_opt(name: str, help_text: str) -> typer.models.OptionInfo:
     return typer.Option(name, help=help_text, show_default=False, rich_help_panel="Filters")
 

@@ -46,7 +46,7 @@ def sample_evals(
         _opt(
             "--why",
             help_text="Reasons, comma-separated: thumbs_down, slow, expensive, refusal, error, "
-            "random (a representative baseline slice).",
+            "low_score (scored low by `llmlog judge`), random (a representative baseline slice).",
         ),
     ] = "thumbs_down,slow,expensive,refusal,error",
     limit: Annotated[int, _opt("--limit", "-n", min=1, help_text="How many calls at most.")] = 50,
@@ -57,6 +57,17 @@ def sample_evals(
     per_feature: Annotated[
         int | None,
         _opt("--per-feature", min=1, help_text="At most K calls per feature.", show_default=False),
+    ] = None,
+    low_score: Annotated[
+        float | None,
+        _opt(
+            "--low-score",
+            min=0,
+            max=100,
+            help_text="low_score: a judge score below this (default: below its rubric's pass "
+            "mark).",
+            show_default=False,
+        ),
     ] = None,
     seed: Annotated[
         int | None,
@@ -114,7 +125,7 @@ def sample_evals(
     from llmlog.evals import export, history, select
 
     if list_history:
-        rows, shown = history.past(_store(), limit), resolve_format(None)
+        rows, shown = history.past(common.report_store(), limit), resolve_format(None)
         if shown is Format.table:  # options as JSON text, as they are stored
             rows = [{**row, "options": dumps(row["options"])} for row in rows]
         emit_rows(rows, shown, HISTORY_COLUMNS, empty="no exports yet")
@@ -128,9 +139,10 @@ def sample_evals(
         seed=select.new_seed() if seed is None else seed,
         refusal_phrases=tuple(refusal_phrase) if refusal_phrase else select.configured_phrases(),
         new_only=new_only,
+        low_score=low_score,
     )
     options.check()
-    conn = _store()
+    conn = common.report_store()
     result = export.export(
         conn, filters, options, fmt.value, redact=redact or settings.current().redact_pii
     )
@@ -146,15 +158,6 @@ def sample_evals(
         message("not recorded in the export history: this role may only read the store")
     for line in export.summary(result, options):
         message(line)
-
-
-def _store() -> Any:
-    """The store, in a report session (read-only, statement timeout: reports.run)."""
-    from llmlog.reports.run import tune_session
-
-    conn = common.open_store()[1]
-    tune_session(conn)
-    return conn
 
 
 def _write(lines: list[str], output: Path | None) -> None:

@@ -86,15 +86,6 @@ def to_filters(
     )
 
 
-def _store(timeout: float | None = None) -> Any:
-    """The store, in a read-only session with a statement timeout (see reports.run)."""
-    from llmlog.reports.run import tune_session
-
-    conn = common.open_store()[1]
-    tune_session(conn, timeout)
-    return conn
-
-
 CALL_COLUMNS = [
     Col("ts", "time", "time", max_width=19),
     Col("id", "id", "id", max_width=13),
@@ -135,7 +126,7 @@ def tail(
     from llmlog.reports import calls
 
     fmt = resolve_format(fmt)
-    conn = _store()
+    conn = common.report_store()
     rows = calls.tail(conn, filters, limit)
     if not follow:
         _emit_calls(rows, fmt, empty="no calls in this window (try --since 30d)")
@@ -164,7 +155,7 @@ def show(
     from llmlog.cli import call_views
     from llmlog.reports import calls, costs
 
-    call = calls.show(_store(), call_id)
+    call = calls.show(common.report_store(), call_id)
     call["cost_breakdown"] = costs.breakdown(call)
     call_views.show(call, resolve_format(fmt), full=full)
 
@@ -182,7 +173,7 @@ def trace(
     from llmlog.cli import call_views
     from llmlog.reports import calls
 
-    call_views.trace(calls.trace(_store(), ref), resolve_format(fmt))
+    call_views.trace(calls.trace(common.report_store(), ref), resolve_format(fmt))
 
 
 ERROR_COLUMNS = [
@@ -220,7 +211,7 @@ def errors(
     """
     from llmlog.reports import aggregates
 
-    conn = _store()
+    conn = common.report_store()
     if list_calls:
         rows = aggregates.error_calls(conn, filters, limit)
         emit_rows(rows, resolve_format(fmt), ERROR_CALL_COLUMNS, empty="no errors in this window")
@@ -257,7 +248,7 @@ def cost_by_feature(
     """
     from llmlog.reports import aggregates
 
-    rows = aggregates.cost_by_feature(_store(), filters, by.value)
+    rows = aggregates.cost_by_feature(common.report_store(), filters, by.value)
     period = [] if by is Period.total else [Col(by.value)]
     emit_rows(rows, resolve_format(fmt), [*period, Col("feature"), *SPEND_COLUMNS])
 
@@ -278,7 +269,8 @@ def cost_by_model(fmt: FormatOpt = None, *, filters: Filters) -> None:
         Col("p95_cost_usd", "p95/call", "usd"),
         Col("share", kind="pct"),
     ]
-    emit_rows(aggregates.cost_by_model(_store(), filters), resolve_format(fmt), columns)
+    rows = aggregates.cost_by_model(common.report_store(), filters)
+    emit_rows(rows, resolve_format(fmt), columns)
 
 
 def top_users(limit: LimitOpt = 20, fmt: FormatOpt = None, *, filters: Filters) -> None:
@@ -288,7 +280,7 @@ def top_users(limit: LimitOpt = 20, fmt: FormatOpt = None, *, filters: Filters) 
     """
     from llmlog.reports import aggregates
 
-    rows = aggregates.top_users(_store(), filters, limit)
+    rows = aggregates.top_users(common.report_store(), filters, limit)
     columns = [Col("user_id", "user"), *SPEND_COLUMNS, Col("last_seen", "last call", "time")]
     emit_rows(rows, resolve_format(fmt), columns)
 
@@ -300,7 +292,7 @@ def top_tenants(limit: LimitOpt = 20, fmt: FormatOpt = None, *, filters: Filters
     """
     from llmlog.reports import aggregates
 
-    rows = aggregates.top_tenants(_store(), filters, limit)
+    rows = aggregates.top_tenants(common.report_store(), filters, limit)
     columns = [
         Col("tenant_id", "tenant"),
         *SPEND_COLUMNS,
@@ -345,7 +337,7 @@ def latency(
     from llmlog.reports import aggregates
 
     keys = [key.strip() for key in by.split(",") if key.strip()]
-    rows = aggregates.latency(_store(), filters, keys, metric.value)
+    rows = aggregates.latency(common.report_store(), filters, keys, metric.value)
     columns = [*(Col(key) for key in keys), *PERCENTILE_COLUMNS, Col("approximate", kind="flag")]
     emit_rows(rows, resolve_format(fmt), columns)
 
@@ -369,7 +361,7 @@ def drift(
     """
     from llmlog.reports import aggregates
 
-    rows = aggregates.drift(_store(), filters, by.value)
+    rows = aggregates.drift(common.report_store(), filters, by.value)
     columns = [
         Col(by.value),
         Col("calls", kind="int"),
@@ -421,7 +413,7 @@ def query(
         given[key.strip()] = value
     chosen = sqlfile.load(name)
     values = params.bind(chosen, given)
-    rows = run.execute(_store(timeout), chosen, values, write=write)
+    rows = run.execute(common.report_store(timeout), chosen, values, write=write)
     emit_rows(rows, resolve_format(fmt))
 
 

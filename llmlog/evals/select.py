@@ -27,8 +27,8 @@ from llmlog.reports.run import Row, run
 if TYPE_CHECKING:
     import psycopg
 
-REASONS = ("thumbs_down", "slow", "expensive", "refusal", "error", "random")
-DEFAULT_WHY = REASONS[:5]
+REASONS = ("thumbs_down", "slow", "expensive", "refusal", "error", "low_score", "random")
+DEFAULT_WHY = REASONS[:5]  # low_score and random are asked for
 # Looked for (case-insensitively) in the first 300 characters of an output; an apostrophe
 # matches any one character, so "can't" also finds "can’t".
 REFUSAL_PHRASES = (
@@ -59,6 +59,7 @@ class Options:
     seed: int = 0
     refusal_phrases: tuple[str, ...] = REFUSAL_PHRASES
     new_only: bool = False  # leave out calls an earlier export wrote
+    low_score: float | None = None  # low_score: a judge score below this (None: not passed)
 
     def check(self) -> None:
         unknown = [reason for reason in self.why if reason not in REASONS]
@@ -139,6 +140,7 @@ def candidates(conn: psycopg.Connection, filters: Filters, options: Options) -> 
             "seed": options.seed,
             "random_limit": options.limit * RANDOM_DEPTH if "random" in options.why else 0,
             "new_only": options.new_only,
+            "low_score": options.low_score,
         },
     )
     found: dict[Any, Candidate] = {}

@@ -53,7 +53,7 @@ def plan(call: dict[str, Any], overrides: Overrides) -> Plan:
         "cache_read_tokens": (call.get("cache_read_tokens") or 0) if same else 0,
         "cache_write_tokens": (call.get("cache_write_tokens") or 0) if same else 0,
     }
-    return Plan(request, _estimate(request, tokens))
+    return Plan(request, estimate_cost(request, tokens))
 
 
 # Each endpoint's usage shape: a model's tokens are priced the way ``show`` prices a call
@@ -66,7 +66,9 @@ _USAGE = {
 }
 
 
-def _estimate(request: Request, tokens: dict[str, int]) -> Decimal | None:
+def estimate_cost(request: Request, tokens: dict[str, int]) -> Decimal | None:
+    """What ``request`` would cost with these token counts, at its model's prices (None: no
+    price, or no tokens)."""
     from llmlog.reports.costs import PARTS, breakdown
 
     model = request.body.get("model")

@@ -83,7 +83,21 @@ def send(
     """Send ``request`` as a replay of the stored call ``origin``; ProviderError on failure."""
     fields = {k: origin.get(k) for k in CONTEXT_FIELDS}
     link = {REPLAY_OF: str(origin["id"])} if save else {}
-    with llmlog.context(**fields, trace_id=origin.get("trace_id"), metadata={**metadata, **link}):
+    context = {**fields, "trace_id": origin.get("trace_id")}
+    return send_in(request, client, context=context, metadata={**metadata, **link}, save=save)
+
+
+def send_in(
+    request: Request,
+    client: Any,
+    *,
+    context: dict[str, Any],
+    metadata: dict[str, Any],
+    save: bool = True,
+) -> Outcome:
+    """Send ``request`` inside ``llmlog.context(**context, metadata=metadata)`` (how capture
+    stores it); ProviderError on failure."""
+    with llmlog.context(**context, metadata=metadata):
         started = time.perf_counter()
         try:
             raw, ttft_ms, streamed = _post(request, client, started)

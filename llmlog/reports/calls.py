@@ -100,7 +100,8 @@ def find_call(conn: psycopg.Connection, id_or_prefix: str) -> Row:
 
 
 def show(conn: psycopg.Connection, id_or_prefix: str) -> dict[str, Any]:
-    """Everything about one call: its row, its place in its trace, and its replays."""
+    """Everything about one call: its row, its place in its trace, its replays and its
+    judge scores."""
     found = find_call(conn, id_or_prefix)
     call_id = found["id"]
     call = run(conn, "call", found)[0]
@@ -114,6 +115,7 @@ def show(conn: psycopg.Connection, id_or_prefix: str) -> dict[str, Any]:
         "children": [row["id"] for row in nodes if row["parent_id"] == call_id],
     }
     call["replays"] = run(conn, "replays", found)
+    call["scores"] = run(conn, "call_scores", found)
     return call
 
 

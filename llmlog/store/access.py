@@ -4,10 +4,10 @@ Two group roles hold the grants: ``llmlog_read`` (SELECT on the store's tables) 
 ``llmlog_write`` (INSERT calls, set feedback, mark days changed). ``setup`` makes one login
 in each, ``llmlog_reader`` and ``llmlog_writer``. ``grant_tenant`` makes a login in
 ``llmlog_read`` (and ``llmlog_write``) and in ``llmlog_tenants``, whose restrictive
-row-level security policies (made by ``setup``, on migration 0006's tables) hold it to the
-tenant ``llm_access_tenants`` maps it to in this database: one it does not map (made for
-another database) sees nothing. Only the tables' owner migrates and runs retention
-(``require_owner``).
+row-level security policies (made by ``setup``, on migrations 0006's and 0008's tables;
+run it again after migrating) hold it to the tenant ``llm_access_tenants`` maps it to in
+this database: one it does not map (made for another database) sees nothing. Only the
+tables' owner migrates and runs retention (``require_owner``).
 Partitions are never granted: every role but the owner reads calls through ``llm_calls``,
 where the policies are.
 """
@@ -39,13 +39,17 @@ _TENANT_ROWS = {
     "WHERE c.id = call_id AND c.ts = call_ts)",
     "llm_eval_exports": "false",  # every export's filters: no tenant's own
     "llm_erasures": "false",  # who was erased: no tenant's own
+    # the scores of its calls, as for llm_eval_exported (migration 0008)
+    "llm_scores": "EXISTS (SELECT 1 FROM llm_calls c WHERE c.id = call_id AND c.ts = call_ts)",
+    "llm_check_state": "false",  # alert scopes name other tenants: no tenant's own
 }
 # ...and each login's own policy, named after it, with its tenant as a constant: the
 # planner estimates it like a --tenant filter (a parameter made it sort, not hash, 1.4x).
 _OWN_ROWS = ("llm_calls", "llm_calls_daily")
 _READ_GRANTS = (
     "GRANT SELECT ON alembic_version, llm_calls, llm_calls_daily, llm_calls_days, "
-    "llm_eval_exports, llm_eval_exported, llm_erasures TO llmlog_read"
+    "llm_eval_exports, llm_eval_exported, llm_erasures, llm_scores, llm_check_state "
+    "TO llmlog_read"
 )
 _WRITE_GRANTS = (
     "GRANT SELECT ON alembic_version TO llmlog_write",

@@ -2,7 +2,8 @@
 
 Rows (content kept or stripped) and the replays of those calls go by DELETE in one
 transaction, with their days marked changed so retention rolls them again, and so do
-their ids in sample-evals' export history; a tenant's rollups go too (rollups hold no
+their ids in sample-evals' export history and their judge scores (a rationale quotes the
+call); a tenant's rollups go too (rollups hold no
 user ids). The Parquet archive and the spool are
 rewritten without the matching rows first, each file replaced whole. An audit row in
 ``llm_erasures`` records when, the kind of selector, a SHA-256 of its value and the
@@ -85,6 +86,7 @@ def forget(
             erased.eval_exports = conn.execute(
                 "DELETE FROM llm_eval_exported WHERE call_id = ANY(%s)", ([i for i, _ in gone],)
             ).rowcount
+            conn.execute("DELETE FROM llm_scores WHERE call_id = ANY(%s)", ([i for i, _ in gone],))
         if col == "tenant_id":
             verb = "SELECT count(*)" if dry_run else "WITH d AS (DELETE"
             tail = "" if dry_run else " RETURNING 1) SELECT count(*) FROM d"

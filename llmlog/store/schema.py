@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     Double,
@@ -225,4 +226,45 @@ llm_audit = Table(
     Column("args", JSONB, nullable=False, comment="its arguments, as given"),
     PrimaryKeyConstraint("id", name="llm_audit_pkey"),
     Index("llm_audit_at_idx", "at"),
+)
+
+# One LLM-as-judge score per (call, judge model, rubric version): ``llmlog judge`` skips the
+# calls it holds, ``llmlog scores`` aggregates them (llmlog.judge).
+llm_scores = Table(
+    "llm_scores",
+    metadata,
+    Column("call_id", Uuid, nullable=False),
+    Column("call_ts", TZ, nullable=False, comment="the call's ts (partition pruning)"),
+    Column("judge_model", Text, nullable=False, comment="as requested"),
+    Column("rubric", Text, nullable=False, comment="the rubric's name"),
+    Column("rubric_sha256", Text, nullable=False, comment="of the rubric's text"),
+    Column("status", Text, nullable=False, comment="scored | failed"),
+    Column("score", Double, comment="0-100 (pass 100, fail 0); NULL when failed"),
+    Column("passed", Boolean, comment="score at or above the rubric's pass mark"),
+    Column("rationale", Text),
+    Column("error", Text, comment="why the judge's answer could not be read"),
+    Column("judge_response_model", Text, comment="as the provider returned it"),
+    Column("judge_call_id", Uuid, comment="the judge's own (last) call"),
+    Column("judge_cost_usd", COST, comment="every attempt's cost"),
+    Column("scored_at", TZ, nullable=False, server_default=text("now()")),
+    PrimaryKeyConstraint("call_id", "judge_model", "rubric_sha256", name="llm_scores_pkey"),
+    CheckConstraint(
+        "(status = 'scored' AND score IS NOT NULL) OR (status = 'failed' AND score IS NULL)",
+        name="llm_scores_status_check",
+    ),
+    Index("ix_llm_scores_call_ts", "call_ts"),
+)
+
+# Per `llmlog check` rule and scope: since when it fires, and whether that was notified.
+llm_check_state = Table(
+    "llm_check_state",
+    metadata,
+    Column("rule", Text, nullable=False),
+    Column("scope", Text, nullable=False, comment="'' for all calls"),
+    Column("pending_since", TZ, comment="condition first seen true (rule's `for`)"),
+    Column("firing_since", TZ),
+    Column("value", Double),
+    Column("notified", Boolean, nullable=False, server_default=text("false")),
+    Column("checked_at", TZ, nullable=False, server_default=text("now()")),
+    PrimaryKeyConstraint("rule", "scope", name="llm_check_state_pkey"),
 )

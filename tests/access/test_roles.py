@@ -268,3 +268,34 @@ def test_a_tenant_name_postgresql_cannot_hold_is_refused_in_one_line(
     assert result.code == 2, result.err
     assert result.err.startswith("llmlog: a tenant id is non-empty text without NUL")
     assert len(result.err.strip().splitlines()) == 1
+
+
+def test_tenant_reader_sees_only_its_calls_scores_and_no_alert_state(
+    store: psycopg.Connection, store_url: str, urls: dict[str, str], calls: dict[str, Record],
+    run: Run,
+) -> None:  # fmt: skip
+    for key in ("a", "c"):  # a: acme's, c: globex's
+        store.execute(
+            "INSERT INTO llm_scores (call_id, call_ts, judge_model, rubric, rubric_sha256, "
+            "status, score, rationale) VALUES (%s, %s, 'judge', 'default', 'h', 'scored', 80, "
+            "'fine')",
+            (calls[key]["id"], calls[key]["ts"]),
+        )
+    store.execute("INSERT INTO llm_check_state (rule, scope) VALUES ('spend', 'tenant=globex')")
+    with psycopg.connect(tenant_login(run, store_url, "acme"), autocommit=True) as conn:
+        seen = conn.execute("SELECT call_id FROM llm_scores").fetchall()
+        assert seen == [(calls["a"]["id"],)]
+        assert conn.execute("SELECT count(*) FROM llm_check_state").fetchone() == (0,)
+    with psycopg.connect(urls["read"], autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM llm_scores").fetchone() == (2,)
+
+
+def test_a_reader_running_check_is_told_it_may_not_keep_alert_state(
+    store_url: str, urls: dict[str, str], run: Run, tmp_path: Path
+) -> None:
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[rule]]\nname = "quiet"\nmetric = "calls"\nop = "<"\nthreshold = 1\n')
+    result = run(urls["read"], "check", "--rules", str(rules))
+    assert result.code == 3, result.err
+    assert "may not write it" in result.err and len(result.err.strip().splitlines()) == 1
+    assert run(store_url, "check", "--rules", str(rules)).code == 5

@@ -46,10 +46,12 @@ def test_every_bundled_query_returns_only_the_logins_tenant(
     acme = tenant_login(run, store_url, "acme")
     globex = [r for r in calls.values() if r.get("tenant_id") == "globex"]
     ids = ",".join(str(r["id"]) for r in globex)
-    times = {"lo_ts": "2000-01-01", "hi_ts": "2100-01-01"}
+    times = {"lo_ts": "2000-01-01", "hi_ts": "2100-01-01", "ts": str(globex[0]["ts"]),
+             "two_weeks_ago": "2000-01-01", "week_ago": "2000-01-08"}  # fmt: skip
     their = {  # a required value per query parameter: globex's
         "id": str(globex[0]["id"]), "lo": str(globex[0]["id"]), "hi": str(globex[0]["id"]),
-        "trace_id": str(globex[0]["trace_id"]), "ids": ids, "originals": ids, **times,
+        "trace_id": str(globex[0]["trace_id"]), "ids": ids, "originals": ids,
+        "judge_model": "gpt-4o-mini", **times,
     }  # fmt: skip
     theirs = {str(r["id"]) for r in globex}
     for query in sqlfile.available().values():

@@ -90,3 +90,21 @@ def test_forgetting_a_tenant_removes_its_rollups_too(
 def test_forget_needs_exactly_one_selector(llmlog: Any) -> None:
     result = llmlog("forget")
     assert (result.code, "give --user or --tenant" in result.err) == (2, True)
+
+
+def test_forgetting_a_user_removes_the_judges_scores_of_their_calls(
+    store: psycopg.Connection, llmlog: Any
+) -> None:
+    mine = call(at("2026-03-10", 9), user_id="u1", feature="chat")
+    theirs = call(at("2026-03-10", 10), user_id="u2", feature="chat")
+    BatchWriter(store).write([mine, theirs])
+    for scored in (mine, theirs):  # a rationale quotes the call it scored
+        store.execute(
+            "INSERT INTO llm_scores (call_id, call_ts, judge_model, rubric, rubric_sha256, "
+            "status, score, rationale) VALUES (%s, %s, 'j', 'general', 'h', 'scored', 40, "
+            "'quotes the call')",
+            (scored["id"], scored["ts"]),
+        )
+    assert llmlog("forget", "--user", "u1").code == 0
+    left = store.execute("SELECT call_id FROM llm_scores").fetchall()
+    assert left == [(theirs["id"],)]

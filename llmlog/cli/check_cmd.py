@@ -1,0 +1,91 @@
+"""``llmlog check``: evaluate alert rules (for cron), print what fires, notify a webhook."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from llmlog.cli import common
+from llmlog.cli.help import ACT, adder
+from llmlog.errors import EXIT_FIRING
+
+
+class CheckFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def _opt(*names: str, help_text: str, **extra: Any) -> Any:
+    return typer.Option(*names, help=help_text, show_default=False, **extra)
+
+
+def check(
+    rules: Annotated[
+        Path | None,
+        _opt(
+            "--rules",
+            help_text="A TOML rule file (default: $LLMLOG_HOME/checks.toml, else the bundled "
+            "rules).",
+        ),
+    ] = None,
+    notify: Annotated[
+        str | None,
+        _opt(
+            "--notify",
+            help_text='POST {"text": …} (Slack-compatible) to URL when a rule starts firing '
+            "and when it resolves.",
+            metavar="URL",
+        ),
+    ] = None,
+    now: Annotated[
+        str | None, _opt("--now", help_text="Check as if it were this time (UTC).")
+    ] = None,
+    fmt: Annotated[
+        CheckFormat,
+        _opt(
+            "--format",
+            "-f",
+            help_text="table (one line per firing rule) or json.",
+            case_sensitive=False,
+        ),
+    ] = CheckFormat.table,
+) -> None:
+    """Evaluate alert rules: latency and TTFT percentiles, error and refusal rates, calls,
+    output length, spend against a budget or a tenant's normal, judge score week over week.
+
+    One line per firing rule. Exit 0 when none fires, 5 when any does, 2 for a rule file
+    that is wrong (naming its line). Firing state is kept in the store: --notify posts once
+    when a rule starts firing and once when it resolves.
+
+    Example: llmlog check --notify https://hooks.slack.com/services/…
+    """
+    from datetime import UTC, datetime
+
+    from llmlog import config
+    from llmlog.check import rules as rule_files
+    from llmlog.check import run
+    from llmlog.cli.output import dumps, message, out
+    from llmlog.reports.window import parse_time
+
+    chosen, source = rule_files.load(rules, config.home())
+    moment = parse_time(now) if now else datetime.now(UTC)
+    outcome = run.check(common.report_store(), chosen, now=moment, notify_url=notify)
+    if fmt is CheckFormat.json:
+        print(dumps([run.as_dict(alert) for alert in outcome.alerts], indent=2))
+    else:
+        for alert in outcome.firing:
+            out.print(run.line(alert), markup=False, highlight=False)
+    for gone in outcome.resolved:
+        message(f"resolved: {gone.rule} ({gone.scope or 'all calls'})")
+    for problem in outcome.problems:
+        message(f"llmlog: {problem} — the alert is posted again on the next run")
+    message(f"{len(chosen)} rules checked ({source}): {len(outcome.firing)} firing")
+    if outcome.firing:
+        raise typer.Exit(EXIT_FIRING)
+
+
+def register(app: typer.Typer) -> None:
+    adder(app, ACT)()(check)
