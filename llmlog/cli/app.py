@@ -21,6 +21,7 @@ from llmlog.cli import (
     retention_cmd,
     startup,
     store_cmds,
+    ui_cmd,
 )
 from llmlog.cli.help import PanelGroup
 
@@ -68,6 +69,7 @@ replay_cmd.register(app)
 evals_cmd.register(app)
 retention_cmd.register(app)
 access_cmd.register(app)
+ui_cmd.register(app)
 
 
 def main() -> None:
