@@ -229,11 +229,14 @@ def _replay(request: Request, form: dict[str, str]) -> Response:
 
 
 def _changed(text: str | None, stored: str | None) -> str | None:
-    """The system prompt to send: None (keep) when the form kept the stored one."""
+    """The system prompt to send: None (keep) when the form kept the stored one (which the
+    page shows with its control characters escaped)."""
+    from llmlog.cli.output import printable
+
     if text is None:
         return None
     text = text.replace("\r\n", "\n")
-    return None if text == (stored or "") else text
+    return None if text in (stored or "", printable(stored or "")) else text
 
 
 def _number(form: dict[str, str], key: str, kind: type) -> Any:
@@ -270,7 +273,7 @@ def dashboard(request: Request) -> Response:
     filters = to_filters(values)
     with request.app.state.store.read() as conn:
         board = DASHBOARDS[name](conn, filters)
-    return _render(request, "dashboard.html", name=name, values=values, link=link,
+    return _render(request, "dashboard.html", board=name, values=values, link=link,
                    statuses=STATUSES, **board)  # fmt: skip
 
 
