@@ -36,6 +36,8 @@ def ui(
     Example: llmlog ui --open
     """
     try:
+        import jinja2  # noqa: F401
+        import starlette  # noqa: F401
         import uvicorn
     except ImportError:
         raise UsageError("the ui extra is not installed", hint=_EXTRA_HINT) from None
