@@ -43,7 +43,6 @@ class Access:
     """The token the UI asks for (None: loopback without one) and the per-run CSRF secret."""
 
     token: str | None
-    loopback: bool
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(24))
 
     def csrf_ok(self, given: str | None) -> bool:

@@ -21,12 +21,11 @@ def prepare(*, db: str | None, host: str, port: int, token: str | None) -> tuple
 
     if token is not None and not token.strip():
         raise UsageError("--token is empty", hint="give a token, or leave --token out")
-    loopback = is_loopback(host)
-    if not loopback and token is None:
+    if not is_loopback(host) and token is None:
         token = new_token()
     url = resolve_url(db)  # starts the embedded server when that is the store
     llmlog.configure(database_url=url)  # replays made from the UI are stored there
-    app = create_app(Store(lambda: resolve_url(db)), Access(token=token, loopback=loopback))
+    app = create_app(Store(lambda: resolve_url(db)), Access(token=token))
     shown_host = f"[{host}]" if ":" in host else host
     address = f"http://{shown_host}:{port}/"
     return app, address + (f"?token={token}" if token else "")

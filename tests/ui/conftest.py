@@ -26,7 +26,7 @@ def client_for(url: str, access: Access, base: str = LOCAL) -> TestClient:
 @pytest.fixture
 def ui(store_url: str) -> Iterator[TestClient]:
     """The UI over the test's store, on loopback without a token."""
-    with client_for(store_url, Access(token=None, loopback=True)) as client:
+    with client_for(store_url, Access(token=None)) as client:
         yield client
 
 

@@ -111,7 +111,7 @@ def test_pages_forbid_inline_scripts_framing_and_sniffing(ui: TestClient) -> Non
 
 
 def test_off_loopback_every_request_without_the_token_gets_401(store_url: str) -> None:
-    access = Access(token="s3cret-token", loopback=False)
+    access = Access(token="s3cret-token")
     with client_for(store_url, access, base="http://llmlog.test:8177") as client:
         assert client.get("/").status_code == 401
         assert client.get("/static/app.js").status_code == 401
@@ -128,13 +128,9 @@ def test_off_loopback_every_request_without_the_token_gets_401(store_url: str) -
 
 def test_on_loopback_a_foreign_host_name_is_refused(store_url: str) -> None:
     """DNS rebinding: a page at evil.example resolving to 127.0.0.1 cannot read the UI."""
-    with client_for(
-        store_url, Access(token=None, loopback=True), base="http://evil.example:8177"
-    ) as client:
+    with client_for(store_url, Access(token=None), base="http://evil.example:8177") as client:
         assert client.get("/").status_code == 400
-    with client_for(
-        store_url, Access(token=None, loopback=True), base="http://localhost:8177"
-    ) as client:
+    with client_for(store_url, Access(token=None), base="http://localhost:8177") as client:
         assert client.get("/queries").status_code == 200
 
 
@@ -173,7 +169,7 @@ def test_cross_site_or_tokenless_posts_change_nothing(
 
 def test_a_store_that_is_down_is_one_page_and_the_server_recovers(store_url: str) -> None:
     url = {"now": "postgresql://nobody@127.0.0.1:9/none"}  # nothing listens on port 9
-    with client_for(store_url, Access(token=None, loopback=True)) as client:
+    with client_for(store_url, Access(token=None)) as client:
         client.app.state.store._url = lambda: url["now"]  # type: ignore[attr-defined]
         down = client.get("/")
         assert down.status_code == 503
