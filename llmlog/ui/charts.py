@@ -44,7 +44,8 @@ def chart(title: str, unit: str, rows: Iterable[Row], label: Callable[[Row], str
           value: Callable[[list[Row]], float | None]) -> Chart:  # fmt: skip
     """One series per label, one point per day: ``value`` of that day's rows of the label.
 
-    Past TOP labels (ranked by their value summed over the days) the rest become "other".
+    Past TOP labels (ranked by their value summed over the days) the rest become "other";
+    the series are in the labels' order, so a feature has the same colour in every chart.
     """
     grouped: dict[str, dict[date, list[Row]]] = defaultdict(lambda: defaultdict(list))
     for row in rows:
@@ -57,6 +58,7 @@ def chart(title: str, unit: str, rows: Iterable[Row], label: Callable[[Row], str
             for day, day_rows in grouped.pop(name).items():
                 other[day].extend(day_rows)
         ranked = [*ranked[: TOP - 1], "other"]
+    ranked = sorted(ranked, key=lambda name: (name == "other", name))  # a label keeps its colour
     return {
         "title": title,
         "unit": unit,

@@ -90,7 +90,7 @@ def test_a_call_page_shows_prompt_messages_output_cost_and_feedback(
     assert "You are a geography tutor." in text
     assert "What is the capital of France?" in text
     assert "Paris is the capital of France." in text
-    assert "too short" in text and "👎 down" in text  # its feedback
+    assert "too short" in text and "thumbs down" in text  # its feedback
     assert f"{LOCAL}/calls/{calls['a']['id']}" in text  # the copyable link
     assert "cached input" in text or "not priceable" in text
 

@@ -35,7 +35,7 @@ const COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b
 
 function formatter(unit) {
   if (unit === "usd") return (v) => v == null ? "" : "$" + (Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3));
-  if (unit === "ms") return (v) => v == null ? "" : v.toFixed(v >= 100 ? 0 : 1) + " ms";
+  if (unit === "ms") return (v) => v == null ? "" : v >= 1000 ? (v / 1000).toFixed(1) + " s" : v.toFixed(v >= 100 ? 0 : 1) + " ms";
   if (unit === "pct") return (v) => v == null ? "" : (v * 100).toFixed(1) + "%";
   return (v) => v == null ? "" : v.toFixed(1);
 }
