@@ -186,3 +186,22 @@ def test_a_store_behind_on_migrations_says_to_migrate_until_it_is_migrated(
     assert behind.status_code == 503 and "llmlog migrate" in behind.text
     store.execute("UPDATE alembic_version SET version_num = '0006'")
     assert ui.get("/dashboards/cost").status_code == 200
+
+
+def test_queries_run_read_only_with_the_statement_timeout(
+    calls: dict,
+    ui: TestClient,
+    store: psycopg.Connection,
+    tmp_path,
+    monkeypatch,  # type: ignore[no-untyped-def, type-arg]
+) -> None:
+    (tmp_path / "wipe.sql").write_text("-- name: wipe\nDELETE FROM llm_calls\n")
+    (tmp_path / "nap.sql").write_text("-- name: nap\nSELECT pg_sleep(3)\n")
+    monkeypatch.setenv("LLMLOG_QUERIES_DIR", str(tmp_path))
+    monkeypatch.setenv("LLMLOG_STATEMENT_TIMEOUT", "0.2")
+    wiped = ui.get("/queries/wipe")
+    assert wiped.status_code == 400 and "changes data" in wiped.text
+    assert store.execute("SELECT count(*) FROM llm_calls").fetchone()[0] == len(calls)
+    napped = ui.get("/queries/nap")
+    assert napped.status_code == 503 and "statement timeout" in napped.text
+    assert ui.get("/").status_code == 200  # the same session goes on
