@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import psycopg
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -19,6 +20,7 @@ from starlette.staticfiles import StaticFiles
 
 from llmlog.cli.output import human, printable
 from llmlog.errors import (
+    ConfigError,
     LlmlogError,
     NotFoundError,
     ProviderError,
@@ -27,7 +29,7 @@ from llmlog.errors import (
     StoreUnavailableError,
     UsageError,
 )
-from llmlog.replay.diff import words
+from llmlog.replay.diff import WORD
 from llmlog.ui import pages
 from llmlog.ui.guard import Access, Guard
 from llmlog.ui.store import Store
@@ -40,6 +42,7 @@ _STATUS = [  # most specific first
     (NotFoundError, 404, "Not found"),
     (ProviderError, 502, "The provider failed"),
     (UsageError, 400, "That request is not valid"),
+    (ConfigError, 400, "Something is not configured"),
 ]
 
 
@@ -57,7 +60,8 @@ def create_app(store: Store, access: Access) -> Starlette:
             ((code, text) for kind, code, text in _STATUS if isinstance(exc, kind)),
             (500, "llmlog failed"),
         )
-        assert isinstance(exc, LlmlogError)
+        if not isinstance(exc, LlmlogError):  # the store refused something: say what
+            exc = LlmlogError(_first_line(exc), hint="check the store and this role's rights")
         return render(request, "message.html", status, title=title, error=exc)
 
     app = Starlette(
@@ -66,10 +70,15 @@ def create_app(store: Store, access: Access) -> Starlette:
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ],
         middleware=[Middleware(Guard, access=access)],  # type: ignore[arg-type]
-        exception_handlers={LlmlogError: failed},
+        exception_handlers={LlmlogError: failed, psycopg.Error: failed},
     )
     app.state.store, app.state.access, app.state.render = store, access, render
     return app
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return f"the store failed: {text.splitlines()[0] if text else type(exc).__name__}"
 
 
 def _templates() -> jinja2.Environment:
@@ -84,13 +93,27 @@ def _templates() -> jinja2.Environment:
     env.filters["human"] = lambda value, kind="text": shown(human(value, kind))
     env.filters["pretty"] = pretty
     env.filters["tojson"] = _script_json
-    env.globals["words"] = words
+    env.globals["pieces"] = pieces
     return env
 
 
 def shown(value: Any) -> str:
     """A stored value as text: control characters as escapes (\\x1b); None as empty."""
     return "" if value is None else printable(str(value))
+
+
+def pieces(text: str, marked: frozenset[int]) -> list[tuple[str, bool]]:
+    """``text`` as its words (marked when their index, as ``replay.diff.words`` counts
+    them, is in ``marked``) and the whitespace between them, kept as it was."""
+    found, n, at = [], 0, 0
+    for match in WORD.finditer(text):
+        if match.start() > at:
+            found.append((text[at : match.start()], False))
+        found.append((match.group(), n in marked))
+        n, at = n + 1, match.end()
+    if at < len(text):
+        found.append((text[at:], False))
+    return found
 
 
 def pretty(value: Any) -> str:

@@ -162,3 +162,14 @@ def test_a_users_own_query_file_is_a_table_without_new_python(
     monkeypatch.setenv("LLMLOG_QUERIES_DIR", str(tmp_path))
     text = ui.get("/queries/per_tenant").text
     assert "<td>acme</td><td>4</td>" in text.replace("\n", "")
+
+
+def test_the_diff_keeps_the_answers_line_breaks_and_marks_changed_words() -> None:
+    from llmlog.ui.app import pieces
+
+    text = "one two\n\nthree  four"
+    assert pieces(text, frozenset({1, 2})) == [
+        ("one", False), (" ", False), ("two", True), ("\n\n", False), ("three", True),
+        ("  ", False), ("four", False),
+    ]  # fmt: skip
+    assert "".join(p for p, _ in pieces(" x ", frozenset())) == " x "
