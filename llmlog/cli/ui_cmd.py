@@ -41,8 +41,9 @@ def ui(
         import uvicorn
     except ImportError:
         raise UsageError("the ui extra is not installed", hint=_EXTRA_HINT) from None
-    from llmlog.ui.serve import prepare
+    from llmlog.ui.serve import prepare, refuse_taken
 
+    refuse_taken(host, port)
     app, url = prepare(db=common.state.db, host=host, port=port, token=token)
     print(url, flush=True)
     if open_browser:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 from llmlog.errors import UsageError
@@ -29,3 +30,23 @@ def prepare(*, db: str | None, host: str, port: int, token: str | None) -> tuple
     shown_host = f"[{host}]" if ":" in host else host
     address = f"http://{shown_host}:{port}/"
     return app, address + (f"?token={token}" if token else "")
+
+
+def refuse_taken(host: str, port: int) -> None:
+    """UsageError when nothing can listen on ``host:port`` (taken, or not this machine's)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise UsageError(
+            f"--host {host}: {exc.strerror}", hint="give an address of this machine"
+        ) from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise UsageError(
+                f"cannot listen on {host}:{port}: {exc.strerror}",
+                hint="choose another --port (or stop what listens there)",
+            ) from None

@@ -80,3 +80,21 @@ def test_without_the_ui_extra_it_says_what_to_install(store_url: str) -> None:
     assert done.stderr.strip() == (
         "llmlog: the ui extra is not installed — pip install 'llmlog[ui]'"
     )
+
+
+def test_a_port_in_use_is_one_line_and_exit_2(store_url: str) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        done = subprocess.run(
+            [sys.executable, "-c", UI, "--db", store_url, "ui", "--port", port],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"llmlog: cannot listen on 127.0.0.1:{port}: ")
+    assert done.stderr.count("\n") == 1 and done.stdout == ""
