@@ -38,10 +38,11 @@ class Store:
         try:
             yield conn
         except psycopg.OperationalError as exc:
+            if (exc.sqlstate or "").startswith("54"):  # a limit the query exceeded: not the store
+                self._give(conn)
+                raise
             conn.close()
             self.close()  # the others went down with it
-            if (exc.sqlstate or "").startswith("54"):  # a limit the query exceeded: not the store
-                raise
             raise StoreUnavailableError(
                 f"the store failed: {str(exc).strip().splitlines()[0] if str(exc) else exc}",
                 hint="check the server; this page works again once it is back",
