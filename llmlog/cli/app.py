@@ -24,6 +24,7 @@ from llmlog.cli import (
     retention_cmd,
     startup,
     store_cmds,
+    ui_cmd,
 )
 from llmlog.cli.help import PanelGroup
 
@@ -76,6 +77,7 @@ judge_cmd.register_judge(app)
 check_cmd.register(app)
 retention_cmd.register(app)
 access_cmd.register(app)
+ui_cmd.register(app)
 
 
 def main() -> None:

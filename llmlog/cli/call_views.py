@@ -6,7 +6,6 @@ markup) with control characters escaped (``output.printable``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -25,6 +24,7 @@ from llmlog.cli.output import (
     write_jsonl,
 )
 from llmlog.errors import NotFoundError
+from llmlog.reports.conversation import conversation, depths, readable, tool_name
 
 Row = dict[str, Any]
 
@@ -73,18 +73,18 @@ def show(call: Row, fmt: Format, *, full: bool = False) -> None:
     _print_panel(f"call {call['id']}", _who(call, full=full))
     if call.get("system_prompt"):
         _print_panel("system prompt", _bounded(call["system_prompt"], rest))
-    for title, text in _conversation(call.get("request") or {}):
+    for title, text in conversation(call.get("request") or {}):
         if not (title == "system" and text == call.get("system_prompt")):
             _print_panel(title, _bounded(text, rest))
     tools = (call.get("request") or {}).get("tools")
     if tools:
-        names = ", ".join(_tool_name(t) for t in tools)
+        names = ", ".join(tool_name(t) for t in tools)
         out.print(Text.assemble(("tools offered: ", "bold"), printable(names)), soft_wrap=False)
     if call.get("output_text"):
         _print_panel("output", _bounded(call["output_text"], rest))
     for tool_call in call.get("tool_calls") or []:
         if isinstance(tool_call, dict):  # ingested rows may hold any JSON here
-            text = _readable(tool_call.get("arguments"))
+            text = readable(tool_call.get("arguments"))
             _print_panel(f"tool call {tool_call.get('name')}", _bounded(text, rest))
     numbers = Table(show_header=False, box=None, pad_edge=False)
     numbers.add_column(style="bold")
@@ -211,112 +211,15 @@ def _replay_line(replay: Row) -> str:
     )
 
 
-def _conversation(request: Row) -> list[tuple[str, str]]:
-    """(title, text) of each message, tool call and tool result of a request body.
-
-    Reads Chat Completions (``messages``, assistant ``tool_calls``, ``tool`` messages),
-    Messages (``tool_use`` and ``tool_result`` blocks) and Responses (``input`` items,
-    ``function_call`` and ``function_call_output``).
-    """
-    items = request.get("messages")
-    if items is None:
-        items = request.get("input")
-    if isinstance(items, str):
-        return [("user", items)]
-    blocks: list[tuple[str, str]] = []
-    for item in items or []:
-        if isinstance(item, dict):
-            blocks.extend(_item_blocks(item))
-    return blocks
-
-
-def _item_blocks(item: Row) -> list[tuple[str, str]]:
-    kind = item.get("type")
-    if kind in ("function_call", "custom_tool_call"):
-        return [
-            (f"tool call {item.get('name')}", _readable(item.get("arguments", item.get("input"))))
-        ]
-    if kind in ("function_call_output", "custom_tool_call_output"):
-        return [(_titled("tool result", item.get("call_id")), _readable(item.get("output")))]
-    role = str(item.get("role") or kind or "message")
-    content = item.get("content")
-    if role == "tool":
-        return [(_titled("tool result", item.get("tool_call_id")), _readable(content))]
-    parts = content if isinstance(content, list) else [content]
-    blocks: list[tuple[str, str]] = []
-    texts = [_part_text(p) for p in parts if _part_kind(p) not in ("tool_use", "tool_result")]
-    if any(texts):
-        blocks.append((role, "\n".join(t for t in texts if t)))
-    for part in parts:
-        if _part_kind(part) == "tool_use":
-            blocks.append((f"tool call {part.get('name')}", _readable(part.get("input"))))
-        elif _part_kind(part) == "tool_result":
-            title = _titled("tool result", part.get("tool_use_id"))
-            blocks.append((title, _readable(part.get("content"))))
-    for call in item.get("tool_calls") or []:
-        function = call.get("function") if isinstance(call, dict) else None
-        if isinstance(function, dict):
-            title = f"tool call {function.get('name')}"
-            blocks.append((title, _readable(function.get("arguments"))))
-    return blocks or [(role, "")]
-
-
-def _titled(label: str, ref: Any) -> str:
-    return f"{label} {ref}" if ref else label
-
-
-def _part_kind(part: Any) -> str | None:
-    return part.get("type") if isinstance(part, dict) else None
-
-
-def _part_text(part: Any) -> str:
-    if part is None:
-        return ""
-    if isinstance(part, str):
-        return part
-    if isinstance(part, dict) and isinstance(part.get("text"), str):
-        return part["text"]
-    return json.dumps(part, ensure_ascii=False)
-
-
-def _readable(value: Any) -> str:
-    """Tool arguments or a tool result for a person: JSON indented, text parts joined."""
-    if isinstance(value, str):
-        try:
-            parsed = json.loads(value)
-        except ValueError:
-            return value
-        return (
-            json.dumps(parsed, indent=2, ensure_ascii=False)
-            if isinstance(parsed, dict | list)
-            else value
-        )
-    if (
-        isinstance(value, list)
-        and value
-        and all(isinstance(p, dict) and "text" in p for p in value)
-    ):
-        return "\n".join(str(p["text"]) for p in value)
-    return "" if value is None else json.dumps(value, indent=2, ensure_ascii=False)
-
-
-def _tool_name(tool: Any) -> str:
-    if not isinstance(tool, dict):
-        return "?"
-    function = tool.get("function")
-    nested = function.get("name") if isinstance(function, dict) else None
-    return str(tool.get("name") or nested or "?")
-
-
 def trace(rows: list[Row], fmt: Format) -> None:
     """The trace as a tree (table) or as its calls with ``depth`` (data)."""
     if not rows:
         raise NotFoundError("no such trace")
-    depths = _depths(rows)
+    levels = depths(rows)
     if fmt is not Format.table:
         from llmlog.cli.output import emit_rows
 
-        emit_rows([{**row, "depth": depths[row["id"]]} for row in rows], fmt)
+        emit_rows([{**row, "depth": levels[row["id"]]} for row in rows], fmt)
         return
     from rich.tree import Tree
 
@@ -345,12 +248,3 @@ def _node_label(row: Row) -> Text:
         f"{human(row.get('latency_ms'), 'ms')} {human(row.get('cost_usd'), 'usd')} "
     )
     return Text.assemble(printable(label), (printable(status), "red" if failed else "green"))
-
-
-def _depths(rows: list[Row]) -> dict[Any, int]:
-    depths: dict[Any, int] = {}
-    for row in rows:
-        depths[row["id"]] = (
-            depths.get(row["parent_id"], -1) + 1 if row["parent_id"] in depths else 0
-        )
-    return depths

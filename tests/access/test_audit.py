@@ -118,3 +118,24 @@ def test_the_owner_reads_the_log_newest_first_and_by_login(
     assert [row["command"] for row in json.loads(mine.out)] == ["errors"]
     table = run(store_url, "access", "audit-log", "--since", "1h", "-f", "table")
     assert table.code == 0 and "latency" in table.out
+
+
+def test_the_ui_records_each_page_it_serves_without_the_token_or_its_refreshes(
+    store: psycopg.Connection, store_url: str, audited: dict[str, str],
+    calls: dict[str, Record],
+) -> None:  # fmt: skip
+    from llmlog.ui.guard import Access
+    from tests.ui.conftest import client_for
+
+    with client_for(audited["read"], Access(token="s3cr3t-token")) as ui:
+        assert ui.get("/?token=s3cr3t-token&feature=chat").status_code == 303  # to the cookie
+        assert ui.get("/?feature=chat").status_code == 200
+        assert ui.get("/?feature=chat", headers={"HX-Request": "true"}).status_code == 200
+        assert ui.get(f"/calls/{calls['a']['id']}").status_code == 200
+        assert ui.get("/dashboards/cost").status_code == 200
+        assert ui.get("/static/app.css").status_code in (200, 404)
+    assert audit_rows(store) == [
+        ("llmlog_reader", "ui", ["GET", "/?feature=chat"]),
+        ("llmlog_reader", "ui", ["GET", f"/calls/{calls['a']['id']}"]),
+        ("llmlog_reader", "ui", ["GET", "/dashboards/cost"]),
+    ]

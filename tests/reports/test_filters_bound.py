@@ -30,6 +30,11 @@ REPORTS: dict[str, Callable[[psycopg.Connection, Filters], list[dict[str, Any]]]
     "top-tenants": aggregates.top_tenants,
     "latency": lambda conn, f: aggregates.latency(conn, f, ["feature"]),
     "drift": aggregates.drift,
+    # the UI's (llmlog ui): its dashboards and random sample
+    "usage_by_day": lambda conn, f: run(conn, "usage_by_day", {**f.params(), "by": "feature"}),
+    "latency_by_day": lambda conn, f: run(conn, "latency_by_day", f.params()),
+    "bottom_calls": lambda conn, f: run(conn, "bottom_calls", f.params()),
+    "sample_calls": lambda conn, f: run(conn, "sample_calls", f.params()),
 }
 
 

@@ -1,0 +1,37 @@
+-- name: bottom_calls
+-- description: The window's worst calls, worst first: thumbs down, then refusals, then
+-- description: errors, newest first within each; with the head of their output. Hot rows
+-- description: only. (The quality dashboard.)
+-- param limit: int = 20
+-- param since: timestamptz = 7d
+-- param until: timestamptz = infinity
+-- param feature: text = null
+-- param model: text = null
+-- param provider: text = null
+-- param tenant_id: text = null
+-- param user_id: text = null
+-- param trace_id: text = null
+-- param prompt_version: text = null
+-- param status: text = null
+-- param grep: text = null
+-- param grep_like: text = null
+SELECT id, ts, feature, tenant_id, model, prompt_version, feedback, feedback_note, status,
+       finish_reason, error_type, left(output_text, 200) AS output_head
+FROM llm_calls
+WHERE ts >= %(since)s AND ts < %(until)s
+  AND (feedback = -1 OR finish_reason IN ('refusal', 'content_filter') OR status = 'error')
+  AND (%(feature)s::text IS NULL OR feature = %(feature)s)
+  AND (%(model)s::text IS NULL OR model = %(model)s)
+  AND (%(provider)s::text IS NULL OR provider = %(provider)s)
+  AND (%(tenant_id)s::text IS NULL OR tenant_id = %(tenant_id)s)
+  AND (%(user_id)s::text IS NULL OR user_id = %(user_id)s)
+  AND (%(trace_id)s::text IS NULL OR trace_id = %(trace_id)s)
+  AND (%(prompt_version)s::text IS NULL OR prompt_version = %(prompt_version)s)
+  AND (%(status)s::text IS NULL OR status = %(status)s)
+  AND (%(grep_like)s::text IS NULL OR concat_ws(' ', system_prompt, output_text, request::text,
+       tool_calls::text) ILIKE %(grep_like)s)
+  AND (%(grep)s::text IS NULL OR llmlog_text(system_prompt, output_text, request, tool_calls)
+       @@ websearch_to_tsquery('simple', %(grep)s))
+ORDER BY feedback IS NOT DISTINCT FROM -1 DESC,
+         coalesce(finish_reason IN ('refusal', 'content_filter'), false) DESC, ts DESC
+LIMIT %(limit)s
