@@ -86,6 +86,27 @@ def ratio(key: str, per: str = "calls") -> Callable[[list[Row]], float | None]:
     return of
 
 
+def mean(key: str, weight: str) -> Callable[[list[Row]], float | None]:
+    """The mean of rows' ``key`` weighted by their ``weight`` (rows already averaged)."""
+
+    def of(rows: list[Row]) -> float | None:
+        counted = [(r[key], r[weight]) for r in rows if r[key] is not None and r[weight]]
+        total = sum(n for _, n in counted)
+        return float(sum(v * n for v, n in counted)) / total if total else None
+
+    return of
+
+
+def _judged(conn: psycopg.Connection, filters: Filters) -> list[Row]:
+    """The judge's mean score per feature per day (``llmlog scores``), under the filters
+    that query takes."""
+    from llmlog.reports import sqlfile
+
+    takes = sqlfile.bundled("scores").param_names
+    given = {k: v for k, v in filters.params().items() if k in takes}
+    return run(conn, "scores", {**given, "by": "day", "key": "feature"})
+
+
 def _name(*keys: str) -> Callable[[Row], str]:
     return lambda row: " · ".join(str(row[k]) if row[k] is not None else "(none)" for k in keys)
 
@@ -155,6 +176,13 @@ def quality(conn: psycopg.Connection, filters: Filters) -> dict[str, Any]:
             chart("thumbs-down rate", "pct", rows, label, ratio("feedback_down")),
             chart("refusal rate", "pct", rows, label, ratio("refusals")),
             chart("output tokens per call", "int", rows, label, ratio("output_tokens")),
+            chart(
+                "judge score (mean, llmlog judge)",
+                "num",
+                _judged(conn, filters),
+                _name("key"),
+                mean("mean_score", "scored"),
+            ),
         ],
         "tables": [
             {

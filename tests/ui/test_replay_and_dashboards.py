@@ -112,3 +112,41 @@ def test_the_quality_dashboard_charts_rates_and_lists_the_bottom_calls(
 
 def test_an_unknown_dashboard_is_not_found(ui: TestClient) -> None:
     assert ui.get("/dashboards/vibes").status_code == 404
+
+
+def score(store: psycopg.Connection, call: Record, value: float | None, **fields: str) -> None:
+    store.execute(
+        "INSERT INTO llm_scores (call_id, call_ts, judge_model, rubric, rubric_sha256, status, "
+        "score, passed, rationale, error) VALUES (%s, %s, 'gpt-4o-mini', 'support', %s, %s, "
+        "%s, %s, %s, %s)",
+        (call["id"], call["ts"], fields.get("sha", "abc"),
+         "scored" if value is not None else "failed", value,
+         None if value is None else value >= 70, fields.get("rationale"), fields.get("error")),
+    )  # fmt: skip
+
+
+def test_the_quality_dashboard_charts_the_judges_mean_score_per_feature(
+    calls: dict[str, Record], ui: TestClient, store: psycopg.Connection
+) -> None:
+    day = calls["a"]["ts"].date()
+    chat = [r for r in calls.values() if r["ts"].date() == day and r["feature"] == "chat"]
+    for record, value in zip(chat[:2], (90.0, 40.0), strict=True):
+        score(store, record, value)
+    page = ui.get("/dashboards/quality", params={"since": "7d"}).text
+    charts = {c["title"]: c for c in charts_of(page)}
+    judged = {s["label"]: s["values"] for s in charts["judge score (mean, llmlog judge)"]["series"]}
+    assert judged == {"chat": [65.0]}
+
+
+def test_a_call_page_shows_its_judge_scores_as_text(
+    calls: dict[str, Record], ui: TestClient, store: psycopg.Connection
+) -> None:
+    a = calls["a"]
+    assert "not judged" in ui.get(f"/calls/{a['id']}").text
+    score(store, a, 35.0, rationale="<script>alert(1)</script> too short")
+    score(store, a, None, sha="def", error="unparseable: {{ 7*7 }}")
+    page = ui.get(f"/calls/{a['id']}").text
+    assert "<b>35" in page and "(failed)" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; too short" in page
+    assert "<script>alert(1)" not in page
+    assert "the verdict could not be read" in page and "unparseable: {{ 7*7 }}" in page
