@@ -104,7 +104,7 @@ def grant_tenant(
             "a tenant id is non-empty text without NUL characters",
             hint="give the tenant_id as the calls store it",
         )
-    role = role or tenant_role_name(tenant)
+    role = tenant_role_name(tenant) if role is None else role
     if not _ROLE_NAME.fullmatch(role):
         raise UsageError(
             f"{role!r} is not a role name llmlog makes",

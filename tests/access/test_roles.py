@@ -299,3 +299,12 @@ def test_a_reader_running_check_is_told_it_may_not_keep_alert_state(
     assert result.code == 3, result.err
     assert "may not write it" in result.err and len(result.err.strip().splitlines()) == 1
     assert run(store_url, "check", "--rules", str(rules)).code == 5
+
+
+def test_an_empty_role_name_is_refused_not_taken_for_the_default(
+    store_url: str, urls: dict[str, str], run: Run
+) -> None:
+    result = run(store_url, "access", "grant-tenant", "acme", "--role", "")
+    assert result.code == 2 and "'' is not a role name llmlog makes" in result.err
+    listed = json.loads(run(store_url, "access", "list", "-f", "json").out)
+    assert "llmlog_t_acme" not in {row["role"] for row in listed}
