@@ -16,6 +16,7 @@ from llmlog.cli import (
     common,
     demo_cmd,
     evals_cmd,
+    otlp_cmd,
     replay_cmd,
     report_cmds,
     retention_cmd,
@@ -64,8 +65,10 @@ store_cmds.register(app)
 demo_cmd.register(app)
 report_cmds.register(app)
 capture_cmds.register(app)
+otlp_cmd.register_receiver(app)
 replay_cmd.register(app)
 evals_cmd.register(app)
+otlp_cmd.register_export(app)
 retention_cmd.register(app)
 access_cmd.register(app)
 
