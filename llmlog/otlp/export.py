@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import json
 import time
 import urllib.error
 import urllib.request
@@ -203,7 +202,7 @@ def attributes(call: Record, trace: bytes) -> dict[str, Any]:
 
 
 def _json(value: Any) -> str | None:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")) if value else None
+    return dumps(value) if value else None
 
 
 def send(url: str, body: bytes, headers: Mapping[str, str]) -> tuple[int, str]:

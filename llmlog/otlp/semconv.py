@@ -20,6 +20,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from llmlog.store.records import loads
+
 Message = dict[str, Any]
 
 # Semantic-convention finish reasons and the providers' (llmlog's finish_reason is OpenAI's).
@@ -55,7 +57,7 @@ def json_value(value: Any) -> Any:
     """An attribute that holds JSON: its text parsed (values sent structured stay as they are)."""
     if isinstance(value, str):
         try:
-            return json.loads(value)
+            return loads(value)
         except ValueError:
             return None
     return value
