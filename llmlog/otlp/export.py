@@ -42,8 +42,8 @@ BATCH = 512  # spans per request (the OpenTelemetry SDK's default export batch)
 RETRYABLE = frozenset({429, 502, 503, 504})
 ATTEMPTS = 5
 TIMEOUT = 30.0
-SPAN_KIND_CLIENT = 3
-STATUS_ERROR = 2
+SPAN_KIND_CLIENT = trace_pb2.Span.SpanKind.SPAN_KIND_CLIENT
+STATUS_ERROR = trace_pb2.Status.StatusCode.STATUS_CODE_ERROR
 # Request parameters shown as gen_ai.request.* (a body key, in any provider's body).
 PARAMETERS = {
     "temperature": "gen_ai.request.temperature", "top_p": "gen_ai.request.top_p",

@@ -59,9 +59,15 @@ class Receiver:
         spans = list(_spans(request))
         response = trace_service_pb2.ExportTraceServiceResponse()
         with self._lock:
-            events = {s.key: self._pending.pop(s.key)[1] for s in spans if s.key in self._pending}
-            made, rejected = records(spans, self.settings, events)
-            self._write([record for _, record in made])
+            waiting = {s.key: self._pending.pop(s.key) for s in spans if s.key in self._pending}
+            try:
+                made, rejected = records(
+                    spans, self.settings, {key: events for key, (_, events) in waiting.items()}
+                )
+                self._write([record for _, record in made])
+            except Exception:
+                self._pending.update(waiting)  # (the exporter sends the spans again)
+                raise
             for span, record in made:
                 self._remember(span, record)
         if rejected:

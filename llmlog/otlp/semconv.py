@@ -169,29 +169,41 @@ def response_body(
 ) -> dict[str, Any]:
     """The answer a span describes, in ``endpoint``'s shape, with its usage."""
     usage = Usage.of(attributes)
-    reasons = attributes.get("gen_ai.response.finish_reasons") or []
+    reasons = attributes.get("gen_ai.response.finish_reasons")
     head = {"id": attributes.get("gen_ai.response.id"), "model": _response_model(attributes)}
     if endpoint == "messages":
         message = outputs[0] if outputs else {"parts": []}
-        reason = message.get("finish_reason") or (reasons[0] if reasons else None)
+        reason = _reason(message, reasons, 0)
         return {
             **head, "type": "message", "role": "assistant",
             "content": [_anthropic_block(part) for part in message.get("parts") or ()],
-            "stop_reason": TO_ANTHROPIC_FINISH.get(reason, reason),
+            "stop_reason": _mapped(TO_ANTHROPIC_FINISH, reason),
             "usage": usage.anthropic(),
         }  # fmt: skip
     choices = []
     for index, message in enumerate(outputs):
-        reason = message.get("finish_reason") or (reasons[index] if index < len(reasons) else None)
+        reason = _reason(message, reasons, index)
         out: dict[str, Any] = {"role": message.get("role") or "assistant"}
         out["content"] = _joined(message.get("parts") or [])
         calls = [_openai_call(p) for p in message.get("parts") or () if _kind(p) == "tool_call"]
         if calls:
             out["tool_calls"] = calls
         choices.append(
-            {"index": index, "message": out, "finish_reason": TO_OPENAI_FINISH.get(reason, reason)}
+            {"index": index, "message": out, "finish_reason": _mapped(TO_OPENAI_FINISH, reason)}
         )
     return {**head, "object": "chat.completion", "choices": choices, "usage": usage.openai()}
+
+
+def _reason(message: Message, reasons: Any, index: int) -> str | None:
+    """An output's finish reason: its own, else the span's ``finish_reasons`` at ``index``."""
+    reason = message.get("finish_reason")
+    if not isinstance(reason, str) and isinstance(reasons, list) and index < len(reasons):
+        reason = reasons[index]
+    return reason if isinstance(reason, str) else None
+
+
+def _mapped(table: dict[str, str], reason: str | None) -> str | None:
+    return None if reason is None else table.get(reason, reason)
 
 
 def _response_model(attributes: dict[str, Any]) -> Any:
@@ -408,7 +420,7 @@ def _responses_input(given: Any) -> list[Message]:
 
 
 def _definition(tool: dict[str, Any]) -> dict[str, Any]:
-    function = tool.get("function") if isinstance(tool.get("function"), dict) else tool
+    function: dict[str, Any] = tool["function"] if isinstance(tool.get("function"), dict) else tool
     definition = {"type": "function", "name": function.get("name")}
     if function.get("description") is not None:
         definition["description"] = function["description"]

@@ -90,14 +90,14 @@ class App:
         if unsupported is not None:
             await _answer(send, 415, wire.status(INVALID_ARGUMENT, unsupported, encoding), encoding)
             return
-        body = await _read(receive)
-        if body is None:
+        content = await _read(receive)
+        if content is None:
             text = f"the body is larger than {MAX_REQUEST} bytes"
             await _answer(send, 413, wire.status(INVALID_ARGUMENT, text, encoding), encoding)
             return
         coding = headers.get("content-encoding", b"").decode("latin-1") or None
         code, answer = await asyncio.get_running_loop().run_in_executor(
-            self._store, self._handle, route, body, coding, encoding
+            self._store, self._handle, route, content, coding, encoding
         )
         await _answer(send, code, answer, encoding)
 

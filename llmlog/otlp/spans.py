@@ -22,9 +22,11 @@ and privacy settings then turn into a record as for a captured call (``capture.b
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from llmlog.capture import error_types
@@ -35,6 +37,8 @@ from llmlog.otlp import semconv
 from llmlog.otlp.semconv import json_value
 from llmlog.settings import Settings
 from llmlog.store.records import Record, uuid_value, validate
+
+log = logging.getLogger("llmlog")
 
 CALL_OPERATIONS = frozenset({"chat", "text_completion", "generate_content"})
 ENDPOINTS = frozenset({"chat.completions", "responses", "messages"})
@@ -101,8 +105,11 @@ def records(
             out.append(
                 (span, validate(record_of(span, settings, lambda key: _call_of(by_id, key))))
             )
-        except ValueError as exc:
+        except ValueError as exc:  # (what the store would refuse)
             rejected.append(f"span {span.proto.span_id.hex()}: {exc}")
+        except Exception as exc:  # (attributes of a shape no convention gives them)
+            log.debug("llmlog: cannot read span %s", span.proto.span_id.hex(), exc_info=True)
+            rejected.append(f"span {span.proto.span_id.hex()}: cannot read it ({exc!r:.200})")
     return out, rejected
 
 
@@ -177,9 +184,7 @@ def record_of(
     return apply_privacy(record, settings)
 
 
-def _start(proto: Any) -> Any:
-    from datetime import UTC, datetime
-
+def _start(proto: Any) -> datetime:
     return datetime.fromtimestamp(proto.start_time_unix_nano / 1e9, UTC)
 
 

@@ -216,3 +216,32 @@ def test_with_a_token_an_export_without_it_is_refused(
         assert rows(store) == []
         assert post(running.url, body, authorization=f"Bearer {token}").status_code == 200
     assert len(rows(store)) == 1
+
+
+ODD = [
+    {"gen_ai.input.messages": "not json", "gen_ai.output.messages": "[1, 2]"},
+    {"gen_ai.input.messages": json.dumps([{"role": "user", "parts": "x"}])},
+    {"gen_ai.input.messages": json.dumps([{"role": 5, "parts": [{"type": "text", "content": 3}]}])},
+    {
+        "gen_ai.output.messages": json.dumps(
+            [{"parts": [{"type": "tool_call", "arguments": "{bad"}]}]
+        )
+    },
+    {"gen_ai.output.messages": json.dumps([{"parts": [], "finish_reason": {"a": 1}}])},
+    {"gen_ai.response.finish_reasons": {"a": [1]}, "gen_ai.tool.definitions": "[3]"},
+    {"gen_ai.system_instructions": json.dumps({"type": "text", "content": "odd"})},
+    {"gen_ai.usage.input_tokens": "12", "gen_ai.request.model": 4},
+    {"gen_ai.usage.input_tokens": -5},
+    {"error.type": 42, "llmlog.call_id": "not a uuid"},
+]
+
+
+def test_attributes_of_unexpected_shapes_are_stored_or_rejected_never_a_server_error(
+    receiver: Running, store: psycopg.Connection
+) -> None:
+    request = export(*(span(n + 1, {**CHAT, **odd}) for n, odd in enumerate(ODD)))
+    answer = post(receiver.url, request.SerializeToString())
+    assert answer.status_code == 200
+    reply = trace_service_pb2.ExportTraceServiceResponse.FromString(answer.content)
+    assert len(rows(store)) + reply.partial_success.rejected_spans == len(ODD)
+    assert reply.partial_success.rejected_spans >= 2  # (negative tokens, a bad call id)
