@@ -105,9 +105,10 @@ def export(
 
     otlp_pkg.require("llmlog export --otlp")
     from llmlog.otlp.export import export as send
+    from llmlog.otlp.export import header as parse_header
     from llmlog.otlp.export import traces_url
 
-    headers = dict(_header(item) for item in header or ())
+    headers = dict(parse_header(item) for item in header or ())
     target = traces_url(otlp_url)
     _, conn = common.open_store()
     with conn:
@@ -121,13 +122,6 @@ def export(
             f"{target} rejected {sent.rejected} span(s): {'; '.join(sent.reasons)[:300]}",
             hint="the other spans were taken",
         )
-
-
-def _header(item: str) -> tuple[str, str]:
-    name, sep, value = item.partition("=")
-    if not sep or not name.strip():
-        raise UsageError(f"--header {item!r} is not NAME=VALUE", hint="e.g. --header 'x-api-key=…'")
-    return name.strip(), value.strip()
 
 
 def register_receiver(app: typer.Typer) -> None:

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import re
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator, Mapping
@@ -53,6 +55,8 @@ PARAMETERS = {
     "frequency_penalty": "gen_ai.request.frequency_penalty",
     "presence_penalty": "gen_ai.request.presence_penalty", "stream": "gen_ai.request.stream",
 }  # fmt: skip
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an HTTP header name (RFC 9110)
+_VALUE = re.compile(r"[\x20-\x7e\x80-\xff]*")  # what a header value may hold
 CONTEXT = ("feature", "tenant_id", "user_id", "prompt_version", "endpoint", "feedback",
            "feedback_note", "ttft_ms")  # fmt: skip
 
@@ -63,12 +67,36 @@ class ExportError(LlmlogError):
 
 def traces_url(url: str) -> str:
     """The traces endpoint of ``url``: as given when it ends in /v1/traces, else under it."""
-    if not url.startswith(("http://", "https://")):
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 (reading it checks it)
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or not url.isprintable()
+        or not url.isascii()
+        or " " in url
+    ):
         raise UsageError(
-            f"--otlp {url!r} is not an http(s) URL",
+            f"--otlp {url!r:.80} is not an http(s) URL",
             hint="give the endpoint's base URL, e.g. http://127.0.0.1:4318",
         )
     return url if url.rstrip("/").endswith("/v1/traces") else url.rstrip("/") + "/v1/traces"
+
+
+def header(item: str) -> tuple[str, str]:
+    """``NAME=VALUE`` (``--header``) as a header HTTP can carry; UsageError otherwise."""
+    name, sep, value = item.partition("=")
+    name, value = name.strip(), value.strip()
+    if not sep or not _TOKEN.fullmatch(name) or not _VALUE.fullmatch(value):
+        raise UsageError(
+            f"--header {item!r:.80} is not NAME=VALUE with a header name and printable value",
+            hint="e.g. --header 'Authorization=Bearer T'",
+        )
+    return name, value
 
 
 @dataclass
