@@ -16,7 +16,9 @@ and privacy settings then turn into a record as for a captured call (``capture.b
   span, else of its resource (``OTEL_RESOURCE_ATTRIBUTES=llmlog.feature=chat,...``):
   ``llmlog.feature``, ``llmlog.tenant_id``, ``llmlog.user_id`` (else ``user.id``),
   ``llmlog.prompt_version``. Spans ``llmlog export --otlp`` sent carry the rest
-  (``EXPORTED``): the call's id, trace, parent and bodies, so they come back as stored.
+  (``llmlog.call_id``, ``trace_id``, ``parent_id``, ``endpoint``, ``request``,
+  ``response``, ``metadata``, ``ttft_ms``, ``feedback``, ``feedback_note``,
+  ``replay_of``), so they come back as they were stored.
 """
 
 from __future__ import annotations
@@ -43,10 +45,8 @@ log = logging.getLogger("llmlog")
 CALL_OPERATIONS = frozenset({"chat", "text_completion", "generate_content"})
 ENDPOINTS = frozenset({"chat.completions", "responses", "messages"})
 STATUS_ERROR = 2  # opentelemetry.proto.trace.v1.Status.STATUS_CODE_ERROR
-# Columns an exported span carries as ``llmlog.<column>`` (no convention has them).
+# llmlog's context columns, read from ``llmlog.<column>`` (no convention has them).
 CONTEXT = ("feature", "tenant_id", "user_id", "prompt_version")
-EXPORTED = ("call_id", "trace_id", "parent_id", "endpoint", "request", "response", "metadata",
-            "ttft_ms", "http_status", "feedback", "feedback_note", "replay_of")  # fmt: skip
 Events = dict[tuple[bytes, bytes], list[tuple[str, Any]]]
 
 
