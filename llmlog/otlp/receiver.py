@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     import psycopg
 
 PENDING_SECONDS = 600.0  # how long events wait for their span
+PENDING_SPANS = 100_000  # spans whose events may wait at once (the oldest go first)
 RECENT_SPANS = 10_000  # stored spans remembered for events that come after them
 EVENTS = frozenset({*EVENT_ROLES, CHOICE_EVENT})
 Key = tuple[bytes, bytes]
@@ -103,7 +104,11 @@ class Receiver:
             else:
                 _, waiting = self._pending.get(key, (0.0, []))
                 self._pending[key] = (now + PENDING_SECONDS, waiting + events)
-        for key in [k for k, (until, _) in self._pending.items() if until < now]:
+        expired = [k for k, (until, _) in self._pending.items() if until < now]
+        excess = len(self._pending) - len(expired) - PENDING_SPANS
+        if excess > 0:  # (dicts keep insertion order: the first keys waited longest)
+            expired += [k for k, (until, _) in self._pending.items() if until >= now][:excess]
+        for key in expired:
             del self._pending[key]
         if replaced:
             self._write(replaced, replace=True)

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from llmlog.errors import UsageError
+from llmlog.errors import StoreUnavailableError, UsageError
 from llmlog.otlp import wire
 from llmlog.otlp.receiver import Receiver
 
@@ -113,7 +113,7 @@ class App:
             return 415, wire.status(INVALID_ARGUMENT, str(exc), encoding)
         except wire.Malformed as exc:
             return 400, wire.status(INVALID_ARGUMENT, str(exc), encoding)
-        except psycopg.OperationalError as exc:
+        except (psycopg.OperationalError, StoreUnavailableError) as exc:
             log.warning("llmlog: the store is unreachable (%s); the exporter will retry", exc)
             return 503, wire.status(UNAVAILABLE, "the store is unreachable; retry", encoding)
         except psycopg.DataError as exc:  # (a value the checks passed and the store refused)

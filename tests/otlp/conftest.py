@@ -31,15 +31,16 @@ def stub() -> Iterator[StubServer]:
     server.stop()
 
 
-def serve(database_url: str, token: str | None = None) -> Any:
-    """A context manager: ``llmlog otlp`` over ``database_url`` on 127.0.0.1:ephemeral."""
+def serve(database_url: str, token: str | None = None, receiver: Receiver | None = None) -> Any:
+    """A context manager: ``llmlog otlp`` over ``database_url`` (or ``receiver``) on
+    127.0.0.1, on an ephemeral port."""
     import contextlib
 
     @contextlib.contextmanager
     def running() -> Iterator[Running]:
         settings.reset()
-        receiver = Receiver(lambda: connect.connect(database_url), settings.current())
-        app = App(receiver, token)
+        made = receiver or Receiver(lambda: connect.connect(database_url), settings.current())
+        app = App(made, token)
         uv = server(app, "127.0.0.1", 0)
         thread = threading.Thread(target=uv.run, daemon=True)
         thread.start()

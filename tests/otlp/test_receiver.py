@@ -7,6 +7,7 @@ import base64
 import gzip
 import json
 import os
+import socket
 import time
 from typing import Any
 
@@ -18,6 +19,7 @@ from google.rpc import status_pb2
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
 
+from llmlog import settings
 from llmlog.otlp import wire
 from tests.otlp.conftest import Running, rows, serve
 
@@ -245,3 +247,24 @@ def test_attributes_of_unexpected_shapes_are_stored_or_rejected_never_a_server_e
     reply = trace_service_pb2.ExportTraceServiceResponse.FromString(answer.content)
     assert len(rows(store)) + reply.partial_success.rejected_spans == len(ODD)
     assert reply.partial_success.rejected_spans >= 2  # (negative tokens, a bad call id)
+
+
+def test_while_the_store_is_unreachable_exports_get_503_and_are_stored_when_resent(
+    store_url: str, store: psycopg.Connection
+) -> None:
+    from llmlog.otlp.receiver import Receiver
+    from llmlog.store import connect
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        dead = f"postgresql://nobody@127.0.0.1:{probe.getsockname()[1]}/none"
+    target = [dead]
+    receiver = Receiver(lambda: connect.connect(target[0], timeout=1), settings.current())
+    body = export(span(1, CHAT)).SerializeToString()
+    with serve(store_url, receiver=receiver) as running:
+        answer = post(running.url, body)
+        assert answer.status_code == 503
+        assert "unreachable" in status_pb2.Status.FromString(answer.content).message
+        target[0] = store_url
+        assert post(running.url, body).status_code == 200
+    assert len(rows(store)) == 1
