@@ -144,3 +144,24 @@ def test_stable_ids_keep_their_millisecond_and_spread_the_rest() -> None:
     made = {stable_id(1_765_000_000_000, uuid.uuid4().bytes) for _ in range(2000)}
     assert len(made) == 2000 and all(is_v7(i) for i in made)
     assert {id_time(i).timestamp() for i in made} == {1_765_000_000.0}
+
+
+def test_privacy_settings_apply_as_in_capture(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LLMLOG_REDACT_PII", "1")
+    monkeypatch.setenv("LLMLOG_CONTENT_MODES", "secret=metadata")
+    settings.reset()
+    try:
+        said = {**CHAT, "gen_ai.output.messages": json.dumps([{
+            "role": "assistant", "finish_reason": "stop",
+            "parts": [{"type": "text", "content": "Write to jane.doe@example.com"}],
+        }])}  # fmt: skip
+        redacted = record_of(span(1, said))
+        assert "jane.doe@example.com" not in redacted["output_text"]
+        assert "jane.doe@example.com" not in json.dumps(redacted["response"])
+        hidden = record_of(span(2, {**said, "llmlog.feature": "secret"}))
+        assert hidden.get("output_text") is None and hidden.get("system_prompt") is None
+        assert "messages" not in hidden["request"]
+        assert hidden["metadata"]["content_mode"] == "metadata"
+        assert hidden["input_tokens"] == 120  # (usage is kept)
+    finally:
+        settings.reset()
