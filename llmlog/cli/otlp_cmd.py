@@ -63,11 +63,11 @@ def _listen(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
-    except OSError as exc:
+    except (OSError, ValueError, TypeError) as exc:  # (a host name IDNA cannot encode too)
         sock.close()
+        reason = getattr(exc, "strerror", None) or str(exc)
         raise UsageError(
-            f"cannot listen on {host}:{port}: {exc.strerror}",
-            hint="choose another --host or --port",
+            f"cannot listen on {host:.80}:{port}: {reason}", hint="choose another --host or --port"
         ) from None
     return sock
 

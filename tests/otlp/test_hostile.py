@@ -65,3 +65,14 @@ def test_hostile_headers_are_one_line_or_sent_as_given(llmlog: Any, value: str) 
 @pytest.mark.parametrize("item", ["", "=", "=v", "no-equals", "bad name=v", "x\ny=v", "é=v"])
 def test_a_header_that_is_not_name_equals_value_is_one_line(storeless: Any, item: str) -> None:
     assert_usage_error(storeless("export", "--otlp=http://127.0.0.1:9", f"--header={item}"))
+
+
+@pytest.mark.parametrize(
+    "host", ["x" * 100_000, "'; DROP TABLE llm_calls; --", "[bold]", "::1::", "300.1.1.1", "-",
+             "a\x1b[2J", "\u202eevil"],
+)  # fmt: skip
+def test_a_host_it_cannot_listen_on_is_one_line(
+    llmlog: Any, monkeypatch: pytest.MonkeyPatch, host: str
+) -> None:
+    monkeypatch.setenv("LLMLOG_OTLP_TOKEN", "t")  # (so the host is tried, not refused)
+    assert_usage_error(llmlog("otlp", f"--host={host}", "--port=0"))
