@@ -76,7 +76,10 @@ def decode(message: M, body: bytes, encoding: str) -> M:
             data = json.loads(body)
             if not isinstance(data, dict):
                 raise Malformed("the JSON body is not an object")
-            json_format.ParseDict(_ids_as(data, _hex_to_base64), message)
+            # (OTLP/JSON receivers must ignore fields they do not know: newer senders')
+            json_format.ParseDict(
+                _ids_as(data, _hex_to_base64), message, ignore_unknown_fields=True
+            )
     except (DecodeError, json_format.ParseError, ValueError, RecursionError) as exc:
         if isinstance(exc, Malformed):
             raise

@@ -128,6 +128,16 @@ def test_json_and_gzip_bodies_store_the_same_row(
     assert len(rows(store)) == 1  # (the same span twice: stored once)
 
 
+def test_json_fields_a_newer_sender_adds_are_ignored(
+    receiver: Running, store: psycopg.Connection
+) -> None:
+    data = json.loads(otlp_json(export(span(1, CHAT))))
+    data["resourceSpans"][0]["scopeSpans"][0]["spans"][0]["futureField"] = {"x": 1}
+    data["somethingNew"] = True
+    assert post(receiver.url, json.dumps(data).encode(), wire.JSON).status_code == 200
+    assert len(rows(store)) == 1
+
+
 def test_a_resent_export_is_stored_once(receiver: Running, store: psycopg.Connection) -> None:
     at = time.time_ns() - 3_000_000_000
     body = export(span(1, CHAT, start_ns=at), span(2, CHAT, start_ns=at)).SerializeToString()
