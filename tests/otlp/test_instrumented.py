@@ -2,7 +2,7 @@
 in a process of its own) exports with the SDK's OTLP/HTTP exporters to ``llmlog otlp``:
 each call through the real openai SDK to the stub becomes one row, in the newer
 conventions (``gen_ai.input.messages``) and in the older ones (``gen_ai.system``, content
-in log events that arrive before or after their span), protobuf, gzip or not."""
+in log events that arrive before or after their span), protobuf (gzip or not) or JSON."""
 
 from __future__ import annotations
 
@@ -32,6 +32,9 @@ RUNS = {
     "older-gzip-events-after": ({"OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "true"},
                                 ["--gzip", "--spans-first"]),
     "older-events-before": ({"OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "true"}, []),
+    "latest-json": ({"OTEL_SEMCONV_STABILITY_OPT_IN": "gen_ai_latest_experimental",
+                     "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "SPAN_ONLY"},
+                    ["--json"]),
 }  # fmt: skip
 SLOW_TIMERS = {"OTEL_BSP_SCHEDULE_DELAY": "60000", "OTEL_BLRP_SCHEDULE_DELAY": "60000"}
 

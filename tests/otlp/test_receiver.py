@@ -3,7 +3,6 @@ status, nothing stored), duplicates, spans that are not GenAI calls, partial suc
 
 from __future__ import annotations
 
-import base64
 import gzip
 import json
 import os
@@ -14,13 +13,13 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
-from google.protobuf import json_format
 from google.rpc import status_pb2
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
 
 from llmlog import settings
 from llmlog.otlp import wire
+from tests.otlp.app import otlp_json
 from tests.otlp.conftest import Running, rows, serve
 
 TRACE = bytes.fromhex("4bf92f3577b34da6a3ce929d0e0e4736")
@@ -72,18 +71,6 @@ def export(*spans: trace_pb2.Span) -> trace_service_pb2.ExportTraceServiceReques
     request = trace_service_pb2.ExportTraceServiceRequest()
     request.resource_spans.add().scope_spans.add().spans.extend(spans)
     return request
-
-
-def otlp_json(request: trace_service_pb2.ExportTraceServiceRequest) -> bytes:
-    """OTLP/JSON as the specification writes it: protobuf's JSON mapping, ids in hex."""
-    data = json_format.MessageToDict(request)
-    for resource in data["resourceSpans"]:
-        for scope in resource["scopeSpans"]:
-            for one in scope["spans"]:
-                for key in ("traceId", "spanId", "parentSpanId"):
-                    if key in one:
-                        one[key] = base64.b64decode(one[key]).hex()
-    return json.dumps(data).encode()
 
 
 def post(url: str, body: bytes, kind: str = wire.PROTOBUF, **headers: str) -> httpx.Response:
