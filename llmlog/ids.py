@@ -57,6 +57,14 @@ def id_of(key: Key) -> uuid.UUID:
     )
 
 
+def stable_id(millis: int, digest: bytes) -> uuid.UUID:
+    """The UUIDv7 of a call made at ``millis`` (Unix ms) whose other 74 bits are taken from
+    ``digest`` (at least 10 bytes, e.g. a hash of what names the call elsewhere): the same
+    inputs always give the same id, so a call received twice is stored once."""
+    bits = int.from_bytes(digest[:10], "big")
+    return _uuid_of(millis << 80 | _VERSION_VARIANT | (bits >> 64 & 0xFFF) << 64 | bits & _LOW_62)
+
+
 def new_id(at: datetime | None = None) -> uuid.UUID:
     """A fresh UUIDv7, stamped with ``at`` (default: now)."""
     if at is None:

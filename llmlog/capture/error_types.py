@@ -83,11 +83,26 @@ EXCEPTIONS: dict[str, str] = {
 }
 
 
+# The SDKs' exception classes for an HTTP error (OpenAI's and Anthropic's share these
+# names): what OpenTelemetry instrumentations report as a failed call's ``error.type``.
+SDK_ERRORS: dict[str, str] = {
+    "rate_limit": "RateLimitError",
+    "authentication": "AuthenticationError",
+    "permission": "PermissionDeniedError",
+    "not_found": "NotFoundError",
+    "bad_request": "BadRequestError UnprocessableEntityError ConflictError RequestTooLargeError",
+    "server_error": "InternalServerError",
+    "overloaded": "OverloadedError ServiceUnavailableError",
+    "content_filter": "ContentFilterFinishReasonError",
+}
+
+
 def _by_word(table: dict[str, str]) -> dict[str, str]:
     return {word: kind for kind, words in table.items() for word in words.split()}
 
 
 BY_TOKEN, BY_GENERIC, BY_EXCEPTION = _by_word(TOKENS), _by_word(GENERIC), _by_word(EXCEPTIONS)
+BY_SDK_ERROR = _by_word(SDK_ERRORS)
 
 
 def classify(
@@ -158,6 +173,23 @@ def from_body(body: Any, status: int | None) -> Failure:
         None if message is None else str(message),
         reported,
     )
+
+
+def from_otel(error_type: str | None, status: int | None, message: str | None) -> Failure:
+    """A failed call an OpenTelemetry span reports: its ``error.type`` (a word of
+    ``VOCABULARY`` when llmlog exported it; else an exception's class, possibly qualified
+    or as ``<class '...'>``, or an HTTP status code) and its HTTP ``status``."""
+    word = (error_type or "").strip("<>' ").removeprefix("class '").rsplit(".", 1)[-1]
+    if word in VOCABULARY:
+        return Failure(word, message)
+    if word in BY_SDK_ERROR:
+        kind = BY_SDK_ERROR[word]
+    elif word in BY_EXCEPTION or word in BY_TOKEN:
+        kind = BY_EXCEPTION.get(word) or BY_TOKEN[word]
+    else:
+        code = int(word) if word.isdigit() and len(word) == 3 else status
+        kind = classify(status=code, kind=None, code=None, exception=None)
+    return Failure(kind, message, {"type": error_type} if error_type else {})
 
 
 def _token(value: Any) -> str | None:

@@ -19,6 +19,7 @@ from llmlog.cli import (
     demo_cmd,
     evals_cmd,
     judge_cmd,
+    otlp_cmd,
     replay_cmd,
     report_cmds,
     retention_cmd,
@@ -71,10 +72,12 @@ demo_cmd.register(app)
 report_cmds.register(app)
 judge_cmd.register_scores(app)
 capture_cmds.register(app)
+otlp_cmd.register_receiver(app)
 replay_cmd.register(app)
 evals_cmd.register(app)
 judge_cmd.register_judge(app)
 check_cmd.register(app)
+otlp_cmd.register_export(app)
 retention_cmd.register(app)
 access_cmd.register(app)
 ui_cmd.register(app)
