@@ -1,0 +1,82 @@
+"""Serving the proxy with uvicorn: in the foreground (``llmlog proxy``) or in a thread.
+
+uvicorn handles SIGINT and SIGTERM in the foreground: it stops accepting, lets the calls
+in flight finish, then runs the application's shutdown, which flushes the writer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import logging
+import secrets
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import uvicorn
+
+from llmlog.proxy.app import Proxy, ProxyConfig, UpstreamBroke
+
+
+def on_loopback(host: str) -> bool:
+    """Whether ``host`` only listens on this machine (then no token is needed)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a name: it may resolve to anything
+        return False
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class _OneLine(logging.Filter):
+    """An upstream that broke off mid-answer is the upstream's failure, not the proxy's:
+    one line, not uvicorn's "Exception in ASGI application" and a traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, UpstreamBroke):
+            record.msg, record.args, record.exc_info = "llmlog proxy: %s", (exc,), None
+        return True
+
+
+def server(config: ProxyConfig, host: str, port: int) -> uvicorn.Server:
+    """A uvicorn server for the proxy (not started)."""
+    logging.getLogger("uvicorn.error").addFilter(_OneLine())
+    settings = uvicorn.Config(
+        Proxy(config),
+        host=host,
+        port=port,
+        lifespan="on",
+        access_log=False,
+        log_level="warning",
+        server_header=False,  # the upstream's own headers go through
+        date_header=False,
+        timeout_graceful_shutdown=30,
+    )
+    return uvicorn.Server(settings)
+
+
+@contextlib.contextmanager
+def serving(config: ProxyConfig, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """The proxy running in a thread of this process, until the block ends; yields its
+    URL (port 0: a free port)."""
+    found = server(config, host, port)
+    thread = threading.Thread(target=found.run, name="llmlog-proxy", daemon=True)
+    thread.start()
+    while not found.started:
+        if not thread.is_alive():
+            raise RuntimeError("llmlog proxy did not start")
+        threading.Event().wait(0.01)
+    yield f"http://{host}:{_bound_port(found)}"
+    found.should_exit = True
+    thread.join(60)
+
+
+def _bound_port(found: uvicorn.Server) -> int:
+    servers: Any = found.servers
+    return int(servers[0].sockets[0].getsockname()[1])
