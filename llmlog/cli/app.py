@@ -16,6 +16,7 @@ from llmlog.cli import (
     common,
     demo_cmd,
     evals_cmd,
+    proxy_cmd,
     replay_cmd,
     report_cmds,
     retention_cmd,
@@ -64,6 +65,7 @@ store_cmds.register(app)
 demo_cmd.register(app)
 report_cmds.register(app)
 capture_cmds.register(app)
+proxy_cmd.register(app)
 replay_cmd.register(app)
 evals_cmd.register(app)
 retention_cmd.register(app)

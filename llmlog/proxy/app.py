@@ -233,7 +233,8 @@ class Exchange:
             await self._failed(exc, 504, "timeout_error", "the upstream did not answer in time")
             return
         except Exception as exc:  # refused, reset, no such host, bad TLS
-            await self._failed(exc, 502, "api_error", "the upstream could not be reached")
+            kind = "api_error" if self.provider == "anthropic" else "server_error"
+            await self._failed(exc, 502, kind, "the upstream could not be reached")
             return
         await self._relay(response)
 

@@ -10,9 +10,9 @@ import contextlib
 import ipaddress
 import logging
 import secrets
+import socket
 import threading
 from collections.abc import Iterator
-from typing import Any
 
 import uvicorn
 
@@ -44,13 +44,17 @@ class _OneLine(logging.Filter):
         return True
 
 
-def server(config: ProxyConfig, host: str, port: int) -> uvicorn.Server:
-    """A uvicorn server for the proxy (not started)."""
+def listen(host: str, port: int) -> socket.socket:
+    """The listening socket (port 0: a free one); OSError when it cannot be had."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    return socket.create_server((host, port), family=family, backlog=2048)
+
+
+def server(config: ProxyConfig) -> uvicorn.Server:
+    """A uvicorn server for the proxy (not started: ``run(sockets=[listen(...)])``)."""
     logging.getLogger("uvicorn.error").addFilter(_OneLine())
     settings = uvicorn.Config(
         Proxy(config),
-        host=host,
-        port=port,
         lifespan="on",
         access_log=False,
         log_level="warning",
@@ -61,22 +65,29 @@ def server(config: ProxyConfig, host: str, port: int) -> uvicorn.Server:
     return uvicorn.Server(settings)
 
 
+def address(sock: socket.socket) -> str:
+    """The URL a listening socket is reached at."""
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 @contextlib.contextmanager
 def serving(config: ProxyConfig, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
     """The proxy running in a thread of this process, until the block ends; yields its
     URL (port 0: a free port)."""
-    found = server(config, host, port)
-    thread = threading.Thread(target=found.run, name="llmlog-proxy", daemon=True)
+    sock = listen(host, port)
+    found = server(config)
+    thread = threading.Thread(
+        target=found.run, kwargs={"sockets": [sock]}, name="llmlog-proxy", daemon=True
+    )
     thread.start()
     while not found.started:
         if not thread.is_alive():
             raise RuntimeError("llmlog proxy did not start")
         threading.Event().wait(0.01)
-    yield f"http://{host}:{_bound_port(found)}"
-    found.should_exit = True
-    thread.join(60)
-
-
-def _bound_port(found: uvicorn.Server) -> int:
-    servers: Any = found.servers
-    return int(servers[0].sockets[0].getsockname()[1])
+    try:
+        yield address(sock)
+    finally:
+        found.should_exit = True
+        thread.join(60)
+        sock.close()
