@@ -403,6 +403,7 @@ class Handler(BaseHTTPRequestHandler):
 
 class StubServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 1024  # the listen backlog: benches open many connections at once
 
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), Handler)

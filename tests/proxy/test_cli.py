@@ -12,7 +12,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from llmlog.proxy.server import on_loopback
+from llmlog.proxy.server import listen, on_loopback
 from tests.cli.run import assert_one_line_error, llmlog
 from tests.proxy.conftest import via_openai
 from tests.stub_provider import StubServer
@@ -92,3 +92,29 @@ def test_a_port_in_use_is_a_usage_error(store_url: str) -> None:
         port = str(taken.getsockname()[1])
         result = llmlog("--db", store_url, "proxy", "--port", port)
     assert_one_line_error(result, 2, f"cannot listen on 127.0.0.1:{port}", "--port")
+
+
+def test_the_proxys_connections_send_without_waiting_for_acks() -> None:
+    """asyncio turns Nagle's algorithm off only on sockets made as IPPROTO_TCP: with it
+    on, an answer's body (the second write) waited ~40 ms for the client's delayed ACK."""
+    import asyncio
+    import socket
+
+    async def accepted_nodelay() -> int:
+        found: list[int] = []
+
+        async def note(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            sock = writer.get_extra_info("socket")
+            found.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        server = await asyncio.start_server(note, sock=listen("127.0.0.1", 0))
+        port = server.sockets[0].getsockname()[1]
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+        while not found:
+            await asyncio.sleep(0.01)
+        writer.close()
+        server.close()
+        return found[0]
+
+    assert asyncio.run(accepted_nodelay()) == 1
