@@ -47,6 +47,7 @@ STUB = (
 HI = [{"role": "user", "content": "hi"}]
 BODY = b'{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}'
 KEY = "sk-bench-0000000000000000"
+TICK = os.sysconf("SC_CLK_TCK")
 
 
 def start_stub() -> tuple[subprocess.Popen[str], str]:
@@ -150,27 +151,40 @@ async def sustained(base: str, seconds: float, concurrency: int) -> int:
     return done
 
 
-def throughput(stub_url: str, proxy_url: str, seconds: float, rounds: int, concurrency: int) -> int:
+def cpu(pid: int) -> float:
+    """CPU seconds process ``pid`` has used so far (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def throughput(
+    stub_url: str, proxy_url: str, seconds: float, rounds: int, concurrency: int, proxy_pid: int
+) -> int:
     print(f"\n2. throughput, {concurrency} concurrent calls, {rounds} rounds of {seconds:g} s "
           f"({load()})")  # fmt: skip
     rates: dict[str, list[float]] = {"direct": [], "proxy": []}
     proxied = 0
     asyncio.run(sustained(stub_url, 0.5, concurrency))  # warm-up
     proxied += asyncio.run(sustained(proxy_url, 0.5, concurrency))
+    proxy_cpu, timed = 0.0, 0
     for round_no in range(rounds):
         order = ("direct", "proxy") if round_no % 2 == 0 else ("proxy", "direct")
         for name in order:
-            count = asyncio.run(
-                sustained(proxy_url if name == "proxy" else stub_url, seconds, concurrency)
-            )
+            used = cpu(proxy_pid)
+            target = proxy_url if name == "proxy" else stub_url
+            count = asyncio.run(sustained(target, seconds, concurrency))
             rates[name].append(count / seconds)
             if name == "proxy":
                 proxied += count
+                timed += count
+                proxy_cpu += cpu(proxy_pid) - used
     direct, proxy = statistics.median(rates["direct"]), statistics.median(rates["proxy"])
     each = {name: ", ".join(f"{r:,.0f}" for r in values) for name, values in rates.items()}
     print(f"  direct to the stub   {direct:>8,.0f} calls/s  (rounds: {each['direct']})")
     print(f"  through the proxy    {proxy:>8,.0f} calls/s  (rounds: {each['proxy']}), "
           f"{proxy / direct:.2f}x direct")  # fmt: skip
+    print(f"  the proxy's process (server, capture, writer): {proxy_cpu / timed * 1e6:.0f} µs "
+          f"of CPU per call, i.e. {timed / proxy_cpu:,.0f} calls/s per core")  # fmt: skip
     return proxied
 
 
@@ -198,7 +212,9 @@ def main() -> None:
         proxy, proxy_url = start_proxy(store.url, stub_url)
         try:
             latency(stub_url, proxy_url, args.calls)
-            proxied = throughput(stub_url, proxy_url, args.seconds, args.rounds, args.concurrency)
+            proxied = throughput(
+                stub_url, proxy_url, args.seconds, args.rounds, args.concurrency, proxy.pid
+            )
         finally:
             proxy.send_signal(signal.SIGTERM)  # it flushes what it captured, then exits
             proxy.wait(120)
