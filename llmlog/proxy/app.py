@@ -129,22 +129,25 @@ class Proxy:
             await reply(send, provider, 401, "authentication_error", message)
             return
         body = await read_body(receive)
-        raw_path = (scope.get("raw_path") or path.encode()).decode("latin-1")
-        if provider == "openai" and raw_path.startswith("/v1"):
-            raw_path = raw_path[3:]  # the OpenAI upstream's base URL stands for /v1
-        query = scope.get("query_string") or b""
-        url = self.upstreams[provider] + raw_path + ("?" + query.decode("latin-1") if query else "")
-        request = httpx2.Request(
-            scope["method"],
-            url,
-            headers=incoming.forward,
-            content=body,
-            extensions={"timeout": self.timeout},
-        )
+        request = self.upstream_request(scope, provider, incoming.forward, body)
         began = None
         if scope["method"] == "POST":
             began = self.begin(provider, endpoint_at(path), incoming, body)
-        await Exchange(self.transport, began, provider, send).run(request, receive)
+        await Forward(self.transport, began, provider, send).run(request, receive)
+
+    def upstream_request(
+        self, scope: Scope, provider: str, headers: list[tuple[bytes, bytes]], body: bytes
+    ) -> httpx2.Request:
+        """The request as it goes on: same method, path (as sent), query and body."""
+        path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
+        if provider == "openai" and (path == "/v1" or path.startswith("/v1/")):
+            path = path[3:]  # the OpenAI upstream's base URL stands for /v1
+        query = scope.get("query_string") or b""
+        url = self.upstreams[provider] + path + ("?" + query.decode("latin-1") if query else "")
+        extensions = {"timeout": self.timeout}
+        return httpx2.Request(
+            scope["method"], url, headers=headers, content=body, extensions=extensions
+        )
 
     def begin(
         self, provider: str, endpoint: str | None, incoming: wire.Incoming, body: bytes
@@ -180,14 +183,12 @@ def _frame(key: ids.Key, incoming: wire.Incoming) -> Frame | None:
         try:
             parent = uuid.UUID(incoming.parent_id)
         except ValueError:
-            log.warning(
-                "llmlog: ignored %s %r: not a UUID", wire.PARENT.decode(), incoming.parent_id
-            )
+            log.warning("llmlog: ignored %s %r: not a UUID", PARENT, incoming.parent_id)
     trace = incoming.trace_id or str(ids.id_of(key))
     return Frame(trace_id=trace, anchor=None, fields={}, metadata={}, parent=parent)
 
 
-class Exchange:
+class Forward:
     """One request's way through the proxy: send, relay, record."""
 
     def __init__(
