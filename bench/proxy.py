@@ -61,7 +61,8 @@ def start_stub() -> tuple[subprocess.Popen[str], str]:
 def start_proxy(db: str, stub_url: str) -> tuple[subprocess.Popen[str], str]:
     command = [sys.executable, "-m", "llmlog", "--db", db, "proxy", "--port", "0",
                "--openai-upstream", f"{stub_url}/v1", "--feature", "bench"]  # fmt: skip
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    paths = [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
     proxy = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env)
     assert proxy.stderr is not None
     for line in proxy.stderr:

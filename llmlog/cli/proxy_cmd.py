@@ -12,7 +12,7 @@ from llmlog.cli.help import CAPTURE, adder
 from llmlog.cli.output import message
 from llmlog.errors import UsageError
 
-EXTRA_HINT = "pip install 'llmlog[proxy]' (uvicorn)"
+EXTRA_HINT = "pip install 'llmlog[proxy]' (uvicorn, httptools)"
 
 
 def _opt(name: str, help_text: str, **extra: object) -> typer.models.OptionInfo:
