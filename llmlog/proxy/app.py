@@ -247,50 +247,59 @@ class Forward:
         await reply(self.send, self.provider, status, kind, f"llmlog proxy: {what} ({detail})")
 
     async def _relay(self, response: httpx2.Response) -> None:
-        began, send = self.began, self.send
-        status = response.status_code
-        stream: Any = response.stream
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": wire.outgoing(response.headers.raw),
-            }
-        )
+        status, stream = response.status_code, response.stream  # (an AsyncByteStream)
+        facts, is_stream = response_facts(response.headers)
+        keep = self.began is not None
         chunks: list[bytes] = []
         arrivals: list[float] = []
-        facts, is_stream = response_facts(response.headers)
         error: Exception | None = None
         complete = False
         try:
+            headers = wire.outgoing(response.headers.raw)
+            await self.send({"type": "http.response.start", "status": status, "headers": headers})
             async for chunk in stream:
-                if began is not None:
+                if keep:
                     chunks.append(chunk)
                     if is_stream:
                         arrivals.append(clock())
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                await self.send({"type": "http.response.body", "body": chunk, "more_body": True})
             complete = True
-            self.open = False  # (nothing left to wait for: a client leaving now changes nothing)
         except asyncio.CancelledError:
             if not self.gone:
                 raise
         except Exception as exc:
             error = exc
         finally:
-            await stream.aclose()
-        if began is not None:
-            if is_stream:
-                received = (tuple(chunks), tuple(arrivals))
-                submit(streamed(began, status, facts, received, complete=complete, error=error))
-            elif complete:
-                submit(answered(began, status, facts, tuple(chunks)))
-            else:
-                submit(failed(began, error or ConnectionAbortedError(GONE), status, facts))
+            self.open = False  # (nothing is waited for now: a client leaving changes nothing)
+            await stream.aclose()  # type: ignore[union-attr]
+        if keep:
+            received = (tuple(chunks), tuple(arrivals))
+            self._record(status, facts, received, stream=is_stream, complete=complete, error=error)
         if error is not None:
             what = f"{type(error).__name__} {error}".strip()
             raise UpstreamBroke(f"the upstream's answer broke off ({what})") from error
         if complete:
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            await self.send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    def _record(
+        self,
+        status: int,
+        facts: dict[bytes, bytes],
+        received: tuple[tuple[bytes, ...], tuple[float, ...]],
+        *,
+        stream: bool,
+        complete: bool,
+        error: Exception | None,
+    ) -> None:
+        """Hand the call to the writer as the tee would: an event stream however it ended
+        (whole, broken, or abandoned by the client), any other body whole or failed."""
+        began: Any = self.began
+        if stream:
+            submit(streamed(began, status, facts, received, complete=complete, error=error))
+        elif complete:
+            submit(answered(began, status, facts, received[0]))
+        else:
+            submit(failed(began, error or ConnectionAbortedError(GONE), status, facts))
 
 
 def flush() -> None:
