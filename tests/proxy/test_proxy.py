@@ -266,3 +266,30 @@ def test_other_endpoints_are_forwarded_unrecorded(
     response = httpx2.get(f"{proxy}/v1/models", headers={"authorization": f"Bearer {CANARY}"})
     assert response.status_code == 501  # the stub's answer to a GET, passed back
     assert stored(store, 0) == []
+
+
+def test_a_parent_id_that_is_not_a_uuid_is_left_out_and_the_call_still_captured(
+    capture: Path, store: psycopg.Connection, proxy: str
+) -> None:
+    client = proxied(proxy, "chat", **{"llmlog-parent-id": "step-3"})
+    client.chat.completions.create(model=GPT, messages=[{"role": "user", "content": "hi"}])
+    (row,) = stored(store, 1)
+    assert (row["parent_id"], row["trace_id"], row["status"]) == (None, "trace-42", "ok")
+
+
+def test_async_clients_stream_through_the_proxy_too(
+    capture: Path, store: psycopg.Connection, proxy: str
+) -> None:
+    import asyncio
+
+    async def run() -> str:
+        client = via_openai(proxy, asynchronous=True, default_headers=HEADERS)
+        stream = await client.chat.completions.create(
+            model=GPT, messages=[{"role": "user", "content": "hi"}], stream=True
+        )
+        return "".join([c.choices[0].delta.content or "" async for c in stream if c.choices])
+
+    text = asyncio.run(run())
+    (row,) = stored(store, 1)
+    assert row["output_text"] == text and row["streamed"] is True
+    assert row["tenant_id"] == "acme" and row["ttft_ms"] is not None
