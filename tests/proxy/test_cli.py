@@ -21,13 +21,14 @@ HI = [{"role": "user", "content": "hi"}]
 
 
 def start(*args: str, db: str) -> tuple[subprocess.Popen[str], str]:
-    """``llmlog proxy ARGS`` in the background, and the URL it says it listens on."""
+    """``llmlog proxy ARGS`` in the background, and the URL it says it listens on. Its
+    writer sends a batch only when a minute old: what it stores, its shutdown stored."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "llmlog", "--db", db, "proxy", "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=os.environ.copy(),
+        env={**os.environ, "LLMLOG_FLUSH_INTERVAL": "60"},
     )
     assert proc.stderr is not None
     for line in proc.stderr:
