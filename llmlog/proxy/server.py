@@ -68,6 +68,7 @@ def server(config: ProxyConfig) -> uvicorn.Server:
     settings = uvicorn.Config(
         Proxy(config),
         lifespan="on",
+        proxy_headers=False,  # the clients' own addresses are not read (nor rewritten)
         access_log=False,
         log_level="warning",
         server_header=False,  # the upstream's own headers go through
