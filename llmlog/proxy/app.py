@@ -12,10 +12,12 @@ arrives, its bytes as sent (compressed or not).
 
 Calls to captured endpoints (``exchange.ENDPOINTS``) become the same ``Began`` and
 ``Exchange`` tuples the tee makes, so the writer builds their rows with the same parsers,
-cost, privacy and error vocabulary. What the tee cannot see and the proxy can is
-recorded in the same vocabulary: the upstream's timeout (answered 504 with an error body
-in the provider's shape) or failure to connect (502), and a client that goes away before
-its answer is whole (a stream: abandoned; before the answer: a ``connection`` error).
+cost, privacy and error vocabulary. Where the tee re-raises into the application, the
+proxy answers: an upstream timeout with 504, a failure to connect with 502 (an error body
+in the provider's shape), an answer that breaks off by closing the client's connection
+unfinished; each is recorded as the tee records it. A client that goes away before its
+answer is whole is recorded too (a stream: abandoned; before the answer: a
+``connection`` error).
 """
 
 from __future__ import annotations
@@ -50,7 +52,6 @@ from llmlog.errors import ConfigError
 from llmlog.proxy import headers as wire
 
 log = logging.getLogger("llmlog")
-submit = writer.submit
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -228,7 +229,7 @@ class Forward:
             response = await self.transport.handle_async_request(request)
         except asyncio.CancelledError:
             if self.gone and began is not None:
-                submit(failed(began, ConnectionAbortedError(GONE)))
+                writer.submit(failed(began, ConnectionAbortedError(GONE)))
             raise
         except httpx2.TimeoutException as exc:
             await self._failed(exc, 504, "timeout_error", "the upstream did not answer in time")
@@ -241,7 +242,7 @@ class Forward:
 
     async def _failed(self, exc: Exception, status: int, kind: str, what: str) -> None:
         if self.began is not None:
-            submit(failed(self.began, exc))
+            writer.submit(failed(self.began, exc))
         self.open = False
         detail = f"{type(exc).__name__} {exc}".strip()
         await reply(self.send, self.provider, status, kind, f"llmlog proxy: {what} ({detail})")
@@ -295,11 +296,11 @@ class Forward:
         (whole, broken, or abandoned by the client), any other body whole or failed."""
         began: Any = self.began
         if stream:
-            submit(streamed(began, status, facts, received, complete=complete, error=error))
+            writer.submit(streamed(began, status, facts, received, complete=complete, error=error))
         elif complete:
-            submit(answered(began, status, facts, received[0]))
+            writer.submit(answered(began, status, facts, received[0]))
         else:
-            submit(failed(began, error or ConnectionAbortedError(GONE), status, facts))
+            writer.submit(failed(began, error or ConnectionAbortedError(GONE), status, facts))
 
 
 def flush() -> None:
