@@ -10,11 +10,13 @@ messages); anything else gets a plain text answer. Streams are built from the ve
 the non-streaming call returns, so a correct reassembly gives it back. A request with
 header ``x-stub-reply: KEY`` gets ``server.replies[KEY]`` instead: (HTTP status, JSON
 body, seconds to wait before answering). The model ``no-such-model`` is answered 404;
-``delay`` makes every answer wait.
+``delay`` makes every answer wait. A request with header ``x-stub-gzip: 1`` gets its JSON
+answer gzip-compressed (``content-encoding: gzip``), as the providers send it.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import socket
 import threading
@@ -366,6 +368,9 @@ class Handler(BaseHTTPRequestHandler):
         data = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("content-type", "application/json")
+        if self.headers.get("x-stub-gzip"):
+            data = gzip.compress(data)
+            self.send_header("content-encoding", "gzip")
         self.send_header("content-length", str(len(data)))
         self.send_header("x-request-id", "req_stub")
         for name, value in (headers or {}).items():

@@ -16,7 +16,7 @@ import llmlog
 from llmlog.proxy.server import serving
 from tests.capture.conftest import CANARY, anthropic_client, openai_client
 from tests.proxy.conftest import TIMEOUT, config_for, stored, via_anthropic, via_openai
-from tests.stub_provider import StubServer
+from tests.stub_provider import TEXT, StubServer
 
 GPT = "gpt-4o-mini"
 CLAUDE = "claude-haiku-4-5"
@@ -293,3 +293,24 @@ def test_async_clients_stream_through_the_proxy_too(
     (row,) = stored(store, 1)
     assert row["output_text"] == text and row["streamed"] is True
     assert row["tenant_id"] == "acme" and row["ttft_ms"] is not None
+
+
+@pytest.mark.parametrize("kind", ["chat", "messages"])
+def test_a_compressed_answer_goes_back_as_sent_and_is_stored_as_wrap_stores_it(
+    capture: Path, store: psycopg.Connection, stub: StubServer, proxy: str, kind: str
+) -> None:
+    gzip = {"x-stub-gzip": "1"}
+    with llmlog.context(**CONTEXT):
+        client = anthropic_client if kind == "messages" else openai_client
+        assert make(llmlog.wrap(client(stub, default_headers=gzip)), kind, "hi") is None
+    assert make(proxied(proxy, kind, **gzip), kind, "hi") is None
+    wrapped, through_proxy = stored(store, 2)
+    assert comparable(through_proxy) == comparable(wrapped)
+    assert through_proxy["output_text"] and through_proxy["input_tokens"]
+    response = httpx2.post(
+        f"{proxy}/v1/chat/completions",
+        headers={**gzip, "authorization": f"Bearer {CANARY}", "accept-encoding": "gzip"},
+        json={"model": GPT, "messages": [{"role": "user", "content": "hi"}]},
+    )
+    assert response.headers["content-encoding"] == "gzip"  # relayed, not decoded
+    assert response.json()["choices"][0]["message"]["content"] == TEXT
