@@ -201,6 +201,10 @@ class Forward:
         self.send = send
         self.gone = False  # the client disconnected before its answer was whole
         self.open = True  # until the answer is whole or the handler is done
+        # A captured call's id, told to the client (for llmlog-parent-id, or feedback).
+        self.own_headers = (
+            [] if began is None else [(wire.CALL_ID, str(ids.id_of(began.key)).encode())]
+        )
 
     async def run(self, request: httpx2.Request, receive: Receive) -> None:
         task = asyncio.current_task()
@@ -245,7 +249,8 @@ class Forward:
             writer.submit(failed(self.began, exc))
         self.open = False
         detail = f"{type(exc).__name__} {exc}".strip()
-        await reply(self.send, self.provider, status, kind, f"llmlog proxy: {what} ({detail})")
+        message = f"llmlog proxy: {what} ({detail})"
+        await reply(self.send, self.provider, status, kind, message, self.own_headers)
 
     async def _relay(self, response: httpx2.Response) -> None:
         status, stream = response.status_code, response.stream  # (an AsyncByteStream)
@@ -256,7 +261,7 @@ class Forward:
         error: Exception | None = None
         complete = False
         try:
-            headers = wire.outgoing(response.headers.raw)
+            headers = wire.outgoing(response.headers.raw) + self.own_headers
             await self.send({"type": "http.response.start", "status": status, "headers": headers})
             async for chunk in stream:
                 if keep:
@@ -328,9 +333,17 @@ def error_body(provider: str, kind: str, message: str) -> bytes:
     return orjson.dumps({"error": error})
 
 
-async def reply(send: Send, provider: str, status: int, kind: str, message: str) -> None:
+async def reply(
+    send: Send,
+    provider: str,
+    status: int,
+    kind: str,
+    message: str,
+    extra: list[tuple[bytes, bytes]] | None = None,
+) -> None:
     """Answer the client with an error of the proxy's own."""
     body = error_body(provider, kind, message)
     headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+    headers += extra or []
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body, "more_body": False})

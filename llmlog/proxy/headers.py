@@ -27,6 +27,7 @@ CONTEXT = {
 TRACE = b"llmlog-trace-id"
 PARENT = b"llmlog-parent-id"
 TOKEN = b"llmlog-token"
+CALL_ID = b"llmlog-call-id"  # on the answer to a captured call: the id of its row
 HOP_BY_HOP = frozenset(
     (
         b"connection",

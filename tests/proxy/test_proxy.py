@@ -226,6 +226,7 @@ def test_an_upstream_that_does_not_answer_in_time_is_a_504_recorded_as_a_timeout
         "timeout",
         {"exception": "ReadTimeout"},
     )
+    assert raised.value.response.headers["llmlog-call-id"] == str(row["id"])
 
 
 def test_a_client_that_leaves_mid_stream_is_recorded_as_abandoned(
@@ -314,3 +315,17 @@ def test_a_compressed_answer_goes_back_as_sent_and_is_stored_as_wrap_stores_it(
     )
     assert response.headers["content-encoding"] == "gzip"  # relayed, not decoded
     assert response.json()["choices"][0]["message"]["content"] == TEXT
+
+
+def test_the_answer_names_the_calls_id_which_the_next_call_may_name_as_its_parent(
+    capture: Path, store: psycopg.Connection, stub: StubServer, proxy: str
+) -> None:
+    client = proxied(proxy, "chat")
+    first = client.chat.completions.with_raw_response.create(model=GPT, messages=[])
+    call_id = first.headers["llmlog-call-id"]
+    with_parent = proxied(proxy, "chat", **{"llmlog-parent-id": call_id})
+    with_parent.chat.completions.create(model=GPT, messages=[])
+    plan, step = stored(store, 2)
+    assert (str(plan["id"]), step["parent_id"]) == (call_id, plan["id"])
+    other = httpx2.get(f"{proxy}/v1/models", headers={"authorization": f"Bearer {CANARY}"})
+    assert "llmlog-call-id" not in other.headers  # not a captured call
