@@ -21,20 +21,22 @@ The machine's load average is printed before and after: on a shared machine, rea
 figures with it. ``PYTHONPATH`` is passed on to the proxy's process (a directory with
 httptools or uvloop measures the server with them).
 
-Measured 2026-12-06 13:24-13:27, defaults, the 2 cores shared with three other helpers'
-test runs (load average 3.5-4.4); h11 (the shared venv) | httptools (the proxy extra):
+Measured 2026-12-06, two runs each, defaults, the 2 cores shared with three other
+helpers' test runs (load average 2.6-4.4); h11 (the shared venv) | httptools (as the
+proxy extra installs):
 
-    added to the median call, ms    direct     h11            httptools
-      chat completion               0.94-1.04  +0.91 (1.97x)  +0.90 (1.86x)
-      stream, whole                 2.01-2.23  +1.03 (1.51x)  +0.67 (1.30x)
-      stream, first chunk           1.33-1.46  +0.83 (1.63x)  +0.58 (1.40x)
-    calls/s, 32 concurrent          2,042      1,066 (0.52x)  891 (0.47x; direct 1,880)
-    proxy CPU per call              -          573 us         503 us
-    stored / made through the proxy            11,770/11,770  10,548/10,548
+    added to the median call, ms     direct      h11             httptools
+      chat completion                0.91-1.04   +0.91, +0.72    +0.90, +0.75
+      stream, whole                  1.87-2.23   +1.03, +0.62    +0.67, +0.90
+      stream, first chunk            0.94-1.46   +0.83, +0.46    +0.58, +0.52
+    calls/s, 32 concurrent           1,880-2,388 1,066, 995      891, 1,213
+      (x direct in the same rounds)              0.52x, 0.48x    0.47x, 0.51x
+    proxy CPU per call               -           573, 526 us     503, 462 us
+    stored / made through the proxy              all, both runs  all, both runs
 
-Shorter runs at load 2-3 gave +0.86 ms and 1,057 calls/s (h11); with httptools and
-uvloop, 415 us of CPU per call. The proxied calls/s are bound by the two cores the
-client, the proxy and the stub share: the proxy alone needs ~0.5 ms of CPU a call.
+The proxied calls/s are bound by the two cores the client, the proxy and the stub (and
+the other helpers) share: the proxy's own process needs ~0.5 ms of CPU a call, 1,744 to
+2,165 calls/s per core. A shorter run with httptools and uvloop: 415 us a call.
 """
 
 from __future__ import annotations
