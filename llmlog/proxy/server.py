@@ -74,6 +74,9 @@ def server(config: ProxyConfig) -> uvicorn.Server:
         server_header=False,  # the upstream's own headers go through
         date_header=False,
         timeout_graceful_shutdown=30,
+        # Longer than clients keep an idle connection (httpx: 5 s, Node: 4-5 s), so that a
+        # client never sends on a connection the proxy is closing (uvicorn's default: 5 s).
+        timeout_keep_alive=75,
     )
     return uvicorn.Server(settings)
 
