@@ -162,6 +162,8 @@ class Proxy:
                 return None
             key = (ids.now_ns(), next(ids.sequence))
             fields: dict[str, Any] = {"feature": self.config.feature, **incoming.context}
+            if incoming.metadata:
+                fields["metadata"] = incoming.metadata
             source = Source(provider=provider, defaults=fields, secrets=incoming.secrets)
             frame = _frame(key, incoming)
             began = (source, endpoint, key, frame, clock(), body, incoming.facts)

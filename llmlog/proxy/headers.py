@@ -1,12 +1,13 @@
 """Which headers the proxy reads, which it forwards, and which it keeps to itself.
 
-A request's ``llmlog-*`` headers are the proxy's: the call's context (``CONTEXT``, trace
-and parent) and the proxy's token. They are read here and never forwarded. The API key
-(``authorization``, ``x-api-key``) is forwarded as it came and only noted as a secret to
-scrub from the stored bodies. Hop-by-hop headers (RFC 9110 §7.6.1: ``connection`` and the
-headers it names, ``keep-alive``, ``te``, ``trailer``, ``transfer-encoding``, ``upgrade``,
-``proxy-*``) belong to one connection and are not passed on either way; ``host`` and
-``content-length`` are the HTTP client's to set for the upstream.
+A request's ``llmlog-*`` headers are the proxy's: the call's context (``CONTEXT``, trace,
+parent, ``llmlog-metadata-KEY`` entries) and the proxy's token. They are read here and
+never forwarded. The API key (``authorization``, ``x-api-key``) is forwarded as it came
+and only noted as a secret to scrub from the stored bodies. Hop-by-hop headers (RFC 9110
+§7.6.1: ``connection`` and the headers it names, ``keep-alive``, ``te``, ``trailer``,
+``transfer-encoding``, ``upgrade``, ``proxy-*``) belong to one connection and are not
+passed on either way; ``host`` and ``content-length`` are the HTTP client's to set for
+the upstream.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ CONTEXT = {
     b"llmlog-session-id": "session_id",
     b"llmlog-prompt-version": "prompt_version",
 }
+METADATA = b"llmlog-metadata-"  # llmlog-metadata-KEY: VALUE -> metadata {KEY: VALUE}
 TRACE = b"llmlog-trace-id"
 PARENT = b"llmlog-parent-id"
 TOKEN = b"llmlog-token"
@@ -52,6 +54,7 @@ class Incoming:
 
     forward: list[tuple[bytes, bytes]] = field(default_factory=list)
     context: dict[str, str] = field(default_factory=dict)  # CONTEXT fields given
+    metadata: dict[str, str] = field(default_factory=dict)
     trace_id: str | None = None
     parent_id: str | None = None
     token: bytes | None = None
@@ -93,6 +96,8 @@ def _read_own(found: Incoming, name: bytes, value: bytes) -> None:
         return
     if name in CONTEXT:
         found.context[CONTEXT[name]] = text
+    elif name.startswith(METADATA) and len(name) > len(METADATA):
+        found.metadata[name[len(METADATA) :].decode("latin-1")] = text
     elif name == TRACE:
         found.trace_id = text
     elif name == PARENT:

@@ -22,6 +22,8 @@ def test_the_proxys_own_and_hop_by_hop_headers_are_not_forwarded() -> None:
         (b"llmlog-trace-id", b"t-1"),
         (b"llmlog-parent-id", b"not-a-uuid"),
         (b"llmlog-unknown", b"dropped too"),
+        (b"llmlog-metadata-ticket", b"4411"),
+        (b"llmlog-metadata-", b"no key: dropped"),
         (b"authorization", b"Bearer sk-abcdefgh12345678"),
         (b"x-api-key", b"short"),
         (b"anthropic-version", b"2023-06-01"),
@@ -37,6 +39,7 @@ def test_the_proxys_own_and_hop_by_hop_headers_are_not_forwarded() -> None:
         (b"accept-encoding", b"gzip"),
     ]
     assert found.context == {"tenant_id": "acme"}  # trimmed; an empty value is absent
+    assert found.metadata == {"ticket": "4411"}
     assert (found.trace_id, found.parent_id, found.token) == ("t-1", "not-a-uuid", b"s3cret")
     assert found.secrets == ("sk-abcdefgh12345678",)  # too short a value is no key
     assert found.anthropic is True

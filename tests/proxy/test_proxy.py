@@ -28,7 +28,11 @@ CONTEXT = {
     "prompt_version": "v3",
     "trace_id": "trace-42",
 }
-HEADERS = {f"llmlog-{k.replace('_', '-')}": v for k, v in CONTEXT.items()}
+METADATA = {"ticket": "4411", "region": "eu"}
+HEADERS = {
+    **{f"llmlog-{k.replace('_', '-')}": v for k, v in CONTEXT.items()},
+    **{f"llmlog-metadata-{k}": v for k, v in METADATA.items()},
+}
 # What may differ between two calls of the same exchange: when and how long, and the id.
 OWN = {"id", "ts", "latency_ms", "ttft_ms"}
 
@@ -88,7 +92,7 @@ KINDS = ("chat", "chat-stream", "responses", "responses-stream", "messages", "me
 def test_a_call_through_the_proxy_is_stored_as_wrap_stores_it(
     capture: Path, store: psycopg.Connection, stub: StubServer, proxy: str, kind: str, text: str
 ) -> None:
-    with llmlog.context(**CONTEXT):
+    with llmlog.context(**CONTEXT, metadata=METADATA):
         raised = make(direct(stub, kind), kind, text)
     assert make(proxied(proxy, kind), kind, text) == raised  # the same answer, or error
     wrapped, through_proxy = stored(store, 2)
@@ -103,7 +107,7 @@ def test_an_upstream_that_stalls_is_recorded_as_wraps_timeout(
     """The stub sends half an answer, then pauses past the proxy's timeout: the client's
     connection is cut (it sees a failure, not a short answer) and the row is the one
     wrap() stores when its own client times out there."""
-    with llmlog.context(**CONTEXT):
+    with llmlog.context(**CONTEXT, metadata=METADATA):
         assert make(direct(stub, kind), kind, "stall") is not None
     assert make(proxied(proxy, kind), kind, "stall") is not None
     wrapped, through_proxy = stored(store, 2)
@@ -143,6 +147,7 @@ def test_context_comes_from_the_headers_which_the_upstream_never_sees(
     client.chat.completions.create(model=GPT, messages=[{"role": "user", "content": "hi"}])
     (row,) = stored(store, 1)
     assert {k: row[k] for k in CONTEXT} == CONTEXT
+    assert {k: row["metadata"][k] for k in METADATA} == METADATA
     assert row["parent_id"] == parent
     ((path, sent, body),) = stub.requests
     assert path == "/v1/chat/completions" and body["messages"][0]["content"] == "hi"
@@ -301,7 +306,7 @@ def test_a_compressed_answer_goes_back_as_sent_and_is_stored_as_wrap_stores_it(
     capture: Path, store: psycopg.Connection, stub: StubServer, proxy: str, kind: str
 ) -> None:
     gzip = {"x-stub-gzip": "1"}
-    with llmlog.context(**CONTEXT):
+    with llmlog.context(**CONTEXT, metadata=METADATA):
         client = anthropic_client if kind == "messages" else openai_client
         assert make(llmlog.wrap(client(stub, default_headers=gzip)), kind, "hi") is None
     assert make(proxied(proxy, kind, **gzip), kind, "hi") is None
