@@ -55,8 +55,9 @@ def proxy(
     Point applications in any language at it (OPENAI_BASE_URL=http://127.0.0.1:8178/v1,
     ANTHROPIC_BASE_URL=http://127.0.0.1:8178); llmlog-* request headers give the context
     (llmlog-tenant-id, llmlog-user-id, llmlog-feature, llmlog-session-id,
-    llmlog-prompt-version, llmlog-trace-id, llmlog-parent-id). Stops on Ctrl-C or SIGTERM,
-    after the calls in flight, with every captured call stored or spooled.
+    llmlog-prompt-version, llmlog-trace-id, llmlog-parent-id, llmlog-metadata-KEY), and
+    each answer names its call's id in llmlog-call-id. Stops on Ctrl-C or SIGTERM, after
+    the calls in flight, with every captured call stored or spooled.
 
     Example: llmlog proxy --feature support-bot --openai-upstream https://openrouter.ai/api/v1
     """
