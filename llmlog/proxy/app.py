@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hmac
 import logging
 import uuid
@@ -186,9 +187,14 @@ def _frame(key: ids.Key, incoming: wire.Incoming) -> Frame | None:
         try:
             parent = uuid.UUID(incoming.parent_id)
         except ValueError:
-            log.warning("llmlog: ignored %s %r: not a UUID", PARENT, incoming.parent_id)
+            _say_bad_parent()
     trace = incoming.trace_id or str(ids.id_of(key))
     return Frame(trace_id=trace, anchor=None, fields={}, metadata={}, parent=parent)
+
+
+@functools.cache
+def _say_bad_parent() -> None:
+    log.warning("llmlog: %s headers that are not UUIDs are ignored (said once)", PARENT)
 
 
 class Forward:
@@ -311,10 +317,12 @@ class Forward:
 
 
 def flush() -> None:
-    """Store (or spool) every call captured so far: the server is stopping."""
+    """Store every call captured so far, or spool what the store does not take within
+    ``exit_timeout``: the server is stopping (and after SIGTERM the process ends without
+    running atexit)."""
     found = writer.current()
     if found is not None:
-        found.flush(found.settings.exit_timeout)
+        found.at_exit()
 
 
 async def read_body(receive: Receive) -> bytes:

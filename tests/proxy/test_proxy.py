@@ -334,3 +334,30 @@ def test_the_answer_names_the_calls_id_which_the_next_call_may_name_as_its_paren
     assert (str(plan["id"]), step["parent_id"]) == (call_id, plan["id"])
     other = httpx2.get(f"{proxy}/v1/models", headers={"authorization": f"Bearer {CANARY}"})
     assert "llmlog-call-id" not in other.headers  # not a captured call
+
+
+def test_at_shutdown_a_call_the_store_does_not_take_in_time_is_spooled(
+    tmp_path: Path, stub: StubServer
+) -> None:
+    """The store accepts connections and never answers: the shutdown's flush waits
+    ``exit_timeout``, then the call goes to the spool (after SIGTERM no atexit runs)."""
+    import socket
+
+    from llmlog import settings
+    from llmlog.capture import writer
+
+    spool = tmp_path / "spool"
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        store_url = f"postgresql://nobody@127.0.0.1:{silent.getsockname()[1]}/x"
+        settings.reset()
+        llmlog.configure(
+            database_url=store_url, spool_dir=spool, flush_interval=60, exit_timeout=0.5
+        )
+        try:
+            with serving(config_for(stub)) as url:
+                via_openai(url).chat.completions.create(model=GPT, messages=[])
+            spooled = [line for path in spool.glob("calls-*.jsonl") for line in path.open()]
+        finally:
+            writer.shutdown()
+            settings.reset()
+    assert len(spooled) == 1
