@@ -12,6 +12,7 @@ import logging
 import secrets
 import socket
 import threading
+import time
 from collections.abc import Iterator
 
 import uvicorn
@@ -44,6 +45,9 @@ class _OneLine(logging.Filter):
         return True
 
 
+ONE_LINE = _OneLine()
+
+
 def listen(host: str, port: int) -> socket.socket:
     """The listening socket (port 0: a free one); OSError when it cannot be had.
 
@@ -64,7 +68,7 @@ def listen(host: str, port: int) -> socket.socket:
 
 def server(config: ProxyConfig) -> uvicorn.Server:
     """A uvicorn server for the proxy (not started: ``run(sockets=[listen(...)])``)."""
-    logging.getLogger("uvicorn.error").addFilter(_OneLine())
+    logging.getLogger("uvicorn.error").addFilter(ONE_LINE)  # (once: the same filter)
     settings = uvicorn.Config(
         Proxy(config),
         lifespan="on",
@@ -100,7 +104,7 @@ def serving(config: ProxyConfig, host: str = "127.0.0.1", port: int = 0) -> Iter
     while not found.started:
         if not thread.is_alive():
             raise RuntimeError("llmlog proxy did not start")
-        threading.Event().wait(0.01)
+        time.sleep(0.01)
     try:
         yield address(sock)
     finally:
