@@ -21,22 +21,25 @@ The machine's load average is printed before and after: on a shared machine, rea
 figures with it. ``PYTHONPATH`` is passed on to the proxy's process (a directory with
 httptools or uvloop measures the server with them).
 
-Measured 2026-12-06, two runs each, defaults, the 2 cores shared with three other
-helpers' test runs (load average 2.6-4.4); h11 (the shared venv) | httptools (as the
+Measured 2026-12-06 on the 2-core machine shared with three other helpers, defaults.
+A quiet moment (13:35, load average 0.8-1.3; h11 = the shared venv, httptools = as the
 proxy extra installs):
 
-    added to the median call, ms     direct      h11             httptools
-      chat completion                0.91-1.04   +0.91, +0.72    +0.90, +0.75
-      stream, whole                  1.87-2.23   +1.03, +0.62    +0.67, +0.90
-      stream, first chunk            0.94-1.46   +0.83, +0.46    +0.58, +0.52
-    calls/s, 32 concurrent           1,880-2,388 1,066, 995      891, 1,213
-      (x direct in the same rounds)              0.52x, 0.48x    0.47x, 0.51x
-    proxy CPU per call               -           573, 526 us     503, 462 us
-    stored / made through the proxy              all, both runs  all, both runs
+    added to the median call, ms     direct      h11            httptools
+      chat completion                0.76-0.84   +0.58 (1.69x)  +0.50 (1.66x)
+      stream, whole                  1.44-1.56   +0.62 (1.40x)  +0.51 (1.35x)
+      stream, first chunk            0.90-0.94   +0.60 (1.63x)  +0.50 (1.56x)
+    calls/s, 32 concurrent           2,845-2,890 1,648 (0.58x)  1,846 (0.64x)
+    proxy CPU per call               -           517 us         447 us
+    stored / made through the proxy              17,519/17,519  19,610/19,610
 
-The proxied calls/s are bound by the two cores the client, the proxy and the stub (and
-the other helpers) share: the proxy's own process needs ~0.5 ms of CPU a call, 1,744 to
-2,165 calls/s per core. A shorter run with httptools and uvloop: 415 us a call.
+Busy moments (13:24-13:30, load average 2.6-4.4, two runs each): added +0.72 to +0.91 ms
+(h11) and +0.75 to +0.90 ms (httptools) to the call, +0.46 to +0.83 and +0.52 to +0.58 ms
+to the first chunk, +0.62 to +1.03 and +0.67 to +0.90 ms to the whole stream; 995 and
+1,066 calls/s (h11), 891 and 1,213 (httptools), 0.47-0.52x direct; 526-573 and 462-503 us
+of CPU per call. The proxied calls/s are bound by the two cores the client, the proxy and
+the stub share (and the other helpers use): the proxy's own process needs ~0.45-0.57 ms
+of CPU a call, 1,744 to 2,237 calls/s per core. With httptools and uvloop: 415 us a call.
 """
 
 from __future__ import annotations
