@@ -63,7 +63,7 @@ def proxy(
     """
     try:
         from llmlog.proxy import server
-        from llmlog.proxy.app import ProxyConfig
+        from llmlog.proxy.app import ProxyConfig, egress_proxy
     except ImportError as exc:
         raise UsageError(f"llmlog proxy needs {exc.name}", hint=EXTRA_HINT) from None
     import llmlog
@@ -95,10 +95,17 @@ def proxy(
         token=token,
         timeout=timeout,
     )
+    try:
+        found = server.server(config)
+    except (ImportError, ValueError) as exc:  # an egress proxy httpx2 cannot use
+        raise UsageError(f"cannot forward: {exc}", hint="check HTTPS_PROXY and ALL_PROXY") from None
     at = server.address(sock)
     message(f"llmlog proxy: listening on {at} (OpenAI {at}/v1, Anthropic {at})")
+    for upstream in (openai_upstream, anthropic_upstream):
+        if via := egress_proxy(upstream):
+            message(f"llmlog proxy: to {upstream} through {mask(via)}")
     message(f"llmlog proxy: storing into {mask(url)}")
-    server.server(config).run(sockets=[sock])
+    found.run(sockets=[sock])
 
 
 def _check_upstream(option: str, url: str) -> None:

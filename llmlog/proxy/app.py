@@ -5,10 +5,11 @@ Each request goes to the upstream of its provider: Anthropic's when it carries t
 ``anthropic-version`` header (the Anthropic SDK sends it on every request) or its path
 starts ``/v1/messages``, else the OpenAI (or OpenAI-compatible) upstream, whose base URL
 stands where the proxy's ``/v1`` is. Method, path, query, headers (``headers`` says which)
-and body go on unchanged through one pooled ``httpx2.AsyncHTTPTransport`` (the SDKs' own
-HTTP library; the bare transport, not a client: no cookie jar shared between callers, no
-redirects followed, no default headers added). The answer is relayed chunk by chunk as it
-arrives, its bytes as sent (compressed or not).
+and body go on unchanged through a pooled ``httpx2.AsyncHTTPTransport`` per upstream (the
+SDKs' own HTTP library; the bare transport, not a client: no cookie jar shared between
+callers, no redirects followed, no default headers added), through the egress proxy the
+environment names, if any. The answer is relayed chunk by chunk as it arrives, its bytes
+as sent (compressed or not).
 
 Calls to captured endpoints (``exchange.ENDPOINTS``) become the same ``Began`` and
 ``Exchange`` tuples the tee makes, so the writer builds their rows with the same parsers,
@@ -27,10 +28,12 @@ import contextlib
 import functools
 import hmac
 import logging
+import urllib.request
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx2
 import orjson
@@ -93,8 +96,12 @@ class Proxy:
         }
         self.token = None if config.token is None else config.token.encode()
         self.timeout = httpx2.Timeout(config.timeout).as_dict()
+        self.egress = {name: egress_proxy(url) for name, url in self.upstreams.items()}
         limits = httpx2.Limits(max_connections=None, max_keepalive_connections=200)
-        self.transport = httpx2.AsyncHTTPTransport(limits=limits)
+        self.transports = {
+            name: httpx2.AsyncHTTPTransport(limits=limits, proxy=self.egress[name])
+            for name in self.upstreams
+        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -113,7 +120,8 @@ class Proxy:
                     writer.get()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                await self.transport.aclose()
+                for transport in self.transports.values():
+                    await transport.aclose()
                 await asyncio.to_thread(flush)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
@@ -135,7 +143,8 @@ class Proxy:
         began = None
         if scope["method"] == "POST":
             began = self.begin(provider, endpoint_at(path), incoming, body)
-        await Forward(self.transport, began, provider, send).run(request, receive)
+        transport = self.transports[provider]
+        await Forward(transport, began, provider, send).run(request, receive)
 
     def upstream_request(
         self, scope: Scope, provider: str, headers: list[tuple[bytes, bytes]], body: bytes
@@ -175,6 +184,16 @@ class Proxy:
         except Exception:
             log.debug("llmlog: could not start capturing a request", exc_info=True)
             return None
+
+
+def egress_proxy(upstream: str) -> str | None:
+    """The HTTP proxy the environment names for ``upstream`` (``HTTPS_PROXY``,
+    ``HTTP_PROXY``, ``ALL_PROXY``, less ``NO_PROXY``), as the SDKs' own clients use it."""
+    parts = urlsplit(upstream)
+    if urllib.request.proxy_bypass(parts.hostname or ""):
+        return None
+    found = urllib.request.getproxies()
+    return found.get(parts.scheme) or found.get("all")
 
 
 def _frame(key: ids.Key, incoming: wire.Incoming) -> Frame | None:

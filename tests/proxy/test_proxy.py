@@ -361,3 +361,23 @@ def test_at_shutdown_a_call_the_store_does_not_take_in_time_is_spooled(
             writer.shutdown()
             settings.reset()
     assert len(spooled) == 1
+
+
+def test_an_egress_proxy_the_environment_names_carries_the_upstream_calls(
+    capture: Path, store: psycopg.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HTTP_PROXY (as the SDKs read it): the request reaches the egress proxy in absolute
+    form, for a host the proxy itself never resolves. (A second stub plays that proxy.)"""
+    egress = StubServer().start()
+    try:
+        monkeypatch.setenv("HTTP_PROXY", egress.url)
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")  # (the SDK reaches llmlog proxy direct)
+        config = config_for(egress, openai_upstream="http://api.upstream.invalid/v1")
+        with serving(config) as url:
+            via_openai(url).chat.completions.create(model=GPT, messages=[])
+    finally:
+        egress.stop()
+    ((path, _, _),) = egress.requests
+    assert path == "http://api.upstream.invalid/v1/chat/completions"
+    (row,) = stored(store, 1)
+    assert row["status"] == "ok"
