@@ -119,3 +119,8 @@ def test_the_proxys_connections_send_without_waiting_for_acks() -> None:
         return found[0]
 
     assert asyncio.run(accepted_nodelay()) == 1
+
+
+def test_an_egress_proxy_it_cannot_use_is_a_usage_error(store_url: str) -> None:
+    result = llmlog("--db", store_url, "proxy", "--port", "0", env={"HTTPS_PROXY": "ftp://x:21"})
+    assert_one_line_error(result, 2, "cannot forward", "HTTPS_PROXY")
