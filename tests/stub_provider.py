@@ -11,11 +11,14 @@ the non-streaming call returns, so a correct reassembly gives it back. A request
 header ``x-stub-reply: KEY`` gets ``server.replies[KEY]`` instead: (HTTP status, JSON
 body, seconds to wait before answering). The model ``no-such-model`` is answered 404;
 ``delay`` makes every answer wait. With ``judge`` set, a request whose system prompt
-holds ``JUDGE_MARK`` (llmlog judge's) is answered the text ``judge(body)`` returns.
+holds ``JUDGE_MARK`` (llmlog judge's) is answered the text ``judge(body)`` returns. A
+request with header ``x-stub-gzip: 1`` gets its JSON answer gzip-compressed
+(``content-encoding: gzip``), as the providers send it.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import socket
 import threading
@@ -374,6 +377,9 @@ class Handler(BaseHTTPRequestHandler):
         data = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("content-type", "application/json")
+        if self.headers.get("x-stub-gzip"):
+            data = gzip.compress(data)
+            self.send_header("content-encoding", "gzip")
         self.send_header("content-length", str(len(data)))
         self.send_header("x-request-id", "req_stub")
         for name, value in (headers or {}).items():
@@ -411,6 +417,7 @@ class Handler(BaseHTTPRequestHandler):
 
 class StubServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 1024  # the listen backlog: benches open many connections at once
 
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), Handler)

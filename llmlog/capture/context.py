@@ -43,6 +43,9 @@ class Frame:
     fields: dict[str, str | None]
     metadata: dict[str, Any]
     last_call: list[Key | None] = field(default_factory=lambda: [None])
+    # A parent named from outside this process (``llmlog proxy``'s ``llmlog-parent-id``
+    # header): the parent of a frame that has no anchor.
+    parent: uuid.UUID | None = None
 
     def latest(self) -> Key | None:
         return self.last_call[0] or self.anchor
@@ -170,7 +173,7 @@ def resolve(
     if frame is None:
         return CallContext(str(call_id), None, base, wrap_metadata)
     fields = {k: frame.fields.get(k) or base[k] for k in FIELDS}
-    parent = None if frame.anchor is None else id_of(frame.anchor)
+    parent = frame.parent if frame.anchor is None else id_of(frame.anchor)
     return CallContext(frame.trace_id, parent, fields, {**wrap_metadata, **frame.metadata})
 
 

@@ -240,6 +240,27 @@ def answered(
     return new_tuple(Exchange, ended)
 
 
+def streamed(
+    began: Began,
+    status: int,
+    facts: dict[bytes, bytes],
+    received: tuple[tuple[bytes, ...], tuple[float, ...]],
+    *,
+    complete: bool,
+    error: BaseException | None,
+) -> Exchange:
+    """An event stream's call, ending now: ``received`` holds its chunks and when each
+    came; it was read to its end (``complete``), broken by ``error``, or else abandoned
+    by its reader."""
+    chunks, arrivals = received
+    error_type = message = None
+    if error is not None:
+        error_type, message = type(error).__name__, error_message(error)
+    abandoned = not complete and error is None
+    ended = (*began, status, facts, True, chunks, elapsed_ms(began), arrivals, abandoned)
+    return new_tuple(Exchange, (*ended, error_type, message))
+
+
 def elapsed_ms(began: Began) -> float:
     return (clock() - began.started) * 1000
 

@@ -21,16 +21,13 @@ import httpx2
 from llmlog.capture import writer
 from llmlog.capture.exchange import (
     Began,
-    Exchange,
     Source,
     answered,
     begin,
     clock,
-    elapsed_ms,
-    error_message,
     failed,
-    new_tuple,
     response_facts,
+    streamed,
 )
 
 log = logging.getLogger("llmlog")
@@ -59,22 +56,14 @@ class _Tee:
         if self._done:
             return
         self._done = True
-        error = self._error
         try:
-            ended = new_tuple(
-                Exchange,
-                (
-                    *self._began,
-                    self._status,
-                    self._facts,
-                    True,
-                    tuple(self._chunks),
-                    elapsed_ms(self._began),
-                    tuple(self._arrivals),
-                    not self._complete and error is None,  # abandoned
-                    None if error is None else type(error).__name__,
-                    None if error is None else error_message(error),
-                ),
+            ended = streamed(
+                self._began,
+                self._status,
+                self._facts,
+                (tuple(self._chunks), tuple(self._arrivals)),
+                complete=self._complete,
+                error=self._error,
             )
         except Exception:  # (may run in __del__: nothing may escape)
             log.debug("llmlog: could not hand a stream's call over", exc_info=True)

@@ -20,6 +20,7 @@ from llmlog.cli import (
     evals_cmd,
     judge_cmd,
     otlp_cmd,
+    proxy_cmd,
     replay_cmd,
     report_cmds,
     retention_cmd,
@@ -72,6 +73,7 @@ demo_cmd.register(app)
 report_cmds.register(app)
 judge_cmd.register_scores(app)
 capture_cmds.register(app)
+proxy_cmd.register(app)
 otlp_cmd.register_receiver(app)
 replay_cmd.register(app)
 evals_cmd.register(app)

@@ -1,0 +1,1 @@
+"""``llmlog proxy``: capture from any language through a provider-compatible HTTP proxy."""
