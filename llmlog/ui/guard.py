@@ -21,7 +21,16 @@ from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-COOKIE = "llmlog_ui_token"
+COOKIE = "llmlog_ui_token"  # + _PORT: browsers share cookies across a host's ports
+
+
+def cookie_name(scope: dict[str, Any]) -> str:
+    """The token's cookie for the server ``scope`` reached: one per port, so that two UIs
+    on one host (two stores) do not overwrite each other's."""
+    server = scope.get("server") or ("", 0)
+    return f"{COOKIE}_{server[1]}"
+
+
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 HEADERS = [
     (b"content-security-policy",
@@ -98,8 +107,9 @@ class Guard:
         except Exception:  # a malformed cookie header is just no cookie
             cookies = SimpleCookie()
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+        name = cookie_name(scope)
         candidates = [
-            cookies[COOKIE].value if COOKIE in cookies else None,
+            cookies[name].value if name in cookies else None,
             headers.get("authorization", "").removeprefix("Bearer ").strip() or None,
             query.get("token"),
         ]
@@ -110,7 +120,7 @@ class Guard:
         """``?token=T`` (already checked) becomes a cookie; the URL loses it."""
         rest = urlencode({k: v for k, v in query.items() if k != "token"})
         location = scope["path"] + (f"?{rest}" if rest else "")
-        cookie = f"{COOKIE}={self.access.token}; Path=/; HttpOnly; SameSite=Strict"
+        cookie = f"{cookie_name(scope)}={self.access.token}; Path=/; HttpOnly; SameSite=Strict"
         await send({"type": "http.response.start", "status": 303, "headers": [
             (b"location", location.encode()), (b"set-cookie", cookie.encode()), *HEADERS,
         ]})  # fmt: skip

@@ -123,8 +123,12 @@ def test_off_loopback_every_request_without_the_token_gets_401(store_url: str) -
         assert first.status_code == 303 and first.headers["location"] == "/?feature=x"
         cookie = first.headers["set-cookie"]
         assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
-        client.cookies.set(COOKIE, "s3cret-token")
+        assert cookie.startswith(f"{COOKIE}_8177=s3cret-token;")
+        client.cookies.set(f"{COOKIE}_8177", "s3cret-token")
         assert client.get("/?feature=x").status_code == 200
+    with client_for(store_url, access, base="http://llmlog.test:8178") as other:
+        other.cookies.set(f"{COOKIE}_8177", "s3cret-token")  # another UI's cookie, same host
+        assert other.get("/").status_code == 401
 
 
 def test_on_loopback_a_foreign_host_name_is_refused(store_url: str) -> None:
