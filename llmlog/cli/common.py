@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -49,6 +49,16 @@ def open_store() -> tuple[str, psycopg.Connection]:
             conn.close()
             raise
     return url, conn
+
+
+def run_server(server: Any, **options: Any) -> None:
+    """Serve with a ``uvicorn.Server`` until Ctrl-C (or SIGTERM), then end as interrupted:
+    exit 130, as documented. (uvicorn raises the signal that stopped it again, but asyncio
+    may finish the serving task before that interrupt lands: the run would then end as if
+    it had succeeded, exit 0.)"""
+    server.run(**options)
+    if server.should_exit:
+        raise KeyboardInterrupt
 
 
 def report_store(timeout: float | None = None) -> psycopg.Connection:

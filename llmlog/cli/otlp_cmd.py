@@ -53,7 +53,7 @@ def otlp(
     receiver = Receiver(lambda: connect.connect(url), settings.current())
     bound = listening.getsockname()[1]
     message(f"listening on http://{host}:{bound} (POST /v1/traces, /v1/logs); Ctrl-C stops")
-    server(App(receiver, token), host, bound).run(sockets=[listening])
+    common.run_server(server(App(receiver, token), host, bound), sockets=[listening])
 
 
 def _listen(host: str, port: int) -> socket.socket:

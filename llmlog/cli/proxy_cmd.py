@@ -105,7 +105,7 @@ def proxy(
         if via := egress_proxy(upstream):
             message(f"llmlog proxy: to {upstream} through {mask(via)}")
     message(f"llmlog proxy: storing into {mask(url)}")
-    found.run(sockets=[sock])
+    common.run_server(found, sockets=[sock])
 
 
 def _check_upstream(option: str, url: str) -> None:

@@ -50,7 +50,9 @@ def ui(
         import webbrowser
 
         webbrowser.open(url)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    common.run_server(
+        uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -79,7 +79,7 @@ def test_without_the_proxy_extra_the_command_names_the_pip_command(tmp_path: Pat
     ("args", "fragment"),
     [
         (["--openai-upstream", "api.openai.com"], "is not an http(s) URL"),
-        (["--port", "70000"], "70000"),
+        (["--port", "70000"], "65535"),  # (Typer words it its own way in each version)
     ],
 )
 def test_bad_options_are_usage_errors(args: list[str], fragment: str) -> None:
