@@ -1,18 +1,22 @@
 """Keeping a short command's start short: only the command being run is built.
 
 Typer turns every registered function into a click command each time the program starts
-(~8 ms of CPU for all of llmlog's, more as commands are added); running one command needs
-only that one. ``llmlog --help`` and anything this does not recognise still build them all.
+(~8 ms of CPU for all of llmlog's with Typer 0.28, ~35 ms with 0.29, more as commands are
+added); running one command needs only that one. ``llmlog --help`` needs each command's
+name, group and first line of help only: it builds them without their options. Anything
+this does not recognise (shell completion among them) still builds them all.
 """
 
 from __future__ import annotations
 
 import contextlib
+import inspect
 from collections.abc import Iterator, Sequence
 
 import typer
 
 _VALUED = ("--db",)  # the main callback's options that take a value
+_HELP = ("--help", "-h")
 
 
 @contextlib.contextmanager
@@ -24,6 +28,9 @@ def only_the_command_run(app: typer.Typer, args: Sequence[str]) -> Iterator[None
     chosen = [info for info in app.registered_commands if _name_of(info) == name]
     if chosen:
         app.registered_commands, app.registered_groups = chosen, []
+    elif at is None and any(arg in _HELP for arg in args):
+        app.registered_commands = [_listed(info) for info in saved[0]]
+        app.registered_groups = [_listed_group(info) for info in saved[1]]
     try:
         yield
     finally:
@@ -52,3 +59,30 @@ def _name_of(info: typer.models.CommandInfo) -> str | None:
         return info.name
     callback = info.callback
     return callback.__name__.lower().replace("_", "-") if callback else None
+
+
+def _listed(info: typer.models.CommandInfo) -> typer.models.CommandInfo:
+    """``info`` as `llmlog --help` lists it: its name, group and help, no options."""
+    return typer.models.CommandInfo(
+        _name_of(info),
+        cls=info.cls,
+        callback=_nothing,
+        help=info.help if info.help is not None else inspect.getdoc(info.callback),
+        rich_help_panel=info.rich_help_panel,
+        hidden=info.hidden,
+    )
+
+
+def _listed_group(info: typer.models.TyperInfo) -> typer.models.TyperInfo:
+    """A group of commands (``access``) as `llmlog --help` lists it: without its commands."""
+    group = info.typer_instance
+    assert group is not None
+    return typer.models.TyperInfo(
+        typer.Typer(cls=group.info.cls, help=group.info.help),
+        name=info.name,
+        rich_help_panel=info.rich_help_panel,
+    )
+
+
+def _nothing() -> None:
+    """What a command listed by `llmlog --help` would run: it is never run."""

@@ -98,3 +98,21 @@ def test_command_help_groups_the_report_filters() -> None:
     filters = result.stdout.split("\nFilters:\n")[1]
     assert "--limit" in options and "--since" not in options
     assert "--since" in filters and "--grep" in filters
+
+
+def listing(group: object) -> list[tuple[str, str | None, str]]:
+    commands = group.commands.items()  # type: ignore[attr-defined]
+    return [(n, getattr(c, "rich_help_panel", None), c.get_short_help_str(60)) for n, c in commands]
+
+
+def test_help_lists_exactly_what_the_full_build_does_without_building_options() -> None:
+    """`llmlog --help` builds each command without its options (startup): the same names,
+    groups and first lines of help as the commands themselves have."""
+    from llmlog.cli import startup
+
+    full = typer.main.get_command(app)
+    with startup.only_the_command_run(app, ["--help"]):
+        listed = typer.main.get_command(app)
+    assert listing(listed) == listing(full)
+    assert len(listing(full)) >= 30
+    assert all(not command.params for command in listed.commands.values())  # type: ignore[attr-defined]
