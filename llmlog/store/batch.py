@@ -126,7 +126,12 @@ class BatchWriter:
                 return self._write_idempotent(rows, closed)
             except psycopg.errors.UniqueViolation:
                 return self._write_idempotent(rows, closed)
-        except (psycopg.DataError, psycopg.IntegrityError, UnicodeError) as exc:
+        except (
+            psycopg.DataError,
+            psycopg.IntegrityError,
+            psycopg.errors.ProgramLimitExceeded,  # a value too big for an index: the row's
+            UnicodeError,
+        ) as exc:
             if rejects is None:
                 raise
             if len(rows) == 1:

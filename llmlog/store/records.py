@@ -321,9 +321,24 @@ def _shown(value: object) -> str:
     return text if len(text) <= 40 else text[:39] + "…"
 
 
+# The labels the report indexes hold (migration 0002's covering index, the per-label
+# indexes, the rollups' key): a btree entry holds at most 2,704 bytes, so each is capped.
+LABEL_BYTES = 256
+LABEL_COLUMNS = ("feature", "model", "provider", "tenant_id", "user_id", "prompt_version",
+                 "finish_reason", "trace_id")  # fmt: skip
+
+
+def _label(name: str, value: object) -> str:
+    text = _text(name, value)
+    if len(text) * 4 > LABEL_BYTES and len(text.encode("utf-8", "surrogatepass")) > LABEL_BYTES:
+        raise ValueError(f"{name} is longer than {LABEL_BYTES} bytes (a label, indexed)")
+    return text
+
+
 _INT4 = 2**31 - 1
 _CHECKS: dict[str, Callable[[str, Any], object]] = {
     **dict.fromkeys(COLUMNS, _text),
+    **dict.fromkeys(LABEL_COLUMNS, _label),
     **dict.fromkeys(UUID_COLUMNS, uuid_value),
     **dict.fromkeys(("request", "response"), _json),
     **dict.fromkeys(TOKEN_COLUMNS, _whole(0, _INT4)),

@@ -4,6 +4,8 @@ rejects file, the good lines are stored exactly once, and a stored call is found
 from __future__ import annotations
 
 import json
+import random
+import string
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +22,7 @@ from tests.cli.run import assert_one_line_error
 from tests.cli.run import llmlog as run_llmlog
 
 AN_HOUR_AGO = datetime.now(UTC) - timedelta(hours=1)
+NOISE = "".join(random.Random(1).choices(string.ascii_letters + string.digits, k=1000))
 FOREIGN = uuid.UUID("8c0e7f1e-2b1a-4c3d-9e8f-0123456789ab")  # a UUIDv4, as other tools make
 
 
@@ -97,6 +100,9 @@ BAD_LINES: dict[str, tuple[bytes, str]] = {
         line(ts=(AN_HOUR_AGO + timedelta(seconds=5)).isoformat()),
         "is not the id's time",
     ),
+    # a report label the report index cannot hold (random text does not compress)
+    "a 4,000-character feature": (line(feature=NOISE * 4), "feature is longer than 256 bytes"),
+    "a 300-byte tenant": (line(tenant_id="é" * 150), "tenant_id is longer than 256 bytes"),
     "a UUIDv7 id past year 9999": (
         line(id="ffffffff-ffff-7fff-bfff-ffffffffffff", ts="2026-01-01T00:00:00Z"),
         "is out of range",
@@ -320,3 +326,22 @@ def test_two_ingests_at_once_store_each_foreign_id_once(store_url: str, tmp_path
             300,
             300,
         )
+
+
+def test_a_record_too_big_for_an_index_is_rejected_alone_by_the_writer(
+    store: psycopg.Connection,
+) -> None:
+    """Capture does not run ingest's checks: a label the index cannot hold reaches COPY,
+    which refuses the batch; the writer isolates that record and stores the rest (it was a
+    store failure, so the batch was spooled and refused again and again)."""
+    from llmlog.store.batch import BatchWriter
+    from tests.reports.conftest import call
+
+    good = [call(AN_HOUR_AGO, feature="a"), call(AN_HOUR_AGO, feature="b")]
+    huge = call(AN_HOUR_AGO, feature=NOISE * 4)
+    rejects: list[Any] = []
+    assert BatchWriter(store).write([good[0], huge, good[1]], rejects) == 2
+    assert [(record["id"], "index row size" in why) for record, why in rejects] == [
+        (huge["id"], True)
+    ]
+    assert stored_ids(store) == sorted(r["id"] for r in good)
