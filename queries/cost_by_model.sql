@@ -13,12 +13,22 @@
 -- param status: text = null
 -- param grep: text = null
 -- param grep_like: text = null
-WITH per_model AS (
-  SELECT provider, model, sum(calls)::bigint AS calls, sum(cost_usd) AS cost_usd,
-         percentile_cont(0.95) WITHIN GROUP (ORDER BY cost_usd::float8) FILTER (WHERE NOT rolled)
-           AS p95_cost_usd  -- over hot calls, one row each
-  FROM llmlog_usage(%(since)s, %(until)s, %(feature)s, %(model)s, %(provider)s, %(tenant_id)s,
+WITH both_tiers AS (
+  SELECT provider, model, count(*) AS calls, sum(cost_usd) AS cost_usd,
+         percentile_cont(0.95) WITHIN GROUP (ORDER BY cost_usd::float8) AS p95_cost_usd
+  FROM llmlog_hot_calls(%(since)s, %(until)s, %(feature)s, %(model)s, %(provider)s, %(tenant_id)s,
     %(user_id)s, %(trace_id)s, %(prompt_version)s, %(status)s, %(grep)s, %(grep_like)s)
+  GROUP BY provider, model
+  UNION ALL
+  SELECT provider, model, sum(calls), sum(cost_usd), NULL
+  FROM llmlog_rolled(%(since)s, %(until)s, %(feature)s, %(model)s, %(provider)s, %(tenant_id)s,
+    %(user_id)s, %(trace_id)s, %(prompt_version)s, %(status)s, %(grep)s, %(grep_like)s)
+  GROUP BY provider, model
+),
+per_model AS (
+  SELECT provider, model, sum(calls)::bigint AS calls, sum(cost_usd) AS cost_usd,
+         max(p95_cost_usd) AS p95_cost_usd
+  FROM both_tiers
   GROUP BY provider, model
 )
 SELECT provider, model, calls, cost_usd, cost_usd / nullif(calls, 0) AS avg_cost_usd,

@@ -16,16 +16,9 @@
 WITH hot AS (
   SELECT error_type, model, feature, count(*) AS errors, min(ts) AS first_seen,
          max(ts) AS last_seen, (array_agg(id ORDER BY ts DESC))[1] AS example_id
-  FROM llmlog_hot_ranges(%(since)s, %(until)s, (SELECT llmlog_rolled_days(%(since)s, %(until)s,
-    %(user_id)s::text IS NOT NULL OR %(trace_id)s::text IS NOT NULL
-    OR %(status)s::text IS NOT NULL OR %(grep)s::text IS NOT NULL))) AS r,
-  LATERAL (  -- llmlog_hot_calls, with status = 'error' inside the range's scan (partial index)
-    SELECT id, ts, error_type, model, feature
-    FROM llmlog_calls(%(since)s, %(until)s, %(feature)s, %(model)s, %(provider)s, %(tenant_id)s,
-      %(user_id)s, %(trace_id)s, %(prompt_version)s, %(status)s, %(grep)s, %(grep_like)s) AS c
-    WHERE c.status = 'error' AND c.ts >= r.lo AND c.ts < r.hi
-    OFFSET 0
-  ) AS c
+  FROM llmlog_hot_calls(%(since)s, %(until)s, %(feature)s, %(model)s, %(provider)s, %(tenant_id)s,
+    %(user_id)s, %(trace_id)s, %(prompt_version)s, %(status)s, %(grep)s, %(grep_like)s)
+  WHERE status = 'error'  -- reaches each range's scan (the partial index on errors)
   GROUP BY error_type, model, feature
 ),
 cold AS (

@@ -16,10 +16,18 @@
 -- param grep: text = null
 -- param grep_like: text = null
 WITH days AS (
-  SELECT tenant_id, day, sum(calls) AS calls, sum(errors) AS errors,
-         sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
-         sum(cost_usd) AS cost_usd
-  FROM llmlog_usage(%(since)s, %(until)s, %(feature)s, %(model)s, %(provider)s, %(tenant_id)s,
+  SELECT tenant_id, (ts AT TIME ZONE 'UTC')::date AS day, count(*) AS calls,
+         count(*) FILTER (WHERE status = 'error') AS errors,
+         coalesce(sum(input_tokens), 0) AS input_tokens,
+         coalesce(sum(output_tokens), 0) AS output_tokens, sum(cost_usd) AS cost_usd
+  FROM llmlog_hot_calls(%(since)s, %(until)s, %(feature)s, %(model)s, %(provider)s, %(tenant_id)s,
+    %(user_id)s, %(trace_id)s, %(prompt_version)s, %(status)s, %(grep)s, %(grep_like)s)
+  WHERE tenant_id IS NOT NULL
+  GROUP BY tenant_id, day
+  UNION ALL
+  SELECT tenant_id, day, sum(calls), sum(errors), sum(input_tokens), sum(output_tokens),
+         sum(cost_usd)
+  FROM llmlog_rolled(%(since)s, %(until)s, %(feature)s, %(model)s, %(provider)s, %(tenant_id)s,
     %(user_id)s, %(trace_id)s, %(prompt_version)s, %(status)s, %(grep)s, %(grep_like)s)
   WHERE tenant_id IS NOT NULL
   GROUP BY tenant_id, day

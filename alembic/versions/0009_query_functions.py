@@ -70,14 +70,15 @@ FUNCTIONS = {
         "c.request, c.tool_calls) @@ websearch_to_tsquery('simple', llmlog_calls.grep)) $$"
     ),
     # The days not rolled up, range by range (LATERAL): each range's scan prunes to its own
-    # partitions at run time, the window's bounds prune at plan time.
+    # partitions at run time, the window's bounds prune at plan time. (No OFFSET 0 fence:
+    # the caller's own conditions, such as status = 'error', then reach the scan.)
     "llmlog_hot_calls": (
         f"CREATE FUNCTION llmlog_hot_calls({FILTERS}, exact boolean DEFAULT false) "
         "RETURNS SETOF llm_calls LANGUAGE sql STABLE PARALLEL SAFE AS $$ "
         "SELECT c.* FROM llmlog_hot_ranges(since, until, (SELECT llmlog_rolled_days(since, "
         f"until, {NEED_ROWS.format(f='llmlog_hot_calls')}))) AS r, "
         f"LATERAL (SELECT * FROM llmlog_calls({ARGS}) AS h "
-        "WHERE h.ts >= r.lo AND h.ts < r.hi OFFSET 0) AS c $$"
+        "WHERE h.ts >= r.lo AND h.ts < r.hi) AS c $$"
     ),
     "llmlog_rolled": (
         f"CREATE FUNCTION llmlog_rolled({FILTERS}, exact boolean DEFAULT false) "
