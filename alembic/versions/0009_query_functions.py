@@ -32,9 +32,9 @@ ARGS = (
     "status, grep, grep_like"
 )
 TYPES = "timestamptz, timestamptz" + ", text" * 10
-# Rolled-up days keep no users, traces or text: with those filters a day is read from its
-# rows while they exist, and rollups count nothing; so with `exact` (percentiles exact
-# while rows exist).
+# Rolled-up days keep no users, traces or text: with one of those filters a day is read
+# from its rows while they exist, and rollups answer nothing. `exact` (exact percentiles)
+# also reads a day's rows while they exist, leaving rollups the days whose rows are gone.
 ROWS_FILTERED = (
     "{f}.user_id IS NOT NULL OR {f}.trace_id IS NOT NULL "
     "OR {f}.status IS NOT NULL OR {f}.grep IS NOT NULL"
