@@ -16,12 +16,7 @@
 -- param status: text = null
 -- param grep: text = null
 -- param grep_like: text = null
-WITH rolled AS (  -- days read from llm_calls_daily, not from rows (their rows gone, or not needed)
-  SELECT llmlog_rolled_days(%(since)s, %(until)s,
-    %(user_id)s::text IS NOT NULL OR %(trace_id)s::text IS NOT NULL
-    OR %(status)s::text IS NOT NULL OR %(grep)s::text IS NOT NULL) AS days
-),
-kept AS (  -- one pass over hot rows not rolled up: per group and latency bucket
+WITH kept AS (  -- one pass over hot rows not rolled up: per group and latency bucket
   SELECT CASE WHEN %(by)s = 'prompt_version' THEN prompt_version END AS prompt_version,
          CASE WHEN %(by)s = 'model' THEN model END AS model,
          CASE WHEN latency_ms IS NOT NULL THEN llmlog_latency_bucket(latency_ms) END AS k,
@@ -29,44 +24,16 @@ kept AS (  -- one pass over hot rows not rolled up: per group and latency bucket
          count(latency_ms) AS timed, sum(output_tokens) AS output_tokens,
          count(*) FILTER (WHERE finish_reason IN ('refusal', 'content_filter')) AS refusals,
          count(*) FILTER (WHERE status = 'error') AS errors, sum(cost_usd) AS cost_usd
-  FROM llmlog_hot_ranges(%(since)s, %(until)s, (SELECT days FROM rolled)) AS r,
-  LATERAL (
-  SELECT prompt_version, model, latency_ms, output_tokens, finish_reason, status, cost_usd
-  FROM llm_calls
-  WHERE ts >= %(since)s AND ts < %(until)s  -- pruned at plan time to the window
-    AND ts >= r.lo AND ts < r.hi  -- and at run time to the range
-  AND (%(feature)s::text IS NULL OR feature = %(feature)s)
-  AND (%(model)s::text IS NULL OR model = %(model)s)
-  AND (%(provider)s::text IS NULL OR provider = %(provider)s)
-  AND (%(tenant_id)s::text IS NULL OR tenant_id = %(tenant_id)s)
-  AND (%(user_id)s::text IS NULL OR user_id = %(user_id)s)
-  AND (%(trace_id)s::text IS NULL OR trace_id = %(trace_id)s)
-  AND (%(prompt_version)s::text IS NULL OR prompt_version = %(prompt_version)s)
-  AND (%(status)s::text IS NULL OR status = %(status)s)
-  AND (%(grep_like)s::text IS NULL OR concat_ws(' ', system_prompt, output_text, request::text,
-       tool_calls::text) ILIKE %(grep_like)s)
-  AND (%(grep)s::text IS NULL OR llmlog_text(system_prompt, output_text, request, tool_calls)
-       @@ websearch_to_tsquery('simple', %(grep)s))
-  OFFSET 0  -- kept a subquery: one parameterised scan per range
-  ) AS c
+  FROM llmlog_hot_calls(%(since)s, %(until)s, %(feature)s, %(model)s, %(provider)s, %(tenant_id)s,
+    %(user_id)s, %(trace_id)s, %(prompt_version)s, %(status)s, %(grep)s, %(grep_like)s)
   GROUP BY 1, 2, k
 ),
 cold AS (
   SELECT CASE WHEN %(by)s = 'prompt_version' THEN d.prompt_version END AS prompt_version,
          CASE WHEN %(by)s = 'model' THEN d.model END AS model,
          d.calls, d.output_tokens, d.refusals, d.errors, d.cost_usd, d.latency_hist
-  FROM llm_calls_daily d
-  WHERE d.day = ANY ((SELECT days FROM rolled)::date[])
-    AND d.day >= (%(since)s::timestamptz AT TIME ZONE 'UTC')::date
-    AND (d.day::timestamp AT TIME ZONE 'UTC') < %(until)s
-    AND (%(feature)s::text IS NULL OR d.feature = %(feature)s)
-    AND (%(model)s::text IS NULL OR d.model = %(model)s)
-    AND (%(provider)s::text IS NULL OR d.provider = %(provider)s)
-    AND (%(tenant_id)s::text IS NULL OR d.tenant_id = %(tenant_id)s)
-    AND (%(prompt_version)s::text IS NULL OR d.prompt_version = %(prompt_version)s)
-    -- rolled-up days keep no users, traces or text: those filters see hot rows only
-    AND %(user_id)s::text IS NULL AND %(trace_id)s::text IS NULL
-    AND %(status)s::text IS NULL AND %(grep)s::text IS NULL
+  FROM llmlog_rolled(%(since)s, %(until)s, %(feature)s, %(model)s, %(provider)s, %(tenant_id)s,
+    %(user_id)s, %(trace_id)s, %(prompt_version)s, %(status)s, %(grep)s, %(grep_like)s) AS d
 ),
 totals AS (
   SELECT prompt_version, model, sum(calls)::bigint AS calls,

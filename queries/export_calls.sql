@@ -17,20 +17,9 @@
 -- param grep: text = null
 -- param grep_like: text = null
 SELECT *
-FROM llm_calls
-WHERE ts >= greatest(%(since)s, coalesce(%(after_ts)s::timestamptz, %(since)s)) AND ts < %(until)s
-  AND (%(after_ts)s::timestamptz IS NULL OR (ts, id) > (%(after_ts)s, %(after_id)s::uuid))
-  AND (%(feature)s::text IS NULL OR feature = %(feature)s)
-  AND (%(model)s::text IS NULL OR model = %(model)s)
-  AND (%(provider)s::text IS NULL OR provider = %(provider)s)
-  AND (%(tenant_id)s::text IS NULL OR tenant_id = %(tenant_id)s)
-  AND (%(user_id)s::text IS NULL OR user_id = %(user_id)s)
-  AND (%(trace_id)s::text IS NULL OR trace_id = %(trace_id)s)
-  AND (%(prompt_version)s::text IS NULL OR prompt_version = %(prompt_version)s)
-  AND (%(status)s::text IS NULL OR status = %(status)s)
-  AND (%(grep_like)s::text IS NULL OR concat_ws(' ', system_prompt, output_text, request::text,
-       tool_calls::text) ILIKE %(grep_like)s)
-  AND (%(grep)s::text IS NULL OR llmlog_text(system_prompt, output_text, request, tool_calls)
-       @@ websearch_to_tsquery('simple', %(grep)s))
+FROM llmlog_calls(greatest(%(since)s, coalesce(%(after_ts)s::timestamptz, %(since)s)), %(until)s,
+  %(feature)s, %(model)s, %(provider)s, %(tenant_id)s, %(user_id)s, %(trace_id)s,
+  %(prompt_version)s, %(status)s, %(grep)s, %(grep_like)s)
+WHERE (%(after_ts)s::timestamptz IS NULL OR (ts, id) > (%(after_ts)s, %(after_id)s::uuid))
 ORDER BY ts, id
 LIMIT %(limit)s

@@ -17,10 +17,7 @@
 -- param status: text = null
 -- param grep: text = null
 -- param grep_like: text = null
-WITH rolled AS (  -- days read from llm_calls_daily, not from rows (their rows gone, or not needed)
-  SELECT llmlog_rolled_days(%(since)s, %(until)s, true) AS days  -- exact while rows exist
-),
-hot AS NOT MATERIALIZED (  -- read by exact, and by hot_buckets only when days are rolled up
+WITH hot AS NOT MATERIALIZED (  -- read by exact, and by hot_buckets only when days are rolled up
   SELECT
          CASE WHEN 'feature' = ANY(%(by)s::text[]) THEN feature END AS feature,
          CASE WHEN 'model' = ANY(%(by)s::text[]) THEN model END AS model,
@@ -29,26 +26,8 @@ hot AS NOT MATERIALIZED (  -- read by exact, and by hot_buckets only when days a
            AS prompt_version,
          CASE WHEN 'tenant_id' = ANY(%(by)s::text[]) THEN tenant_id END AS tenant_id,
          CASE WHEN %(metric)s = 'ttft' THEN ttft_ms ELSE latency_ms END AS ms
-  FROM llmlog_hot_ranges(%(since)s, %(until)s, (SELECT days FROM rolled)) AS r,
-  LATERAL (
-  SELECT feature, model, provider, prompt_version, tenant_id, ttft_ms, latency_ms
-  FROM llm_calls
-  WHERE ts >= %(since)s AND ts < %(until)s  -- pruned at plan time to the window
-    AND ts >= r.lo AND ts < r.hi  -- and at run time to the range
-  AND (%(feature)s::text IS NULL OR feature = %(feature)s)
-  AND (%(model)s::text IS NULL OR model = %(model)s)
-  AND (%(provider)s::text IS NULL OR provider = %(provider)s)
-  AND (%(tenant_id)s::text IS NULL OR tenant_id = %(tenant_id)s)
-  AND (%(user_id)s::text IS NULL OR user_id = %(user_id)s)
-  AND (%(trace_id)s::text IS NULL OR trace_id = %(trace_id)s)
-  AND (%(prompt_version)s::text IS NULL OR prompt_version = %(prompt_version)s)
-  AND (%(status)s::text IS NULL OR status = %(status)s)
-  AND (%(grep_like)s::text IS NULL OR concat_ws(' ', system_prompt, output_text, request::text,
-       tool_calls::text) ILIKE %(grep_like)s)
-  AND (%(grep)s::text IS NULL OR llmlog_text(system_prompt, output_text, request, tool_calls)
-       @@ websearch_to_tsquery('simple', %(grep)s))
-  OFFSET 0  -- kept a subquery: one parameterised scan per range
-  ) AS c
+  FROM llmlog_hot_calls(%(since)s, %(until)s, %(feature)s, %(model)s, %(provider)s, %(tenant_id)s,
+    %(user_id)s, %(trace_id)s, %(prompt_version)s, %(status)s, %(grep)s, %(grep_like)s, true)
 ),
 cold AS (
   SELECT
@@ -59,18 +38,8 @@ cold AS (
            AS prompt_version,
          CASE WHEN 'tenant_id' = ANY(%(by)s::text[]) THEN d.tenant_id END AS tenant_id,
          CASE WHEN %(metric)s = 'ttft' THEN d.ttft_hist ELSE d.latency_hist END AS hist
-  FROM llm_calls_daily d
-  WHERE d.day = ANY ((SELECT days FROM rolled)::date[])
-    AND d.day >= (%(since)s::timestamptz AT TIME ZONE 'UTC')::date
-    AND (d.day::timestamp AT TIME ZONE 'UTC') < %(until)s
-    AND (%(feature)s::text IS NULL OR d.feature = %(feature)s)
-    AND (%(model)s::text IS NULL OR d.model = %(model)s)
-    AND (%(provider)s::text IS NULL OR d.provider = %(provider)s)
-    AND (%(tenant_id)s::text IS NULL OR d.tenant_id = %(tenant_id)s)
-    AND (%(prompt_version)s::text IS NULL OR d.prompt_version = %(prompt_version)s)
-    -- rolled-up days keep no users, traces or text: those filters see hot rows only
-    AND %(user_id)s::text IS NULL AND %(trace_id)s::text IS NULL
-    AND %(status)s::text IS NULL AND %(grep)s::text IS NULL
+  FROM llmlog_rolled(%(since)s, %(until)s, %(feature)s, %(model)s, %(provider)s, %(tenant_id)s,
+    %(user_id)s, %(trace_id)s, %(prompt_version)s, %(status)s, %(grep)s, %(grep_like)s, true) AS d
 ),
 cold_hist AS (  -- histograms summed per group (60 sums beat unnesting every day's array)
   SELECT feature, model, provider, prompt_version, tenant_id, ARRAY[

@@ -15,51 +15,23 @@
 -- param status: text = null
 -- param grep: text = null
 -- param grep_like: text = null
-WITH rolled AS (  -- only days whose rows are gone: exact while rows exist
-  SELECT llmlog_rolled_days(%(since)s, %(until)s, true) AS days
-),
-exact AS (
+WITH exact AS (
   SELECT (ts AT TIME ZONE 'UTC')::date AS day, feature, count(*) AS calls,
          percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY latency_ms) AS total,
          percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY ttft_ms) AS ttft
-  FROM llmlog_hot_ranges(%(since)s, %(until)s, (SELECT days FROM rolled)) AS r,
-  LATERAL (
-  SELECT ts, feature, latency_ms, ttft_ms
-  FROM llm_calls
-  WHERE ts >= %(since)s AND ts < %(until)s  -- pruned at plan time to the window
-    AND ts >= r.lo AND ts < r.hi  -- and at run time to the range
-  AND (%(feature)s::text IS NULL OR feature = %(feature)s)
-  AND (%(model)s::text IS NULL OR model = %(model)s)
-  AND (%(provider)s::text IS NULL OR provider = %(provider)s)
-  AND (%(tenant_id)s::text IS NULL OR tenant_id = %(tenant_id)s)
-  AND (%(user_id)s::text IS NULL OR user_id = %(user_id)s)
-  AND (%(trace_id)s::text IS NULL OR trace_id = %(trace_id)s)
-  AND (%(prompt_version)s::text IS NULL OR prompt_version = %(prompt_version)s)
-  AND (%(status)s::text IS NULL OR status = %(status)s)
-  AND (%(grep_like)s::text IS NULL OR concat_ws(' ', system_prompt, output_text, request::text,
-       tool_calls::text) ILIKE %(grep_like)s)
-  AND (%(grep)s::text IS NULL OR llmlog_text(system_prompt, output_text, request, tool_calls)
-       @@ websearch_to_tsquery('simple', %(grep)s))
-  OFFSET 0  -- kept a subquery: one parameterised scan per range
-  ) AS c
+  FROM llmlog_hot_calls(%(since)s, %(until)s, %(feature)s, %(model)s, %(provider)s, %(tenant_id)s,
+    %(user_id)s, %(trace_id)s, %(prompt_version)s, %(status)s, %(grep)s, %(grep_like)s,
+    true)  -- exact while rows exist
   GROUP BY 1, 2
 ),
 buckets AS (  -- rolled-up days: each day's and feature's histogram counts, per metric
   SELECT d.day, d.feature, m.metric, b.k::integer AS k, sum(b.n) AS n
-  FROM llm_calls_daily d,
+  FROM llmlog_rolled(%(since)s, %(until)s, %(feature)s, %(model)s, %(provider)s, %(tenant_id)s,
+    %(user_id)s, %(trace_id)s, %(prompt_version)s, %(status)s, %(grep)s, %(grep_like)s,
+    true) AS d,  -- only days whose rows are gone
   LATERAL (VALUES ('total', d.latency_hist), ('ttft', d.ttft_hist)) AS m(metric, hist),
   LATERAL unnest(m.hist) WITH ORDINALITY AS b(n, k)
-  WHERE d.day = ANY ((SELECT days FROM rolled)::date[]) AND b.n > 0
-    AND d.day >= (%(since)s::timestamptz AT TIME ZONE 'UTC')::date
-    AND (d.day::timestamp AT TIME ZONE 'UTC') < %(until)s
-    AND (%(feature)s::text IS NULL OR d.feature = %(feature)s)
-    AND (%(model)s::text IS NULL OR d.model = %(model)s)
-    AND (%(provider)s::text IS NULL OR d.provider = %(provider)s)
-    AND (%(tenant_id)s::text IS NULL OR d.tenant_id = %(tenant_id)s)
-    AND (%(prompt_version)s::text IS NULL OR d.prompt_version = %(prompt_version)s)
-    -- rolled-up days keep no users, traces or text: those filters see hot rows only
-    AND %(user_id)s::text IS NULL AND %(trace_id)s::text IS NULL
-    AND %(status)s::text IS NULL AND %(grep)s::text IS NULL
+  WHERE b.n > 0
   GROUP BY 1, 2, 3, 4
 ),
 approx AS (  -- the bucket holding each percentile, interpolated geometrically inside it

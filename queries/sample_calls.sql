@@ -17,19 +17,7 @@
 SELECT id, ts, trace_id, feature, tenant_id, user_id, provider, model, input_tokens,
        output_tokens, cost_usd, ttft_ms, latency_ms, status, finish_reason, http_status,
        error_type, error_message, output_text
-FROM llm_calls
-WHERE ts >= %(since)s AND ts < %(until)s
-  AND (%(feature)s::text IS NULL OR feature = %(feature)s)
-  AND (%(model)s::text IS NULL OR model = %(model)s)
-  AND (%(provider)s::text IS NULL OR provider = %(provider)s)
-  AND (%(tenant_id)s::text IS NULL OR tenant_id = %(tenant_id)s)
-  AND (%(user_id)s::text IS NULL OR user_id = %(user_id)s)
-  AND (%(trace_id)s::text IS NULL OR trace_id = %(trace_id)s)
-  AND (%(prompt_version)s::text IS NULL OR prompt_version = %(prompt_version)s)
-  AND (%(status)s::text IS NULL OR status = %(status)s)
-  AND (%(grep_like)s::text IS NULL OR concat_ws(' ', system_prompt, output_text, request::text,
-       tool_calls::text) ILIKE %(grep_like)s)
-  AND (%(grep)s::text IS NULL OR llmlog_text(system_prompt, output_text, request, tool_calls)
-       @@ websearch_to_tsquery('simple', %(grep)s))
+FROM llmlog_calls(%(since)s, %(until)s, %(feature)s, %(model)s, %(provider)s, %(tenant_id)s,
+  %(user_id)s, %(trace_id)s, %(prompt_version)s, %(status)s, %(grep)s, %(grep_like)s)
 ORDER BY random()
 LIMIT %(limit)s

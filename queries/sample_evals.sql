@@ -46,41 +46,18 @@ FROM (
                              ELSE s.score < %(low_score)s::float8 END)
                 THEN 'low_score' END
          ], NULL) AS reasons
-  FROM llm_calls
-  WHERE ts >= %(since)s AND ts < %(until)s
-  AND (%(feature)s::text IS NULL OR feature = %(feature)s)
-  AND (%(model)s::text IS NULL OR model = %(model)s)
-  AND (%(provider)s::text IS NULL OR provider = %(provider)s)
-  AND (%(tenant_id)s::text IS NULL OR tenant_id = %(tenant_id)s)
-  AND (%(user_id)s::text IS NULL OR user_id = %(user_id)s)
-  AND (%(trace_id)s::text IS NULL OR trace_id = %(trace_id)s)
-  AND (%(prompt_version)s::text IS NULL OR prompt_version = %(prompt_version)s)
-  AND (%(status)s::text IS NULL OR status = %(status)s)
-  AND (%(grep_like)s::text IS NULL OR concat_ws(' ', system_prompt, output_text, request::text,
-       tool_calls::text) ILIKE %(grep_like)s)
-  AND (%(grep)s::text IS NULL OR llmlog_text(system_prompt, output_text, request, tool_calls)
-       @@ websearch_to_tsquery('simple', %(grep)s))
-  AND NOT (%(new_only)s AND EXISTS (SELECT 1 FROM llm_eval_exported e
-                                    WHERE e.call_id = llm_calls.id))
+  FROM llmlog_calls(%(since)s, %(until)s, %(feature)s, %(model)s, %(provider)s, %(tenant_id)s,
+    %(user_id)s, %(trace_id)s, %(prompt_version)s, %(status)s, %(grep)s, %(grep_like)s) AS c
+  WHERE NOT (%(new_only)s AND EXISTS (SELECT 1 FROM llm_eval_exported e
+                                    WHERE e.call_id = c.id))
 ) AS scored
 WHERE reasons && %(why)s::text[]
 UNION ALL
 (SELECT id, ts, feature, hashtextextended(id::text, %(seed)s) AS draw, '{}'::text[], true
- FROM llm_calls
- WHERE %(random_limit)s > 0 AND ts >= %(since)s AND ts < %(until)s
-  AND (%(feature)s::text IS NULL OR feature = %(feature)s)
-  AND (%(model)s::text IS NULL OR model = %(model)s)
-  AND (%(provider)s::text IS NULL OR provider = %(provider)s)
-  AND (%(tenant_id)s::text IS NULL OR tenant_id = %(tenant_id)s)
-  AND (%(user_id)s::text IS NULL OR user_id = %(user_id)s)
-  AND (%(trace_id)s::text IS NULL OR trace_id = %(trace_id)s)
-  AND (%(prompt_version)s::text IS NULL OR prompt_version = %(prompt_version)s)
-  AND (%(status)s::text IS NULL OR status = %(status)s)
-  AND (%(grep_like)s::text IS NULL OR concat_ws(' ', system_prompt, output_text, request::text,
-       tool_calls::text) ILIKE %(grep_like)s)
-  AND (%(grep)s::text IS NULL OR llmlog_text(system_prompt, output_text, request, tool_calls)
-       @@ websearch_to_tsquery('simple', %(grep)s))
+ FROM llmlog_calls(%(since)s, %(until)s, %(feature)s, %(model)s, %(provider)s, %(tenant_id)s,
+    %(user_id)s, %(trace_id)s, %(prompt_version)s, %(status)s, %(grep)s, %(grep_like)s) AS c
+ WHERE %(random_limit)s > 0
   AND NOT (%(new_only)s AND EXISTS (SELECT 1 FROM llm_eval_exported e
-                                    WHERE e.call_id = llm_calls.id))
+                                    WHERE e.call_id = c.id))
  ORDER BY 4, 1
  LIMIT %(random_limit)s)

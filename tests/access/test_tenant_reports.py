@@ -5,6 +5,7 @@ another tenant's call is not found by show, trace or replay."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -63,6 +64,28 @@ def test_every_bundled_query_returns_only_the_logins_tenant(
             assert str(row.get("id")) not in theirs, query.name
     owners = run(store_url, "query", "call", f"-pid={globex[0]['id']}", "-f", "json")
     assert [row["id"] for row in json.loads(owners.out)] == [str(globex[0]["id"])]
+
+
+def test_a_tenant_logins_own_query_over_the_query_functions_sees_its_rows_only(
+    store_url: str, urls: dict[str, str], calls: dict[str, Record], run: Run, tmp_path: Path
+) -> None:
+    """llmlog_calls and llmlog_usage are not SECURITY DEFINER: row-level security applies
+    to the login that calls them."""
+    acme = tenant_login(run, store_url, "acme")
+    path = tmp_path / "tenants.sql"
+    path.write_text(
+        "-- name: tenants\n"
+        "SELECT tenant_id, sum(calls)::bigint AS calls "
+        "FROM llmlog_usage('2000-01-01', '2100-01-01') GROUP BY 1 UNION ALL "
+        "SELECT tenant_id, count(*) FROM llmlog_calls('2000-01-01', '2100-01-01') GROUP BY 1 "
+        "ORDER BY 1"
+    )
+    acmes = sum(r.get("tenant_id") == "acme" for r in calls.values())
+    mine = run(acme, "query", str(path), "-f", "json")
+    assert mine.code == 0, mine.err
+    assert json.loads(mine.out) == [{"tenant_id": "acme", "calls": acmes}] * 2
+    everyone = json.loads(run(store_url, "query", str(path), "-f", "json").out)
+    assert {r["tenant_id"] for r in everyone} > {"acme"}
 
 
 def test_another_tenants_call_is_not_found_by_show_trace_or_replay(

@@ -93,3 +93,22 @@ def test_every_command_in_help_is_in_the_readme() -> None:
     headings = r"(?:^###|\*\*)\s*`llmlog ([a-z][a-z-]*)"  # its own heading or bold entry
     documented = set(re.findall(headings, README.read_text(), re.MULTILINE))
     assert sorted(set(commands) - documented) == []
+
+
+def test_the_readmes_query_over_llmlog_usage_counts_hot_calls_and_rolled_up_days(
+    calls: dict[str, Record], store: psycopg.Connection, llmlog: Any, tmp_path: Path
+) -> None:
+    example = re.search(r"```sql\n(-- name: spend_by_feature\n.*?)```", README.read_text(), re.S)
+    assert example, "README shows a query over llmlog_usage"
+    path = tmp_path / "spend_by_feature.sql"
+    path.write_text(example.group(1))
+    day = calls["older"]["ts"].date().isoformat()
+    roll_up(store, daily_row(day, calls=3, cost_usd=Decimal("0.5")))  # read, not "older"
+    result = llmlog("query", str(path), "-p", "tenant_id=acme", "-f", "json")
+    assert result.code == 0, result.err
+    rows = {r["feature"]: r for r in json.loads(result.out)}
+    chat = [calls[k] for k in ("a", "b", "old")]
+    assert rows.keys() == {"chat", "f"}
+    assert rows["chat"]["calls"] == 3
+    assert Decimal(str(rows["chat"]["cost_usd"])) == sum(r["cost_usd"] for r in chat)
+    assert (rows["f"]["calls"], Decimal(str(rows["f"]["cost_usd"]))) == (3, Decimal("0.5"))
