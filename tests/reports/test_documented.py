@@ -112,3 +112,20 @@ def test_the_readmes_query_over_llmlog_usage_counts_hot_calls_and_rolled_up_days
     assert rows["chat"]["calls"] == 3
     assert Decimal(str(rows["chat"]["cost_usd"])) == sum(r["cost_usd"] for r in chat)
     assert (rows["f"]["calls"], Decimal(str(rows["f"]["cost_usd"]))) == (3, Decimal("0.5"))
+
+
+@pytest.mark.parametrize("rolled", [False, True], ids=["nothing rolled up", "a day rolled up"])
+def test_a_window_from_minus_infinity_is_answered_at_once(
+    calls: dict[str, Record], store: psycopg.Connection, rolled: bool
+) -> None:
+    """With no rolled-up day, the series of rolled-up days began at -infinity and never
+    ended: the statement timeout stopped every query over llmlog_usage('-infinity', …)."""
+    day = calls["older"]["ts"].date()
+    on_day = sum(1 for r in calls.values() if r["ts"].date() == day)
+    if rolled:
+        roll_up(store, daily_row(day.isoformat(), calls=3))
+    store.execute("SET statement_timeout = 2000")
+    (count,) = store.execute(
+        "SELECT count(*) FROM llmlog_usage('-infinity', 'infinity')"
+    ).fetchone()  # type: ignore[misc]
+    assert count == (len(calls) - on_day + 1 if rolled else len(calls))
