@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
-from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +15,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from llmlog.cli.output import human, printable
+from llmlog.cli.output import human, jsonable, printable
 from llmlog.errors import (
     ConfigError,
     LlmlogError,
@@ -118,21 +115,11 @@ def pieces(text: str, marked: frozenset[int]) -> list[tuple[str, bool]]:
 
 def pretty(value: Any) -> str:
     """JSON indented for a person (control characters escaped by json itself)."""
-    return json.dumps(value, indent=2, ensure_ascii=False, default=_plain)
+    return json.dumps(jsonable(value), indent=2, ensure_ascii=False, default=str)
 
 
 def _script_json(value: Any) -> Any:
     """JSON safe inside a <script type="application/json"> element (no ``<``, ``>``, ``&``)."""
-    text = json.dumps(value, default=_plain)
+    text = json.dumps(jsonable(value), default=str)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return jinja2.utils.markupsafe.Markup(text)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    return str(value)

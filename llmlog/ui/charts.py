@@ -189,17 +189,7 @@ def quality(conn: psycopg.Connection, filters: Filters) -> dict[str, Any]:
                 "title": "The bottom calls of the week (thumbs down, refusals, errors)",
                 "rows": bottom,
                 "link": "id",
-                "columns": [
-                    ("ts", "time", "time"),
-                    ("id", "id", "id"),
-                    ("feature", "feature", "text"),
-                    ("prompt_version", "prompt", "text"),
-                    ("feedback", "feedback", "text"),
-                    ("feedback_note", "note", "text"),
-                    ("finish_reason", "finish", "text"),
-                    ("error_type", "error", "text"),
-                    ("output_head", "output", "line"),
-                ],
+                "columns": BOTTOM_COLUMNS,
             },
         ],
     }

@@ -33,6 +33,15 @@ class Parsed:
     failure: Failure | None = None  # an error the body reports (a stream's error event, ...)
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def columns(self) -> dict[str, Any]:
+        """The call record's columns these fill (all but ``failure`` and ``extra``)."""
+        return {name: getattr(self, name) for name in COLUMNS}
+
+
+COLUMNS = ("response_model", "system_prompt", "output_text", "tool_calls", "finish_reason",
+           "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens",
+           "reasoning_tokens")  # fmt: skip
+
 
 def module_for(endpoint: str) -> ModuleType:
     if not _MODULES:  # imported on first use (a call's build, on the writer's thread)
