@@ -25,7 +25,7 @@ from llmlog.capture.exchange import Exchange
 from llmlog.capture.parsers import Parsed, module_for
 from llmlog.ids import ts_of
 from llmlog.settings import Settings
-from llmlog.store.records import JsonText, Record
+from llmlog.store.records import JsonText, Record, fit_labels
 
 log = logging.getLogger("llmlog")
 
@@ -96,6 +96,7 @@ def build(exchange: Exchange, settings: Settings) -> Record:
     if record["status"] == "ok":
         record["cost_usd"] = cost_of(record, response, parsed)
     record = apply_privacy(record, settings)
+    fit_labels(record)
     if settings.redact is None:  # a hook may change the bodies in place: re-encode then
         if request_exact:
             _keep_text(record, "request", request, request_text)

@@ -328,6 +328,17 @@ LABEL_COLUMNS = ("feature", "model", "provider", "tenant_id", "user_id", "prompt
                  "finish_reason", "trace_id")  # fmt: skip
 
 
+def fit_labels(record: Record) -> None:
+    """Cut each label the report indexes could not hold to ``LABEL_BYTES`` bytes, ending
+    in ``…`` (capture stores the call rather than losing it; ingest refuses the line)."""
+    for name in LABEL_COLUMNS:
+        value = record.get(name)
+        if isinstance(value, str) and len(value) * 4 > LABEL_BYTES:
+            data = value.encode("utf-8", "surrogatepass")
+            if len(data) > LABEL_BYTES:
+                record[name] = data[: LABEL_BYTES - 3].decode("utf-8", "ignore") + "…"
+
+
 def _label(name: str, value: object) -> str:
     text = _text(name, value)
     if len(text) * 4 > LABEL_BYTES and len(text.encode("utf-8", "surrogatepass")) > LABEL_BYTES:

@@ -106,3 +106,20 @@ def test_oversize_payload_is_cut_with_a_marker(store: psycopg.Connection) -> Non
         "[llmlog: truncated, 5000 bytes in all]"
     )
     assert metadata[TRUNCATED] == ["request", "output_text"]
+
+
+def test_a_label_too_long_for_the_report_indexes_is_stored_cut_with_a_marker(
+    capture: Path, store: psycopg.Connection, stub: StubServer
+) -> None:
+    """An application that puts a whole text in a label (a 4 KB tenant id, say) still
+    has its call stored: the label is cut to what the indexes hold, ending in …"""
+    import random
+    import string
+
+    noise = "".join(random.Random(2).choices(string.ascii_letters, k=4000))
+    chat = llmlog.wrap(openai_client(stub), feature="é" * 200, tenant_id=noise)
+    chat.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+    (row,) = rows(store)
+    assert row["tenant_id"] == noise[:253] + "…"
+    assert row["feature"] == "é" * 126 + "…"  # 252 bytes of é, whole characters only
+    assert len(row["feature"].encode()) <= 256 and len(row["tenant_id"].encode()) == 256
