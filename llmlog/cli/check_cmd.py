@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from llmlog.cli import common
+from llmlog.cli.common import option
 from llmlog.cli.help import ACT, adder
 from llmlog.errors import EXIT_FIRING
-
-
-class CheckFormat(StrEnum):
-    table = "table"
-    json = "json"
-
-
-def _opt(*names: str, help_text: str, **extra: Any) -> Any:
-    return typer.Option(*names, help=help_text, show_default=False, **extra)
 
 
 def check(
     rules: Annotated[
         Path | None,
-        _opt(
+        option(
             "--rules",
             help_text="A TOML rule file (default: $LLMLOG_HOME/checks.toml, else the bundled "
             "rules).",
@@ -33,7 +24,7 @@ def check(
     ] = None,
     notify: Annotated[
         str | None,
-        _opt(
+        option(
             "--notify",
             help_text='POST {"text": …} (Slack-compatible) to URL when a rule starts firing '
             "and when it resolves.",
@@ -41,17 +32,17 @@ def check(
         ),
     ] = None,
     now: Annotated[
-        str | None, _opt("--now", help_text="Check as if it were this time (UTC).")
+        str | None, option("--now", help_text="Check as if it were this time (UTC).")
     ] = None,
     fmt: Annotated[
-        CheckFormat,
-        _opt(
+        common.TableOrJson,
+        option(
             "--format",
             "-f",
             help_text="table (one line per firing rule) or json.",
             case_sensitive=False,
         ),
-    ] = CheckFormat.table,
+    ] = common.TableOrJson.table,
 ) -> None:
     """Evaluate alert rules: latency and TTFT percentiles, error and refusal rates, calls,
     output length, spend against a budget or a tenant's normal, judge score week over week.
@@ -73,7 +64,7 @@ def check(
     chosen, source = rule_files.load(rules, config.home())
     moment = parse_time(now) if now else datetime.now(UTC)
     outcome = run.check(common.report_store(), chosen, now=moment, notify_url=notify)
-    if fmt is CheckFormat.json:
+    if fmt is common.TableOrJson.json:
         print(dumps([run.as_dict(alert) for alert in outcome.alerts], indent=2))
     else:
         for alert in outcome.firing:

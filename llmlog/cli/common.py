@@ -70,6 +70,18 @@ def report_store(timeout: float | None = None) -> psycopg.Connection:
     return conn
 
 
+def option(*names: str, help_text: str, **extra: Any) -> Any:
+    """A Typer option whose help shows no default (its text says it when it matters)."""
+    return typer.Option(*names, help=help_text, show_default=False, **extra)
+
+
+class TableOrJson(StrEnum):
+    """``--format`` of a command whose result is one report, not rows."""
+
+    table = "table"
+    json = "json"
+
+
 def _text_opt(name: str, help_text: str) -> typer.models.OptionInfo:
     return typer.Option(name, help=help_text, show_default=False, rich_help_panel="Filters")
 

@@ -8,38 +8,38 @@ from typing import Annotated, Any
 import typer
 
 from llmlog.cli import common
-from llmlog.cli.common import FeatureOpt, FormatOpt, ModelOpt, PromptVersionOpt, TenantOpt
+from llmlog.cli.common import FeatureOpt, FormatOpt, ModelOpt, PromptVersionOpt, TenantOpt, option
 from llmlog.cli.help import ACT, REPORTS, adder
 from llmlog.cli.output import Col, emit_object, emit_rows, message, resolve_format
 from llmlog.errors import EXIT_INTERRUPTED, EXIT_PROVIDER, UsageError
 
 
-def _opt(*names: str, help_text: str, **extra: Any) -> Any:
-    return typer.Option(*names, help=help_text, show_default=False, **extra)
-
-
 def judge(
     feature: FeatureOpt = None,
     since: Annotated[
-        str, _opt("--since", help_text="Calls since: 24h, 7d, a date (default 24h).")
+        str, option("--since", help_text="Calls since: 24h, 7d, a date (default 24h).")
     ] = "24h",
-    until: Annotated[str | None, _opt("--until", help_text="Calls before (default: now).")] = None,
+    until: Annotated[
+        str | None, option("--until", help_text="Calls before (default: now).")
+    ] = None,
     sample: Annotated[
-        str, _opt("--sample", help_text="A share of the window's calls (1%) or a count (200).")
+        str,
+        option("--sample", help_text="A share of the window's calls (1%) or a count (200)."),
     ] = "1%",
     judge_model: Annotated[
-        str, _opt("--judge-model", help_text="The judge (claude-* goes to Anthropic).")
+        str, option("--judge-model", help_text="The judge (claude-* goes to Anthropic).")
     ] = "gpt-4o-mini",
     rubric: Annotated[
         Path | None,
-        _opt("--rubric", help_text="A rubric TOML file (default: the bundled one per feature)."),
+        option("--rubric", help_text="A rubric TOML file (default: the bundled one per feature)."),
     ] = None,
     concurrency: Annotated[
-        int, _opt("--concurrency", min=1, help_text="Calls judged at once (default 4).")
+        int, option("--concurrency", min=1, help_text="Calls judged at once (default 4).")
     ] = 4,
-    seed: Annotated[int, _opt("--seed", help_text="Seed of the draw (default 0).")] = 0,
+    seed: Annotated[int, option("--seed", help_text="Seed of the draw (default 0).")] = 0,
     base_url: Annotated[
-        str | None, _opt("--base-url", help_text="Any OpenAI-compatible server for the judge.")
+        str | None,
+        option("--base-url", help_text="Any OpenAI-compatible server for the judge."),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Count the calls to judge and estimate the cost.")
@@ -112,25 +112,28 @@ _PERIODS = ("day", "week", "total")
 def scores(
     by: Annotated[
         list[str] | None,
-        _opt(
+        option(
             "--by",
             help_text="feature, tenant, prompt_version, model or none; and day, week or total "
             "(repeatable or comma-separated; default feature and day).",
         ),
     ] = None,
     worst: Annotated[
-        int | None, _opt("--worst", min=1, help_text="List the N lowest-scored calls instead.")
+        int | None,
+        option("--worst", min=1, help_text="List the N lowest-scored calls instead."),
     ] = None,
     since: Annotated[
-        str, _opt("--since", help_text="Judged calls since: 7d, a date (default 30d).")
+        str, option("--since", help_text="Judged calls since: 7d, a date (default 30d).")
     ] = "30d",
-    until: Annotated[str | None, _opt("--until", help_text="Judged calls before.")] = None,
+    until: Annotated[str | None, option("--until", help_text="Judged calls before.")] = None,
     feature: FeatureOpt = None,
     tenant: TenantOpt = None,
     model: ModelOpt = None,
     prompt_version: PromptVersionOpt = None,
-    judge_model: Annotated[str | None, _opt("--judge-model", help_text="Only this judge.")] = None,
-    rubric: Annotated[str | None, _opt("--rubric", help_text="Only this rubric (name).")] = None,
+    judge_model: Annotated[
+        str | None, option("--judge-model", help_text="Only this judge.")
+    ] = None,
+    rubric: Annotated[str | None, option("--rubric", help_text="Only this rubric (name).")] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Show the judge's scores: mean, count and 7-day moving average per feature and day.

@@ -21,6 +21,7 @@ from llmlog.cli.common import (
     TraceOpt,
     UntilOpt,
     UserOpt,
+    option,
 )
 from llmlog.cli.help import ACT, adder
 from llmlog.errors import EXIT_INTERRUPTED, EXIT_NOT_FOUND, EXIT_OK, NotFoundError, UsageError
@@ -30,18 +31,9 @@ if TYPE_CHECKING:
     from llmlog.reports.filters import Filters
 
 
-class ReplayFormat(StrEnum):
-    table = "table"
-    json = "json"
-
-
 class Provider(StrEnum):
     openai = "openai"
     anthropic = "anthropic"
-
-
-def _opt(*names: str, help_text: str, **extra: Any) -> Any:
-    return typer.Option(*names, help=help_text, show_default=False, **extra)
 
 
 def replay(
@@ -53,31 +45,32 @@ def replay(
             show_default=False,
         ),
     ] = None,
-    model: Annotated[str | None, _opt("--model", help_text="Send to this model.")] = None,
+    model: Annotated[str | None, option("--model", help_text="Send to this model.")] = None,
     provider: Annotated[
         Provider | None,
-        _opt(
+        option(
             "--provider",
             help_text="Send to this provider (converts the request).",
             case_sensitive=False,
         ),
     ] = None,
     system: Annotated[
-        str | None, _opt("--system", help_text="A new system prompt: TEXT, or @FILE.")
+        str | None, option("--system", help_text="A new system prompt: TEXT, or @FILE.")
     ] = None,
     prompt_file: Annotated[
-        Path | None, _opt("--prompt-file", help_text="New text for the last user message.")
+        Path | None, option("--prompt-file", help_text="New text for the last user message.")
     ] = None,
-    temperature: Annotated[float | None, _opt("--temperature", help_text="Temperature.")] = None,
+    temperature: Annotated[float | None, option("--temperature", help_text="Temperature.")] = None,
     max_tokens: Annotated[
-        int | None, _opt("--max-tokens", help_text="Output token limit.", min=1)
+        int | None, option("--max-tokens", help_text="Output token limit.", min=1)
     ] = None,
     param: Annotated[
         list[str] | None,
-        _opt("--param", help_text="Set a body key: key=JSON value (or text); key=null drops it."),
+        option("--param", help_text="Set a body key: key=JSON value (or text); key=null drops it."),
     ] = None,
     base_url: Annotated[
-        str | None, _opt("--base-url", help_text="Any OpenAI-compatible server (vLLM, Ollama).")
+        str | None,
+        option("--base-url", help_text="Any OpenAI-compatible server (vLLM, Ollama)."),
     ] = None,
     repeat: Annotated[
         int, typer.Option("--repeat", min=1, help="Send N times (and the original N times).")
@@ -89,8 +82,8 @@ def replay(
         bool, typer.Option("--no-save", help="Do not store the replay as a call.")
     ] = False,
     fmt: Annotated[
-        ReplayFormat | None,
-        _opt(
+        common.TableOrJson | None,
+        option(
             "--format",
             "-f",
             help_text="table | json (default: table on a terminal).",
@@ -99,7 +92,7 @@ def replay(
     ] = None,
     concurrency: Annotated[
         int,
-        _opt(
+        option(
             "--concurrency", help_text="Replays in flight at once (many calls; default 4).", min=1
         ),
     ] = 4,
@@ -109,7 +102,7 @@ def replay(
     ] = False,
     fail_on_change: Annotated[
         float | None,
-        _opt(
+        option(
             "--fail-on-change",
             help_text="Exit 1 when more than PCT % of replays changed.",
             metavar="PCT",
@@ -149,7 +142,7 @@ def replay(
         params=_params(param or []),
     )
     options = replays.Options(repeat=repeat, save=not no_save, base_url=base_url)
-    as_json = (fmt or _default_format()) is ReplayFormat.json
+    as_json = (fmt or _default_format()) is common.TableOrJson.json
     picked = {
         "since": since,
         "until": until,
@@ -286,8 +279,8 @@ def _stdin_ids() -> list[str]:
     return ids
 
 
-def _default_format() -> ReplayFormat:
-    return ReplayFormat.table if sys.stdout.isatty() else ReplayFormat.json
+def _default_format() -> common.TableOrJson:
+    return common.TableOrJson.table if sys.stdout.isatty() else common.TableOrJson.json
 
 
 def _text_or_file(value: str | None) -> str | None:

@@ -128,14 +128,7 @@ def cost(conn: psycopg.Connection, filters: Filters) -> dict[str, Any]:
             {
                 "title": f"Top {TOP} tenants (outlier: today above their mean + 3σ)",
                 "rows": tenants,
-                "columns": [
-                    ("tenant_id", "tenant", "text"),
-                    ("calls", "calls", "int"),
-                    ("cost_usd", "cost", "usd"),
-                    ("today_cost_usd", "today", "usd"),
-                    ("mean_daily_usd", "mean/day", "usd"),
-                    ("outlier", "above normal", "flag"),
-                ],
+                "columns": TENANT_COLUMNS,
             },
         ],
     }
