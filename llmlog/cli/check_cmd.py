@@ -58,7 +58,7 @@ def check(
     from llmlog import config
     from llmlog.check import rules as rule_files
     from llmlog.check import run
-    from llmlog.cli.output import dumps, message, out
+    from llmlog.cli.output import cell, dumps, message, out
     from llmlog.reports.window import parse_time
 
     chosen, source = rule_files.load(rules, config.home())
@@ -68,7 +68,7 @@ def check(
         print(dumps([run.as_dict(alert) for alert in outcome.alerts], indent=2))
     else:
         for alert in outcome.firing:
-            out.print(run.line(alert), markup=False, highlight=False)
+            out.print(cell(run.line(alert)))  # a scope is a stored label: shown literally
     for gone in outcome.resolved:
         message(f"resolved: {gone.rule} ({gone.scope or 'all calls'})")
     for problem in outcome.problems:

@@ -238,3 +238,18 @@ def test_the_command_exits_5_when_a_rule_fires_and_0_when_none_does(
     assert (quiet.code, quiet.stdout) == (0, "")
     assert "resolved: slow (all calls)" in quiet.stderr
     assert len(webhook.posts) == 2
+
+
+def test_a_firing_scope_is_printed_literally(add: Add, store_url: str, tmp_path: Path) -> None:
+    """A scope is a stored label (a feature, a tenant): its escape sequences are shown, not
+    sent to the terminal."""
+    add(MIN, 5, latency_ms=6000.0, feature="\x1b[31mred[/] \u202egnp")
+    rules = tmp_path / "rules.toml"
+    rules.write_text(
+        '[[rule]]\nname = "slow"\nmetric = "p95_latency_ms"\nthreshold = 5000\n'
+        'window = "10m"\nscope = "feature"\nmin_calls = 1\n'
+    )
+    fired = llmlog("--db", store_url, "check", "--rules", str(rules), "--now", NOW.isoformat())
+    assert fired.code == 5, fired.stderr
+    (line,) = fired.stdout.splitlines()
+    assert line.startswith("slow (feature=\\x1b[31mred[/] \\u202egnp): p95_latency_ms 6,000 ms")
